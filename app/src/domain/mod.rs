@@ -1,0 +1,5 @@
+//! Pure rules: no I/O, compiled into the server and into the browser, so that the page explains a
+//! refusal as the administrator types and the server enforces the very same code on save.
+
+pub mod account;
+pub mod session_policy;

@@ -1,0 +1,64 @@
+//! The ccmadmin application, compiled twice: with `ssr` into the server (pages rendered to HTML,
+//! server functions, services, store) and with `hydrate` into the browser's WASM.
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::layout::Layout;
+use crate::pages::{
+    change_password::ChangePasswordPage, home::HomePage, login::LoginPage, not_found::NotFound,
+};
+
+/// The product name shown in the banner and the title.
+pub const PRODUCT_NAME: &str = "CCM Admin";
+
+/// The HTML document around the application, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.ico" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: routes to every page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ccmadmin.css" />
+        <Title formatter=|page: String| format!("{page} — {PRODUCT_NAME}") />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage />
+                <ParentRoute path=path!("") view=Layout>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/change-password") view=ChangePasswordPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per page. The menu lists the pages that exist, by area.
+
+pub mod change_password;
+pub mod home;
+pub mod login;
+pub mod menu;
+pub mod not_found;

@@ -1,0 +1,224 @@
+//! Logging in and out, the checked principal behind every request, and password changes.
+
+use sea_orm::TransactionTrait;
+use tower_sessions::Session;
+
+use super::state::internal;
+use super::{password, AppState};
+use crate::domain::account::{
+    validate_new_password, validate_password_change, validate_user_id, BOOTSTRAP_USER,
+};
+use crate::domain::session_policy::{LoginStamp, SessionState};
+use crate::error::AppError;
+use crate::model::CurrentUser;
+use crate::store::session_store::LOGIN_KEY;
+use crate::store::users;
+
+/// The user a request acts for, after its session was checked. Only [`current`] and [`login`]
+/// make one, so an operation that takes a `Principal` cannot be reached without a valid session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The user's primary key.
+    pub user_id: i32,
+    /// The user ID.
+    pub name: String,
+    /// True while the user must change their password.
+    pub must_change_password: bool,
+}
+
+impl Principal {
+    /// The principal, refused while a password change is pending.
+    pub fn active(self) -> Result<Self, AppError> {
+        if self.must_change_password {
+            Err(AppError::PasswordChangeRequired)
+        } else {
+            Ok(self)
+        }
+    }
+
+    /// The principal as the page shell shows it.
+    pub async fn describe(&self, state: &AppState) -> Result<CurrentUser, AppError> {
+        Ok(CurrentUser {
+            name: self.name.clone(),
+            groups: users::group_names(&state.db, self.user_id)
+                .await
+                .map_err(internal)?,
+            must_change_password: self.must_change_password,
+        })
+    }
+}
+
+/// Checks the credentials and, when they hold, starts a new session (with a new id) for the user.
+/// Every refusal gives the same error and takes about the same time, whether or not the user
+/// exists.
+pub async fn login(
+    state: &AppState,
+    session: &Session,
+    username: &str,
+    password_text: &str,
+) -> Result<Principal, AppError> {
+    if username.is_empty() {
+        return Err(AppError::invalid("User ID", "is required"));
+    }
+    if password_text.is_empty() {
+        return Err(AppError::invalid("Password", "is required"));
+    }
+    let user = users::find_by_name(&state.db, username)
+        .await
+        .map_err(internal)?;
+    let Some(user) = user else {
+        password::verify_dummy(password_text.to_owned()).await?;
+        return Err(AppError::BadCredentials);
+    };
+    let matches = password::verify(password_text.to_owned(), user.password_hash.clone()).await?;
+    if !matches || user.disabled {
+        return Err(AppError::BadCredentials);
+    }
+    session.cycle_id().await.map_err(internal)?;
+    session
+        .insert(LOGIN_KEY, LoginStamp::new(user.id, state.clock.now()))
+        .await
+        .map_err(internal)?;
+    Ok(Principal {
+        user_id: user.id,
+        name: user.name,
+        must_change_password: user.must_change_password,
+    })
+}
+
+/// The principal of the session, or [`AppError::Unauthenticated`]. An expired session, or one
+/// whose user is gone or disabled, is deleted on the server.
+pub async fn current(state: &AppState, session: &Session) -> Result<Principal, AppError> {
+    let Some(mut stamp) = session
+        .get::<LoginStamp>(LOGIN_KEY)
+        .await
+        .map_err(internal)?
+    else {
+        return Err(AppError::Unauthenticated);
+    };
+    let now = state.clock.now();
+    match stamp.state_at(now) {
+        SessionState::IdleExpired | SessionState::AbsoluteExpired => {
+            session.flush().await.map_err(internal)?;
+            return Err(AppError::Unauthenticated);
+        }
+        SessionState::Touch => {
+            stamp.last_seen = now;
+            session.insert(LOGIN_KEY, stamp).await.map_err(internal)?;
+        }
+        SessionState::Fresh => {}
+    }
+    match users::find_by_id(&state.db, stamp.user_id)
+        .await
+        .map_err(internal)?
+    {
+        Some(user) if !user.disabled => Ok(Principal {
+            user_id: user.id,
+            name: user.name,
+            must_change_password: user.must_change_password,
+        }),
+        _ => {
+            session.flush().await.map_err(internal)?;
+            Err(AppError::Unauthenticated)
+        }
+    }
+}
+
+/// Ends the session: it is deleted on the server, so its cookie is worthless afterwards.
+pub async fn logout(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(internal)
+}
+
+/// Changes the principal's own password (the current one is required) and ends the user's other
+/// sessions.
+pub async fn change_password(
+    state: &AppState,
+    session: &Session,
+    principal: &Principal,
+    current_password: &str,
+    new_password: &str,
+    confirm_password: &str,
+) -> Result<(), AppError> {
+    validate_password_change(current_password, new_password, confirm_password)?;
+    let user = users::find_by_id(&state.db, principal.user_id)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::Unauthenticated)?;
+    if !password::verify(current_password.to_owned(), user.password_hash.clone()).await? {
+        return Err(AppError::invalid("Current Password", "is not correct"));
+    }
+    let hash = password::hash(new_password.to_owned()).await?;
+    let keep = session.id().map(|id| id.to_string());
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    users::set_password(&txn, user, hash, false, now)
+        .await
+        .map_err(internal)?;
+    users::end_sessions(&txn, principal.user_id, keep.as_deref())
+        .await
+        .map_err(internal)?;
+    txn.commit().await.map_err(internal)
+}
+
+/// On a store without users, creates the super user `CCMAdministrator` in SuperUserGroup.
+/// Its password is `configured` when given; otherwise a generated one, returned so that the caller
+/// prints it once, which must be changed at first login. Returns `None` when users exist.
+pub async fn bootstrap(
+    state: &AppState,
+    configured: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    if users::count(&state.db).await.map_err(internal)? > 0 {
+        return Ok(None);
+    }
+    let (password_text, generated) = match configured {
+        Some(given) => {
+            validate_new_password("CCMADMIN_BOOTSTRAP_PASSWORD", given)?;
+            (given.to_owned(), false)
+        }
+        None => (password::generate(), true),
+    };
+    let hash = password::hash(password_text.clone()).await?;
+    let txn = state.db.begin().await.map_err(internal)?;
+    let created = users::create(
+        &txn,
+        BOOTSTRAP_USER,
+        hash,
+        generated,
+        &["SuperUserGroup"],
+        state.clock.now(),
+    )
+    .await;
+    match created {
+        Ok(_) => txn.commit().await.map_err(internal)?,
+        // Another node bootstrapped the same store first.
+        Err(_) if users::count(&state.db).await.map_err(internal)? > 0 => return Ok(None),
+        Err(err) => return Err(internal(err)),
+    }
+    Ok(generated.then_some(password_text))
+}
+
+/// Sets a user's password from the host (`ccmadmin user passwd`) and ends all their sessions.
+/// With `must_change`, the user must choose a new one at next login.
+pub async fn set_password_from_host(
+    state: &AppState,
+    name: &str,
+    new_password: &str,
+    must_change: bool,
+) -> Result<(), AppError> {
+    validate_user_id("NAME", name)?;
+    validate_new_password("password", new_password)?;
+    let user = users::find_by_name(&state.db, name)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound(format!("User {name}")))?;
+    let hash = password::hash(new_password.to_owned()).await?;
+    let user_id = user.id;
+    let txn = state.db.begin().await.map_err(internal)?;
+    users::set_password(&txn, user, hash, must_change, state.clock.now())
+        .await
+        .map_err(internal)?;
+    users::end_sessions(&txn, user_id, None)
+        .await
+        .map_err(internal)?;
+    txn.commit().await.map_err(internal)
+}

@@ -1,0 +1,32 @@
+//! The home page's facts.
+
+use sea_orm::EntityTrait;
+
+use super::auth::Principal;
+use super::state::internal;
+use super::AppState;
+use crate::error::AppError;
+use crate::model::HomeInfo;
+use crate::store::entities::cluster;
+
+/// The console's version, from the build.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What the home page shows to `principal`.
+pub async fn home_info(state: &AppState, principal: &Principal) -> Result<HomeInfo, AppError> {
+    let cluster = cluster::Entity::find()
+        .one(&state.db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| internal("the cluster row is missing"))?;
+    let cluster_security_mode = match cluster.security_mode.as_str() {
+        "mixed" => "Mixed",
+        _ => "Non Secure",
+    };
+    Ok(HomeInfo {
+        user: principal.describe(state).await?,
+        version: VERSION.to_owned(),
+        cluster_name: cluster.name,
+        cluster_security_mode: cluster_security_mode.to_owned(),
+    })
+}

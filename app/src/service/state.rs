@@ -1,0 +1,38 @@
+//! What every request handler can reach: the store, the clock and the build's facts.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use super::Clock;
+use crate::error::AppError;
+
+/// Shared state of the running console.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The config store.
+    pub db: DatabaseConnection,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// State on `db` with `clock`.
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock }
+    }
+
+    /// The state provided to server functions through Leptos' context.
+    pub fn from_context() -> Result<Self, AppError> {
+        leptos::prelude::use_context::<Self>().ok_or_else(|| {
+            tracing::error!("AppState missing from the server function context");
+            AppError::Internal
+        })
+    }
+}
+
+/// Logs a store error and turns it into the opaque [`AppError::Internal`].
+pub fn internal(err: impl std::fmt::Display) -> AppError {
+    tracing::error!("internal error: {err}");
+    AppError::Internal
+}

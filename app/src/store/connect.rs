@@ -1,0 +1,77 @@
+//! Opening the store and bringing its schema up to date.
+
+use std::time::Duration;
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names neither `sqlite:` nor `postgres:`.
+    #[error("DATABASE_URL must start with sqlite: or postgres:, got {0:?}")]
+    UnsupportedUrl(String),
+    /// The database refused the connection or a statement.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Connects to `url` and runs every pending migration.
+///
+/// SQLite gets WAL journaling, foreign keys and a single connection: SQLite has one writer, and
+/// one connection keeps every write in order without `database is locked` retries.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
+    let is_sqlite = url.starts_with("sqlite:");
+    if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+        return Err(StoreError::UnsupportedUrl(redact(url)));
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    if is_sqlite {
+        options.max_connections(1).min_connections(1);
+    } else {
+        options.max_connections(16);
+    }
+    let db = Database::connect(options).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        for pragma in [
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 5000",
+        ] {
+            db.execute_unprepared(pragma).await?;
+        }
+    }
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}://{user}:***@{}", &url[..scheme_end], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_hides_the_password_only() {
+        assert_eq!(
+            redact("postgres://ccm:secret@127.0.0.1:5432/db"),
+            "postgres://ccm:***@127.0.0.1:5432/db"
+        );
+        assert_eq!(redact("sqlite:./data/x.db"), "sqlite:./data/x.db");
+    }
+}

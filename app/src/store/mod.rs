@@ -1,0 +1,9 @@
+//! The config store: sea-orm entities and the queries the services use. One code path serves
+//! SQLite (the default, a file in the data dir) and PostgreSQL (by `DATABASE_URL`).
+
+pub mod connect;
+pub mod entities;
+pub mod session_store;
+pub mod users;
+
+pub use connect::{connect, StoreError};

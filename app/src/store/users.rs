@@ -1,0 +1,118 @@
+//! Queries on accounts and their group memberships.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+
+use super::entities::{sessions, user_group_members, user_groups, users};
+
+/// The account named `name`, if any.
+pub async fn find_by_name<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> Result<Option<users::Model>, sea_orm::DbErr> {
+    users::Entity::find()
+        .filter(users::Column::Name.eq(name))
+        .one(db)
+        .await
+}
+
+/// The account with primary key `id`, if any.
+pub async fn find_by_id<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<users::Model>, sea_orm::DbErr> {
+    users::Entity::find_by_id(id).one(db).await
+}
+
+/// How many accounts exist.
+pub async fn count<C: ConnectionTrait>(db: &C) -> Result<u64, sea_orm::DbErr> {
+    users::Entity::find().count(db).await
+}
+
+/// The names of the groups `user_id` belongs to, sorted.
+pub async fn group_names<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    let groups = user_groups::Entity::find()
+        .inner_join(user_group_members::Entity)
+        .filter(user_group_members::Column::UserId.eq(user_id))
+        .order_by_asc(user_groups::Column::Name)
+        .all(db)
+        .await?;
+    Ok(groups.into_iter().map(|g| g.name).collect())
+}
+
+/// Creates an account and puts it in the named groups (which must exist).
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    password_hash: String,
+    must_change_password: bool,
+    groups: &[&str],
+    now: DateTime<Utc>,
+) -> Result<users::Model, sea_orm::DbErr> {
+    let user = users::ActiveModel {
+        name: Set(name.to_owned()),
+        password_hash: Set(password_hash),
+        must_change_password: Set(must_change_password),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    for group in groups {
+        let Some(group) = user_groups::Entity::find()
+            .filter(user_groups::Column::Name.eq(*group))
+            .one(db)
+            .await?
+        else {
+            return Err(sea_orm::DbErr::RecordNotFound(format!(
+                "user group {group}"
+            )));
+        };
+        user_group_members::ActiveModel {
+            user_id: Set(user.id),
+            group_id: Set(group.id),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(user)
+}
+
+/// Replaces an account's password hash and bumps its version.
+pub async fn set_password<C: ConnectionTrait>(
+    db: &C,
+    user: users::Model,
+    password_hash: String,
+    must_change_password: bool,
+    now: DateTime<Utc>,
+) -> Result<users::Model, sea_orm::DbErr> {
+    let version = user.version + 1;
+    let mut active: users::ActiveModel = user.into();
+    active.password_hash = Set(password_hash);
+    active.must_change_password = Set(must_change_password);
+    active.updated_at = Set(now);
+    active.version = Set(version);
+    active.update(db).await
+}
+
+/// Ends every session of `user_id`, optionally sparing one (the caller's own).
+pub async fn end_sessions<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    except: Option<&str>,
+) -> Result<u64, sea_orm::DbErr> {
+    let mut delete = sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id));
+    if let Some(keep) = except {
+        delete = delete.filter(sessions::Column::Id.ne(keep));
+    }
+    Ok(delete.exec(db).await?.rows_affected)
+}

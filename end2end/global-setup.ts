@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FullConfig } from '@playwright/test';
+
+// Starts ccmadmin on a fresh data dir, waits for it to listen, and records the one-time password
+// that the first start prints, for the tests to log in with. Returns the teardown.
+export default async function globalSetup(config: FullConfig) {
+  const root = path.resolve(__dirname, '..');
+  const bin = process.env.CCMADMIN_BIN ?? path.join(root, 'target/debug/ccmadmin');
+  const port = process.env.CCMADMIN_E2E_PORT ?? '18443';
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ccmadmin-e2e-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CCMADMIN_BIND: `127.0.0.1:${port}`,
+    CCMADMIN_DATA_DIR: dataDir,
+    CCMADMIN_SITE_ROOT: process.env.CCMADMIN_SITE_ROOT ?? path.join(root, 'target/site'),
+    RUST_LOG: process.env.RUST_LOG ?? 'info',
+  };
+  delete env.CCMADMIN_BOOTSTRAP_PASSWORD;
+  delete env.DATABASE_URL;
+  if (process.env.CCMADMIN_E2E_DATABASE_URL) {
+    env.DATABASE_URL = process.env.CCMADMIN_E2E_DATABASE_URL;
+  }
+  const server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+
+  const password = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    let found = '';
+    const timer = setTimeout(() => reject(new Error(`ccmadmin did not start:\n${out}`)), 60_000);
+    server.on('exit', (code) => reject(new Error(`ccmadmin exited with ${code}:\n${out}`)));
+    server.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const pw = /one-time password: (\S+)/.exec(out);
+      if (pw) found = pw[1];
+      if (found && /listening on https:\/\//.test(out)) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+  });
+
+  const stateDir = path.join(__dirname, '.run');
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ password, dataDir }));
+  console.log(`ccmadmin started on port ${port} with data dir ${dataDir} (${env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'})`);
+
+  return async () => {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  };
+}

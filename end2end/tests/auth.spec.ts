@@ -1,0 +1,96 @@
+import { expect, test } from '@playwright/test';
+import { logIn, NEW_PASSWORD, openHydrated, runState, watchConsole } from './state';
+
+// One server for the whole file: the first test consumes the one-time password.
+test.describe.configure({ mode: 'serial' });
+
+test('a page control reacts without a page load (hydration)', async ({ page }) => {
+  const problems = watchConsole(page);
+  await openHydrated(page, '/login');
+  await page.evaluate(() => ((window as any).__samePage = true));
+  const password = page.getByLabel('Password', { exact: true });
+  await expect(password).toHaveAttribute('type', 'password');
+  await page.getByLabel('Show password').check();
+  await expect(password).toHaveAttribute('type', 'text');
+  await page.getByLabel('Show password').uncheck();
+  await expect(password).toHaveAttribute('type', 'password');
+  expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+test('first login with the generated password forces a change, then shows the home page', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login$/);
+
+  await logIn(page, 'CCMAdministrator', runState().password);
+  await expect(page).toHaveURL(/\/change-password$/);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+
+  // The length rule is checked in the browser as the user types.
+  await page.getByLabel('New Password').fill('short');
+  await expect(page.locator('#new-password-hint')).toContainText('at least 12 characters');
+  // Other pages stay closed until the password is changed.
+  const home = await page.request.get('/');
+  expect(home.url()).toMatch(/\/change-password$/);
+
+  await page.getByLabel('Current Password').fill(runState().password);
+  await page.getByLabel('New Password').fill(NEW_PASSWORD);
+  await expect(page.locator('#new-password-hint')).toContainText('long enough');
+  await page.getByLabel('Confirm Password').fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Save' }).click();
+
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
+  await expect(page.getByTestId('home-user')).toHaveText('CCMAdministrator');
+  await expect(page.getByTestId('cluster-name')).toHaveText('StandAloneCluster');
+  await expect(page.getByTestId('version')).not.toBeEmpty();
+  await page.screenshot({ path: 'test-results/home.png', fullPage: true });
+  expect(problems).toEqual([]);
+});
+
+test('a wrong password shows an error that does not say whether the user exists', async ({ page }) => {
+  await logIn(page, 'CCMAdministrator', 'not the password at all');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('Invalid user ID or password.');
+  const forExisting = await alert.textContent();
+  await expect(page).toHaveURL(/\/login$/);
+
+  await page.getByLabel('User ID').fill('nobody-by-this-name');
+  await page.getByLabel('Password', { exact: true }).fill('not the password at all');
+  await page.getByRole('button', { name: 'Log In' }).click();
+  await expect(alert).toHaveText(forExisting!);
+  await page.screenshot({ path: 'test-results/login-error.png' });
+});
+
+test('logout returns to the login page and the old cookie is refused afterwards', async ({ browser, page, context }) => {
+  await logIn(page, 'CCMAdministrator', NEW_PASSWORD);
+  await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name.startsWith('__Host-'));
+  expect(session, 'session cookie').toBeTruthy();
+  expect(session!.secure).toBe(true);
+  expect(session!.httpOnly).toBe(true);
+  expect(session!.sameSite).toBe('Strict');
+  expect((await page.request.get('/api/v1/me')).status()).toBe(200);
+
+  await page.getByRole('button', { name: 'Log Out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  // A browser that kept the old cookie gets nothing with it.
+  const replay = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: test.info().project.use.baseURL });
+  await replay.addCookies(cookies);
+  expect((await replay.request.get('/api/v1/me')).status()).toBe(401);
+  const old = await replay.newPage();
+  await old.goto('/');
+  await expect(old).toHaveURL(/\/login$/);
+  await replay.close();
+});
+
+test('an unknown address shows the 404 page', async ({ page }) => {
+  await logIn(page, 'CCMAdministrator', NEW_PASSWORD);
+  await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
+  const response = await page.goto('/no-such-page');
+  expect(response!.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page Not Found' })).toBeVisible();
+});

@@ -1,0 +1,16 @@
+//! Schema migrations of the ccmadmin store. They run at every start of the server and through
+//! `ccmadmin migrate`, on SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_foundation;
+
+/// The ordered list of every migration of the store.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,104 @@
+//! The command line: every setting is a flag and an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// ccmadmin — the security administration console of a CallManager cluster.
+#[derive(Debug, Parser)]
+#[command(name = "ccmadmin", version, about)]
+pub struct Cli {
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub settings: Settings,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Settings shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address and port of the HTTPS listener.
+    #[arg(
+        long,
+        env = "CCMADMIN_BIND",
+        default_value = "127.0.0.1:8443",
+        global = true
+    )]
+    pub bind: SocketAddr,
+    /// Folder of the SQLite store, the generated certificate and the built files.
+    #[arg(
+        long,
+        env = "CCMADMIN_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// Store URL: `sqlite:…` or `postgres://…`; default the SQLite file `ccmadmin.db` in the data dir.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// PEM certificate chain for HTTPS (with --tls-key); default a generated self-signed one.
+    #[arg(long, env = "CCMADMIN_TLS_CERT", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS (with --tls-cert).
+    #[arg(long, env = "CCMADMIN_TLS_KEY", global = true)]
+    pub tls_key: Option<PathBuf>,
+    /// Password of CCMAdministrator when the first start creates it; default a generated one,
+    /// printed once, which must be changed at first login.
+    #[arg(
+        long,
+        env = "CCMADMIN_BOOTSTRAP_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub bootstrap_password: Option<String>,
+    /// Folder of the built browser files (`pkg/`, favicon).
+    #[arg(
+        long,
+        env = "CCMADMIN_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: PathBuf,
+}
+
+impl Settings {
+    /// The store URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.is_empty() => url.clone(),
+            _ => format!(
+                "sqlite:{}?mode=rwc",
+                self.data_dir.join("ccmadmin.db").display()
+            ),
+        }
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the store and serve the console over HTTPS (the default).
+    Serve,
+    /// Bring the store's schema up to date and exit.
+    Migrate,
+    /// Manage administrator accounts from the host.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `ccmadmin user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Set a user's password: typed twice at a terminal, or one line on standard input. Ends the
+    /// user's sessions.
+    Passwd {
+        /// The user ID.
+        name: String,
+        /// Generate a random password, print it, and make the user change it at next login.
+        #[arg(long)]
+        generate: bool,
+    },
+}

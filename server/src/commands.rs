@@ -1,0 +1,67 @@
+//! The commands besides `serve`: `migrate` and `user passwd`.
+
+use std::io::{BufRead, IsTerminal};
+
+use app::error::AppError;
+use app::service::{auth, password};
+
+use crate::cli::Settings;
+use crate::serve::{open_store, ServeError};
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The store could not be opened.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    /// The operation was refused.
+    #[error("{0}")]
+    Refused(#[from] AppError),
+    /// The password could not be read.
+    #[error("cannot read the password: {0}")]
+    Input(#[from] std::io::Error),
+    /// The two typed passwords differ.
+    #[error("the two passwords differ; nothing was changed")]
+    Mismatch,
+}
+
+/// `ccmadmin migrate`: opening the store runs every pending migration.
+pub async fn migrate(settings: &Settings) -> Result<(), CommandError> {
+    open_store(settings).await?;
+    println!("store is up to date");
+    Ok(())
+}
+
+/// `ccmadmin user passwd NAME [--generate]`.
+pub async fn passwd(settings: &Settings, name: &str, generate: bool) -> Result<(), CommandError> {
+    let state = open_store(settings).await?;
+    let (new_password, must_change) = if generate {
+        (password::generate(), true)
+    } else {
+        (read_password()?, false)
+    };
+    auth::set_password_from_host(&state, name, &new_password, must_change).await?;
+    if generate {
+        println!(
+            "New one-time password of {name}: {new_password}\nIt must be changed at next login."
+        );
+    } else {
+        println!("Password of {name} changed; their sessions were ended.");
+    }
+    Ok(())
+}
+
+fn read_password() -> Result<String, CommandError> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password: ")?;
+        let second = rpassword::prompt_password("Repeat it: ")?;
+        if first != second {
+            return Err(CommandError::Mismatch);
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}

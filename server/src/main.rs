@@ -1,0 +1,52 @@
+//! `ccmadmin`: the console's single binary.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use server::cli::{Cli, Command, UserCommand};
+use server::{commands, serve};
+
+fn main() -> ExitCode {
+    if rustls::crypto::ring::default_provider()
+        .install_default()
+        .is_err()
+    {
+        eprintln!("ccmadmin: a TLS crypto provider was already installed");
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("ccmadmin: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve::serve(&cli.settings).await.map_err(|e| e.to_string()),
+            Command::Migrate => commands::migrate(&cli.settings)
+                .await
+                .map_err(|e| e.to_string()),
+            Command::User(UserCommand::Passwd { name, generate }) => {
+                commands::passwd(&cli.settings, &name, generate)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("ccmadmin: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

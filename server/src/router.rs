@@ -1,0 +1,81 @@
+//! The HTTP application: pages, server functions, the JSON API, static files, and the middleware
+//! around them.
+
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use app::domain::session_policy::IDLE_TIMEOUT;
+use app::service::AppState;
+use app::store::session_store::DbSessionStore;
+use app::{shell, App};
+
+use crate::{middleware, rest};
+
+/// The session cookie's name; `__Host-` makes browsers demand Secure, Path=/ and no Domain.
+pub const SESSION_COOKIE: &str = "__Host-ccmadmin_session";
+
+/// State of the axum router: the application state and Leptos' site options.
+#[derive(Debug, Clone)]
+pub struct ServerState {
+    /// Shared by services.
+    pub app: AppState,
+    /// Where the built browser files are.
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl FromRef<ServerState> for AppState {
+    fn from_ref(state: &ServerState) -> Self {
+        state.app.clone()
+    }
+}
+
+/// Builds the whole router.
+pub fn build(app_state: AppState, leptos: LeptosOptions) -> Router {
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(app_state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_secure(true)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            IDLE_TIMEOUT.num_seconds(),
+        )));
+    let context = {
+        let app_state = app_state.clone();
+        move || provide_context(app_state.clone())
+    };
+    let state = ServerState {
+        app: app_state.clone(),
+        leptos,
+    };
+    let pages = generate_route_list(App);
+    Router::new()
+        .nest("/api/v1", rest::routes().with_state(app_state.clone()))
+        .route("/healthz", get(rest::healthz))
+        .leptos_routes_with_context(&state, pages, context.clone(), {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            app_state,
+            middleware::page_guard,
+        ))
+        .layer(axum::middleware::from_fn(middleware::same_origin_only))
+        .layer(sessions)
+        .with_state(state)
+}

@@ -1,0 +1,166 @@
+//! `ccmadmin serve`: open the store, make sure an administrator exists, and serve HTTPS.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum_server::tls_rustls::RustlsConfig;
+use axum_server::Handle;
+use leptos::prelude::LeptosOptions;
+
+use app::error::AppError;
+use app::service::{auth, AppState, SystemClock};
+use app::store::session_store::DbSessionStore;
+use app::store::{self, StoreError};
+
+use crate::cli::Settings;
+use crate::{router, tls};
+
+/// Why the console could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The data dir could not be created.
+    #[error("cannot create the data dir {path}: {source}")]
+    DataDir {
+        /// The folder.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The HTTPS material is unusable.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The store could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Creating the first administrator failed.
+    #[error("cannot create the first administrator: {0}")]
+    Bootstrap(AppError),
+    /// The listener could not be bound or failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Opens the store at the configured URL, creating the data dir for a SQLite file.
+pub async fn open_store(settings: &Settings) -> Result<AppState, ServeError> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(|source| ServeError::DataDir {
+        path: settings.data_dir.display().to_string(),
+        source,
+    })?;
+    let db = store::connect(&settings.database_url()).await?;
+    Ok(AppState::new(db, Arc::new(SystemClock)))
+}
+
+/// Runs the console until SIGINT or SIGTERM.
+pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
+    let host_name = gethostname::gethostname().to_string_lossy().into_owned();
+    std::fs::create_dir_all(&settings.data_dir).map_err(|source| ServeError::DataDir {
+        path: settings.data_dir.display().to_string(),
+        source,
+    })?;
+    let tls = tls::load_or_generate(
+        &settings.data_dir,
+        settings.tls_cert.as_deref(),
+        settings.tls_key.as_deref(),
+        &host_name,
+    )?;
+    if tls.generated {
+        tracing::info!(
+            "generated a self-signed certificate: {}",
+            tls.cert_path.display()
+        );
+    }
+    tracing::info!(
+        "TLS certificate {} SHA-256 fingerprint {}",
+        tls.cert_path.display(),
+        tls.fingerprint
+    );
+
+    let state = open_store(settings).await?;
+    tracing::info!(
+        "store: {}",
+        store::connect::redact(&settings.database_url())
+    );
+    if let Some(password) = auth::bootstrap(&state, settings.bootstrap_password.as_deref())
+        .await
+        .map_err(ServeError::Bootstrap)?
+    {
+        println!(
+            "Created user CCMAdministrator with the one-time password: {password}\n\
+             It is shown only now and must be changed at first login."
+        );
+    }
+    spawn_session_cleanup(DbSessionStore::new(state.db.clone()));
+
+    let leptos = LeptosOptions::builder()
+        .output_name("ccmadmin")
+        .site_root(settings.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .build();
+    let app = router::build(state, leptos);
+
+    let listener =
+        std::net::TcpListener::bind(settings.bind).map_err(|source| ServeError::Listen {
+            addr: settings.bind.to_string(),
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: settings.bind.to_string(),
+        source,
+    })?;
+    let handle = Handle::new();
+    tokio::spawn(shutdown_on_signal(handle.clone()));
+    println!("ccmadmin listening on https://{local}");
+    axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls.config))
+        .map_err(|source| ServeError::Listen {
+            addr: local.to_string(),
+            source,
+        })?
+        .handle(handle)
+        .serve(app.into_make_service())
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: local.to_string(),
+            source,
+        })
+}
+
+/// Deletes expired sessions every ten minutes.
+fn spawn_session_cleanup(store: DbSessionStore) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match store.delete_expired().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!("deleted {n} expired sessions"),
+                Err(e) => tracing::warn!("cannot delete expired sessions: {e}"),
+            }
+        }
+    });
+}
+
+async fn shutdown_on_signal(handle: Handle<std::net::SocketAddr>) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot watch SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+    handle.graceful_shutdown(Some(Duration::from_secs(10)));
+}

@@ -1,0 +1,195 @@
+//! The store on SQLite and on PostgreSQL: migrations, bootstrap, accounts and the session table.
+
+use std::collections::HashMap;
+
+use app::domain::account::BOOTSTRAP_USER;
+use app::error::AppError;
+use app::service::{auth, password, AppState, ManualClock};
+use app::store::entities::{cluster, sessions};
+use app::store::session_store::DbSessionStore;
+use app::store::users;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use std::sync::Arc;
+use time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::SessionStore;
+
+use crate::support::{add_user, backends, t0, TestDb};
+
+fn state_on(db: &TestDb) -> AppState {
+    AppState::new(db.db.clone(), Arc::new(ManualClock::new(t0())))
+}
+
+#[tokio::test]
+async fn migrations_seed_the_cluster_and_the_super_user_group() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let rows = cluster::Entity::find().all(&db.db).await.unwrap();
+        assert_eq!(rows.len(), 1, "{backend:?}");
+        assert_eq!(rows[0].name, "StandAloneCluster");
+        assert_eq!(rows[0].security_mode, "non_secure");
+        // Running the migrations again changes nothing.
+        let again = app::store::connect(&db.url).await.unwrap();
+        assert_eq!(cluster::Entity::find().count(&again).await.unwrap(), 1);
+        again.close().await.unwrap();
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn bootstrap_creates_the_super_user_once_with_a_one_time_password() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let state = state_on(&db);
+        let generated = auth::bootstrap(&state, None).await.unwrap();
+        let generated = generated.expect("a generated password is returned");
+        let user = users::find_by_name(&db.db, BOOTSTRAP_USER)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(user.must_change_password, "{backend:?}");
+        assert!(password::verify(generated, user.password_hash)
+            .await
+            .unwrap());
+        assert_eq!(
+            users::group_names(&db.db, user.id).await.unwrap(),
+            vec!["SuperUserGroup".to_owned()]
+        );
+        assert_eq!(auth::bootstrap(&state, None).await.unwrap(), None);
+        assert_eq!(users::count(&db.db).await.unwrap(), 1);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn bootstrap_with_a_configured_password_needs_no_change() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let state = state_on(&db);
+        let err = auth::bootstrap(&state, Some("short")).await.unwrap_err();
+        assert_eq!(err.field(), Some("CCMADMIN_BOOTSTRAP_PASSWORD"));
+        assert_eq!(users::count(&db.db).await.unwrap(), 0, "nothing saved");
+
+        let out = auth::bootstrap(&state, Some("a configured passphrase"))
+            .await
+            .unwrap();
+        assert_eq!(out, None, "a configured password is not printed");
+        let user = users::find_by_name(&db.db, BOOTSTRAP_USER)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!user.must_change_password);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn user_ids_are_unique() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let state = state_on(&db);
+        add_user(&state, "alice", "alice's long password").await;
+        let hash = password::hash("another long password".into())
+            .await
+            .unwrap();
+        let again = users::create(&db.db, "alice", hash, false, &[], t0()).await;
+        assert!(again.is_err(), "{backend:?}");
+        let alice = users::find_by_name(&db.db, "alice").await.unwrap().unwrap();
+        assert!(
+            password::verify("alice's long password".into(), alice.password_hash)
+                .await
+                .unwrap()
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn host_password_reset_ends_the_users_sessions() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let state = state_on(&db);
+        add_user(&state, "bob", "bob's long password").await;
+        let bob = users::find_by_name(&db.db, "bob").await.unwrap().unwrap();
+        let store = DbSessionStore::new(db.db.clone());
+        let mut record = login_record(bob.id);
+        store.create(&mut record).await.unwrap();
+
+        let err = auth::set_password_from_host(&state, "nobody", "long enough password", false)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AppError::NotFound(_)));
+        auth::set_password_from_host(&state, "bob", "a brand new password", true)
+            .await
+            .unwrap();
+        let bob = users::find_by_name(&db.db, "bob").await.unwrap().unwrap();
+        assert!(bob.must_change_password);
+        assert_eq!(bob.version, 2);
+        assert!(
+            store.load(&record.id).await.unwrap().is_none(),
+            "{backend:?}"
+        );
+        db.finish().await;
+    }
+}
+
+fn login_record(user_id: i32) -> Record {
+    let stamp = app::domain::session_policy::LoginStamp::new(user_id, t0());
+    let mut data = HashMap::new();
+    data.insert(
+        app::store::session_store::LOGIN_KEY.to_owned(),
+        serde_json::to_value(stamp).unwrap(),
+    );
+    Record {
+        id: Id::default(),
+        data,
+        expiry_date: OffsetDateTime::now_utc() + time::Duration::minutes(30),
+    }
+}
+
+#[tokio::test]
+async fn session_store_saves_loads_expires_and_deletes() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let state = state_on(&db);
+        add_user(&state, "carol", "carol's long password").await;
+        let carol = users::find_by_name(&db.db, "carol").await.unwrap().unwrap();
+        let store = DbSessionStore::new(db.db.clone());
+
+        let mut record = login_record(carol.id);
+        store.create(&mut record).await.unwrap();
+        let loaded = store.load(&record.id).await.unwrap().unwrap();
+        assert_eq!(loaded.data, record.data, "{backend:?}");
+        let row = sessions::Entity::find_by_id(record.id.to_string())
+            .one(&db.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.user_id, Some(carol.id), "the row knows its user");
+
+        record
+            .data
+            .insert("note".into(), serde_json::json!("updated"));
+        store.save(&record).await.unwrap();
+        assert_eq!(
+            store.load(&record.id).await.unwrap().unwrap().data["note"],
+            "updated"
+        );
+
+        let mut expired = login_record(carol.id);
+        expired.expiry_date = OffsetDateTime::now_utc() - time::Duration::seconds(1);
+        store.create(&mut expired).await.unwrap();
+        assert!(store.load(&expired.id).await.unwrap().is_none());
+        assert_eq!(store.delete_expired().await.unwrap(), 1);
+
+        store.delete(&record.id).await.unwrap();
+        assert!(store.load(&record.id).await.unwrap().is_none());
+        let left = sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(carol.id))
+            .count(&db.db)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        db.finish().await;
+    }
+}

@@ -1,0 +1,301 @@
+//! Test fixtures: fresh databases on each backend, an in-process router with a manual clock, and
+//! the real binary started on a fresh data dir.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use app::service::{AppState, ManualClock};
+use axum::body::Body;
+use axum::http::{header, Request, Response, StatusCode};
+use chrono::{TimeZone, Utc};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use tower::ServiceExt;
+
+/// A store engine the tests run against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite always; PostgreSQL when `CCMADMIN_TEST_PG_URL` names a server (required under CI).
+pub fn backends() -> Vec<Backend> {
+    if std::env::var("CCMADMIN_TEST_PG_URL").is_ok_and(|u| !u.is_empty()) {
+        vec![Backend::Sqlite, Backend::Postgres]
+    } else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CCMADMIN_TEST_PG_URL must be set in CI: the store tests run on PostgreSQL too"
+        );
+        eprintln!("CCMADMIN_TEST_PG_URL is not set: PostgreSQL store tests skipped");
+        vec![Backend::Sqlite]
+    }
+}
+
+/// A fresh, migrated database, dropped by [`TestDb::finish`].
+pub struct TestDb {
+    pub url: String,
+    pub db: DatabaseConnection,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = Utc::now().timestamp_subsec_nanos();
+    format!(
+        "ccm_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn pg_url_with_db(admin_url: &str, db: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+    format!("{prefix}/{db}{query}")
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite:{}?mode=rwc", dir.path().join("test.db").display());
+                let db = app::store::connect(&url).await.unwrap();
+                Self {
+                    url,
+                    db,
+                    _dir: Some(dir),
+                    pg_name: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("CCMADMIN_TEST_PG_URL").unwrap();
+                let name = unique_name();
+                let admin = Database::connect(&admin_url).await.unwrap();
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                let url = pg_url_with_db(&admin_url, &name);
+                let db = app::store::connect(&url).await.unwrap();
+                Self {
+                    url,
+                    db,
+                    _dir: None,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    /// Closes the connection and drops a PostgreSQL database.
+    pub async fn finish(self) {
+        self.db.close().await.unwrap();
+        if let Some(name) = self.pg_name {
+            let admin_url = std::env::var("CCMADMIN_TEST_PG_URL").unwrap();
+            let admin = Database::connect(&admin_url).await.unwrap();
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+        }
+    }
+}
+
+/// An instant to start manual clocks at.
+pub fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap()
+}
+
+/// The router of the console on `db`, with a manual clock, called in-process.
+pub struct InProcess {
+    pub router: axum::Router,
+    pub clock: ManualClock,
+    pub state: AppState,
+}
+
+impl InProcess {
+    pub fn new(db: DatabaseConnection) -> Self {
+        let clock = ManualClock::new(t0());
+        let state = AppState::new(db, Arc::new(clock.clone()));
+        let leptos = LeptosOptions::builder().output_name("ccmadmin").build();
+        let router = server::router::build(state.clone(), leptos);
+        Self {
+            router,
+            clock,
+            state,
+        }
+    }
+
+    /// Sends a request with an optional session cookie (`name=value`).
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        json: Option<serde_json::Value>,
+    ) -> Response<Body> {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1:8443");
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        let body = match json {
+            Some(value) => {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+                Body::from(value.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.router
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// Logs in through the API and returns the session cookie (`name=value`).
+    pub async fn login(&self, user: &str, password: &str, cookie: Option<&str>) -> String {
+        let res = self
+            .send(
+                "POST",
+                "/api/v1/login",
+                cookie,
+                Some(serde_json::json!({"username": user, "password": password})),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        session_cookie(&res).expect("login sets the session cookie")
+    }
+}
+
+/// The `name=value` of the session cookie that a response sets, if any.
+pub fn session_cookie(res: &Response<Body>) -> Option<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(server::router::SESSION_COOKIE))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// The response body as JSON.
+pub async fn json_body(res: Response<Body>) -> serde_json::Value {
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null)
+}
+
+/// Creates a user with `password` in SuperUserGroup.
+pub async fn add_user(state: &AppState, name: &str, password: &str) {
+    let hash = app::service::password::hash(password.to_owned())
+        .await
+        .unwrap();
+    app::store::users::create(&state.db, name, hash, false, &["SuperUserGroup"], t0())
+        .await
+        .unwrap();
+}
+
+/// The real `ccmadmin` binary, started on `data_dir`, killed on drop.
+pub struct RunningServer {
+    pub child: Child,
+    pub base_url: String,
+    pub stdout: Vec<String>,
+}
+
+impl RunningServer {
+    /// Starts `ccmadmin serve` on a free loopback port and waits for it to listen.
+    pub fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ccmadmin"));
+        cmd.arg("serve")
+            .env("CCMADMIN_BIND", "127.0.0.1:0")
+            .env("CCMADMIN_DATA_DIR", data_dir)
+            .env("CCMADMIN_SITE_ROOT", data_dir.join("site"))
+            .env_remove("DATABASE_URL")
+            .env_remove("CCMADMIN_BOOTSTRAP_PASSWORD")
+            .env_remove("CCMADMIN_TLS_CERT")
+            .env_remove("CCMADMIN_TLS_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start ccmadmin");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = Vec::new();
+        loop {
+            match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => {
+                    let listening = line
+                        .strip_prefix("ccmadmin listening on ")
+                        .map(str::to_owned);
+                    lines.push(line);
+                    if let Some(url) = listening {
+                        return Self {
+                            child,
+                            base_url: url,
+                            stdout: lines,
+                        };
+                    }
+                }
+                Err(e) => {
+                    let _ = child.kill();
+                    panic!("ccmadmin did not start ({e}); stdout: {lines:?}");
+                }
+            }
+        }
+    }
+
+    /// Stops the server with SIGKILL, as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTPS client that trusts exactly the certificate the server generated in `data_dir`.
+pub fn client_trusting(data_dir: &Path) -> reqwest::Client {
+    let pem = std::fs::read(cert_path(data_dir)).unwrap();
+    let cert = reqwest::Certificate::from_pem(&pem).unwrap();
+    reqwest::Client::builder()
+        .add_root_certificate(cert)
+        .tls_built_in_root_certs(false)
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// Where the server keeps its generated certificate.
+pub fn cert_path(data_dir: &Path) -> PathBuf {
+    server::tls::generated_paths(data_dir).0
+}
