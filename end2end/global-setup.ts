@@ -16,7 +16,7 @@ export default async function globalSetup(config: FullConfig) {
     CCMADMIN_BIND: `127.0.0.1:${port}`,
     CCMADMIN_DATA_DIR: dataDir,
     CCMADMIN_SITE_ROOT: process.env.CCMADMIN_SITE_ROOT ?? path.join(root, 'target/site'),
-    RUST_LOG: process.env.RUST_LOG ?? 'info',
+    RUST_LOG: process.env.RUST_LOG ?? 'warn',
   };
   delete env.CCMADMIN_BOOTSTRAP_PASSWORD;
   delete env.DATABASE_URL;

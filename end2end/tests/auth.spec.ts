@@ -51,6 +51,7 @@ test('first login with the generated password forces a change, then shows the ho
 
 test('a wrong password shows an error that does not say whether the user exists', async ({ page }) => {
   await logIn(page, 'CCMAdministrator', 'not the password at all');
+  await expect(page.getByRole('button', { name: 'Log In' })).toBeEnabled();
   const alert = page.getByRole('alert');
   await expect(alert).toContainText('Invalid user ID or password.');
   const forExisting = await alert.textContent();
@@ -59,6 +60,7 @@ test('a wrong password shows an error that does not say whether the user exists'
   await page.getByLabel('User ID').fill('nobody-by-this-name');
   await page.getByLabel('Password', { exact: true }).fill('not the password at all');
   await page.getByRole('button', { name: 'Log In' }).click();
+  await expect(page.getByRole('button', { name: 'Log In' })).toBeEnabled();
   await expect(alert).toHaveText(forExisting!);
   await page.screenshot({ path: 'test-results/login-error.png' });
 });
@@ -93,4 +95,16 @@ test('an unknown address shows the 404 page', async ({ page }) => {
   const response = await page.goto('/no-such-page');
   expect(response!.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page Not Found' })).toBeVisible();
+});
+
+test('the shell fits a tablet screen without sideways scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await logIn(page, 'CCMAdministrator', NEW_PASSWORD);
+  await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
+  await expect(page.getByRole('navigation', { name: 'Main menu' })).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.getByRole('button', { name: 'User' }).focus();
+  await expect(page.getByRole('link', { name: 'Change Password' })).toBeVisible();
+  await page.screenshot({ path: 'test-results/home-tablet.png', fullPage: true });
 });

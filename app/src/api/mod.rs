@@ -1,6 +1,10 @@
 //! Server functions: each reads the session, calls one service operation and maps its error.
 //! They are POST endpoints under `/fn/`; the server's middleware refuses cross-site requests.
 
+// `#[server]` turns each function's arguments into the fields of a generated struct, and Rust
+// takes no doc comments on arguments: the function's own doc comment documents them.
+#![allow(missing_docs)]
+
 use leptos::prelude::*;
 
 use crate::error::AppError;

@@ -12,7 +12,8 @@ use crate::pages::menu;
 use crate::PRODUCT_NAME;
 
 /// The shell around every logged-in page. The session is checked again on every navigation, so a
-/// session that ended on the server sends the browser to the login page.
+/// session that ended on the server sends the browser to the login page, and a user who must
+/// change their password is kept on that page.
 #[component]
 pub fn Layout() -> impl IntoView {
     let location = use_location();
@@ -27,7 +28,19 @@ pub fn Layout() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match user.await {
-                        Ok(user) => Either::Left(view! { <UserBadge user /> }),
+                        Ok(user) => {
+                            let path = location.pathname.get_untracked();
+                            let must_change = user.must_change_password
+                                && path != "/change-password";
+                            Either::Left(
+                                view! {
+                                    <UserBadge user />
+                                    <Show when=move || must_change>
+                                        <Redirect path="/change-password" />
+                                    </Show>
+                                },
+                            )
+                        }
                         Err(error) => Either::Right(view! { <SessionEnded error /> }),
                     }
                 })}
@@ -40,13 +53,10 @@ pub fn Layout() -> impl IntoView {
     }
 }
 
-/// The logged-in user and the logout button; sends a user who must change their password there.
+/// The logged-in user and the logout button.
 #[component]
 fn UserBadge(user: CurrentUser) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
-    let location = use_location();
-    let must_change =
-        move || user.must_change_password && location.pathname.get() != "/change-password";
     view! {
         <div class="user-badge">
             <span class="logged-in">
@@ -57,9 +67,6 @@ fn UserBadge(user: CurrentUser) -> impl IntoView {
                     "Log Out"
                 </button>
             </ActionForm>
-            <Show when=must_change>
-                <Redirect path="/change-password" />
-            </Show>
         </div>
     }
 }

@@ -1,5 +1,7 @@
 //! The server's integration tests, in one binary: the store on SQLite and PostgreSQL, sessions
 //! through the real router with an injected clock, and the real `ccmadmin` binary over HTTPS.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
 
 mod binary;
 mod sessions;

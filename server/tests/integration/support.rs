@@ -235,8 +235,12 @@ impl RunningServer {
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("start ccmadmin");
-        let stdout = child.stdout.take().unwrap();
+        let mut server = Self {
+            child: cmd.spawn().expect("start ccmadmin"),
+            base_url: String::new(),
+            stdout: Vec::new(),
+        };
+        let stdout = server.child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -245,28 +249,17 @@ impl RunningServer {
                 }
             }
         });
-        let mut lines = Vec::new();
-        loop {
-            match rx.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) => {
-                    let listening = line
-                        .strip_prefix("ccmadmin listening on ")
-                        .map(str::to_owned);
-                    lines.push(line);
-                    if let Some(url) = listening {
-                        return Self {
-                            child,
-                            base_url: url,
-                            stdout: lines,
-                        };
-                    }
-                }
-                Err(e) => {
-                    let _ = child.kill();
-                    panic!("ccmadmin did not start ({e}); stdout: {lines:?}");
-                }
+        while server.base_url.is_empty() {
+            let line = match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => line,
+                Err(e) => panic!("ccmadmin did not start ({e}); stdout: {:?}", server.stdout),
+            };
+            if let Some(url) = line.strip_prefix("ccmadmin listening on ") {
+                server.base_url = url.to_owned();
             }
+            server.stdout.push(line);
         }
+        server
     }
 
     /// Stops the server with SIGKILL, as a crash would.
