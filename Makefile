@@ -38,9 +38,10 @@ prereqs:
 test-prereqs: prereqs
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
-	@if [ ! -x /usr/bin/chromium ] || ! command -v pg_ctlcluster >/dev/null || ! command -v npm >/dev/null; then \
-	  $(APT_GET) update && $(APT_GET) install -y chromium postgresql nodejs npm; \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pg_ctlcluster >/dev/null; then \
+	  $(APT_GET) update && $(APT_GET) install -y chromium postgresql; \
 	fi
+	@command -v npm >/dev/null || { $(APT_GET) update && $(APT_GET) install -y nodejs npm; }
 	@cd end2end && if [ ! -d node_modules/@playwright/test ]; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
 
 # Starts Debian's PostgreSQL on loopback unless one already answers, and makes the test role.

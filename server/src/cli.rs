@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 
 /// ccmadmin — the security administration console of a CallManager cluster.
 #[derive(Debug, Parser)]
-#[command(name = "ccmadmin", version, about)]
+#[command(
+    name = "ccmadmin",
+    version,
+    about = "ccmadmin — the security administration console of a CallManager cluster"
+)]
 pub struct Cli {
     /// Settings shared by every command.
     #[command(flatten)]

@@ -62,6 +62,28 @@ async fn serves_https_with_its_own_certificate_and_prints_a_one_time_password() 
 }
 
 #[tokio::test]
+async fn both_tls_1_2_and_tls_1_3_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = RunningServer::start(dir.path(), &[("CCMADMIN_BOOTSTRAP_PASSWORD", PASSWORD)]);
+    let pem = std::fs::read(cert_path(dir.path())).unwrap();
+    for version in [reqwest::tls::Version::TLS_1_2, reqwest::tls::Version::TLS_1_3] {
+        let client = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+            .tls_built_in_root_certs(false)
+            .min_tls_version(version)
+            .max_tls_version(version)
+            .build()
+            .unwrap();
+        let res = client
+            .get(format!("{}/healthz", server.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{version:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_session_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let env = [("CCMADMIN_BOOTSTRAP_PASSWORD", PASSWORD)];
