@@ -66,7 +66,10 @@ async fn both_tls_1_2_and_tls_1_3_are_served() {
     let dir = tempfile::tempdir().unwrap();
     let server = RunningServer::start(dir.path(), &[("CCMADMIN_BOOTSTRAP_PASSWORD", PASSWORD)]);
     let pem = std::fs::read(cert_path(dir.path())).unwrap();
-    for version in [reqwest::tls::Version::TLS_1_2, reqwest::tls::Version::TLS_1_3] {
+    for version in [
+        reqwest::tls::Version::TLS_1_2,
+        reqwest::tls::Version::TLS_1_3,
+    ] {
         let client = reqwest::Client::builder()
             .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
             .tls_built_in_root_certs(false)

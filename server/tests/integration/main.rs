@@ -2,7 +2,6 @@
 //! through the real router with an injected clock, and the real `ccmadmin` binary over HTTPS.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-
 mod binary;
 mod sessions;
 mod store;
