@@ -14,6 +14,12 @@ pub enum AppError {
     /// Login refused. One message whatever the reason, so it never tells whether a user exists.
     #[error("Invalid user ID or password.")]
     BadCredentials,
+    /// Too many failed logins for this account or address (HTTP 429).
+    #[error("Too many failed logins. Try again in {retry_after_secs} seconds.")]
+    TooManyAttempts {
+        /// Seconds until the next attempt is checked.
+        retry_after_secs: i64,
+    },
     /// The caller must change their password before doing anything else (HTTP 403).
     #[error("You must change your password before continuing.")]
     PasswordChangeRequired,
@@ -58,6 +64,7 @@ impl AppError {
             Self::PasswordChangeRequired | Self::Forbidden => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
+            Self::TooManyAttempts { .. } => 429,
             Self::Invalid { .. } => 422,
             Self::Transport(_) => 400,
             Self::Internal => 500,

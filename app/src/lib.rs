@@ -18,6 +18,13 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::layout::Layout;
+use crate::pages::user::access::{
+    AddUserGroupPage, AssignPrivilegesPage, FunctionalGroupsPage, PrivilegeReportPage,
+    UserGroupPage, UserGroupsPage,
+};
+use crate::pages::user::audit::AuditPage;
+use crate::pages::user::tokens::TokensPage;
+use crate::pages::user::users::{AddUserPage, UserPage, UsersPage};
 use crate::pages::{
     change_password::ChangePasswordPage, home::HomePage, login::LoginPage, not_found::NotFound,
 };
@@ -57,6 +64,26 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Layout>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/change-password") view=ChangePasswordPage />
+                    <Route path=path!("/tokens") view=TokensPage />
+                    <Route path=path!("/users") view=UsersPage />
+                    <Route path=path!("/users/:name") view=UserPage />
+                    <Route path=path!("/add-user") view=AddUserPage />
+                    <Route
+                        path=path!("/access-rights/functional-groups")
+                        view=FunctionalGroupsPage
+                    />
+                    <Route path=path!("/access-rights/user-groups") view=UserGroupsPage />
+                    <Route path=path!("/access-rights/user-groups/:name") view=UserGroupPage />
+                    <Route path=path!("/access-rights/add-user-group") view=AddUserGroupPage />
+                    <Route
+                        path=path!("/access-rights/assign-privileges")
+                        view=AssignPrivilegesPage
+                    />
+                    <Route
+                        path=path!("/access-rights/privilege-report")
+                        view=PrivilegeReportPage
+                    />
+                    <Route path=path!("/audit") view=AuditPage />
                 </ParentRoute>
             </Routes>
         </Router>

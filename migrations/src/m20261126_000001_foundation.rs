@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-/// Creates the foundation tables and seeds the cluster and the super user group.
+/// Creates the foundation tables and seeds the cluster row.
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -263,21 +263,7 @@ impl MigrationTrait for Migration {
             .columns([Cluster::Name, Cluster::SecurityMode])
             .values_panic(["StandAloneCluster".into(), "non_secure".into()])
             .to_owned();
-        manager.exec_stmt(seed_cluster).await?;
-        let seed_group = Query::insert()
-            .into_table(UserGroups::Table)
-            .columns([
-                UserGroups::Name,
-                UserGroups::Description,
-                UserGroups::BuiltIn,
-            ])
-            .values_panic([
-                "SuperUserGroup".into(),
-                "Full access to every functional group".into(),
-                true.into(),
-            ])
-            .to_owned();
-        manager.exec_stmt(seed_group).await
+        manager.exec_stmt(seed_cluster).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -1,14 +1,23 @@
-//! Request middleware: cross-site refusal for every state-changing request, and the login guard
-//! of the pages.
+//! Request middleware: cross-site refusal for every state-changing request, the one permission
+//! check (deny by default) for pages, server functions and the JSON API, and the security headers
+//! of every response.
 
-use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
+use app::domain::audit::{object, AuditAction};
 use app::error::AppError;
-use app::service::{auth, AppState};
+use app::service::audit::{self, Event};
+use app::service::auth::{self, Principal};
+use app::service::authz::{self, Actor, ClientAddress, Privileges, Rule};
+use app::service::{tokens, AppState};
 
 /// Refuses a non-GET request sent from another site: `Sec-Fetch-Site`, when the browser sends it,
 /// must be `same-origin`, and `Origin`, when sent, must be this console's own.
@@ -21,7 +30,7 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
         .get("sec-fetch-site")
         .map(|v| v.to_str().unwrap_or_default());
     if fetch_site.is_some_and(|site| site != "same-origin") {
-        return forbidden("cross-site request refused");
+        return json_refusal(StatusCode::FORBIDDEN, "cross-site request refused");
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let host = headers
@@ -30,71 +39,258 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
             .or_else(|| req.uri().authority().map(|a| a.as_str()));
         let own = host.map(|h| format!("https://{h}"));
         if origin.to_str().ok() != own.as_deref() {
-            return forbidden("request from another origin refused");
+            return json_refusal(StatusCode::FORBIDDEN, "request from another origin refused");
         }
     }
     next.run(req).await
 }
 
-fn forbidden(message: &str) -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        axum::Json(serde_json::json!({ "error": message })),
-    )
-        .into_response()
+fn json_refusal(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-/// Paths that are not pages: the APIs, server functions and static files.
-fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 4] = ["/api/", "/fn/", "/pkg/", "/healthz"];
-    !NOT_PAGES.iter().any(|prefix| path.starts_with(prefix)) && path != "/favicon.ico"
+/// What a request addresses, which decides how a refusal looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Built files: no check.
+    Static,
+    /// The JSON API: refusals are JSON, bearer tokens are accepted.
+    Api,
+    /// Server functions: refusals are the encoded `AppError`.
+    ServerFn,
+    /// Pages: refusals redirect or show a page.
+    Page,
 }
 
-/// Sends page requests without a valid session to the login page, a user who must change their
-/// password to that page, and a logged-in user away from the login page.
-pub async fn page_guard(
-    State(state): State<AppState>,
+impl Kind {
+    /// The kind of a request path.
+    pub fn of(path: &str) -> Self {
+        if path.starts_with("/pkg/") || path == "/favicon.ico" {
+            Kind::Static
+        } else if path.starts_with("/api/") || path == "/healthz" {
+            Kind::Api
+        } else if path.starts_with("/fn/") {
+            Kind::ServerFn
+        } else {
+            Kind::Page
+        }
+    }
+}
+
+/// What the permission middleware needs: the state and the pages the application registers.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// Shared state.
+    pub app: AppState,
+    /// Path patterns of the registered pages (axum syntax).
+    pub pages: Arc<Vec<String>>,
+}
+
+/// The one permission check. Finds the route's rule (a route without one is refused), resolves
+/// the caller (session, or bearer token on the JSON API), and lets the request through only when
+/// the caller's effective level allows the rule; the checked [`Privileges`] go into the request's
+/// extensions for the handler. Refusals of logged-in users are audited.
+pub async fn authorize(
+    State(gate): State<Gate>,
     session: Session,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_owned();
-    if req.method() != Method::GET || !is_page(&path) {
+    let kind = Kind::of(&path);
+    let address = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    req.extensions_mut().insert(ClientAddress(address.clone()));
+    if kind == Kind::Static {
         return next.run(req).await;
     }
-    match auth::current(&state, &session).await {
-        Ok(p) if p.must_change_password && path != "/change-password" => {
-            Redirect::to("/change-password").into_response()
+    let method = if req.method() == Method::HEAD {
+        "GET".to_owned()
+    } else {
+        req.method().as_str().to_owned()
+    };
+    let rule = match authz::rule_for(&method, &path) {
+        Some(rule) => rule,
+        // An address that names no page: logged-in users see the 404 page.
+        None if kind == Kind::Page && !gate.pages.iter().any(|p| authz::path_matches(p, &path)) => {
+            Rule::Authenticated
         }
-        Ok(_) if path == "/login" => Redirect::to("/").into_response(),
-        Ok(_) => next.run(req).await,
-        Err(AppError::Unauthenticated) if path == "/login" => next.run(req).await,
-        Err(AppError::Unauthenticated) => Redirect::to("/login").into_response(),
-        Err(err) => (
-            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            err.to_string(),
-        )
-            .into_response(),
+        None => {
+            tracing::warn!("refused {method} {path}: the route has no access rule");
+            return refusal(kind, AppError::Forbidden);
+        }
+    };
+    let state = &gate.app;
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_owned());
+    let principal = match resolve(state, &session, bearer.as_deref(), kind).await {
+        Ok(principal) => Some(principal),
+        Err(AppError::Unauthenticated) => None,
+        Err(err) => return refusal(kind, err),
+    };
+    let Some(principal) = principal else {
+        return match rule {
+            Rule::Public => next.run(req).await,
+            _ => refusal(kind, AppError::Unauthenticated),
+        };
+    };
+    if rule == Rule::Public {
+        if kind == Kind::Page && path == "/login" {
+            return Redirect::to("/").into_response();
+        }
+        return next.run(req).await;
     }
+    if kind == Kind::Page && principal.must_change_password && path != "/change-password" {
+        return Redirect::to("/change-password").into_response();
+    }
+    let privileges = match Privileges::load(state, principal, address).await {
+        Ok(privileges) => privileges,
+        Err(err) => return refusal(kind, err),
+    };
+    if let Err(err) = privileges.check(rule) {
+        if err == AppError::Forbidden {
+            record_refusal(state, &privileges.actor(), &method, &path).await;
+        }
+        return refusal(kind, err);
+    }
+    req.extensions_mut().insert(privileges);
+    next.run(req).await
+}
+
+async fn resolve(
+    state: &AppState,
+    session: &Session,
+    bearer: Option<&str>,
+    kind: Kind,
+) -> Result<Principal, AppError> {
+    match bearer {
+        Some(secret) if kind == Kind::Api => tokens::principal(state, secret).await,
+        Some(_) => Err(AppError::Unauthenticated),
+        None => auth::current(state, session).await,
+    }
+}
+
+async fn record_refusal(state: &AppState, actor: &Actor, method: &str, path: &str) {
+    let route = format!("{method} {path}");
+    let event = Event {
+        action: AuditAction::AccessDenied,
+        object_type: object::ROUTE,
+        object_name: &route,
+        before: None,
+        after: None,
+        detail: "refused: the user's access level does not allow this".to_owned(),
+    };
+    if let Err(err) = audit::record(&state.db, state.clock.now(), actor, event).await {
+        tracing::error!("cannot audit a refused request: {err}");
+    }
+}
+
+/// How a refusal is answered for each kind of request.
+fn refusal(kind: Kind, err: AppError) -> Response {
+    let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::FORBIDDEN);
+    match kind {
+        Kind::Page => match err {
+            AppError::Unauthenticated => Redirect::to("/login").into_response(),
+            AppError::PasswordChangeRequired => Redirect::to("/change-password").into_response(),
+            other => (status, Html(refusal_page(&other))).into_response(),
+        },
+        Kind::ServerFn => {
+            let body = serde_json::to_string(&err).unwrap_or_default();
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                Body::from(body),
+            )
+                .into_response()
+        }
+        Kind::Api | Kind::Static => json_refusal(status, &err.to_string()),
+    }
+}
+
+fn refusal_page(err: &AppError) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Access Denied — CCM Admin</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/ccmadmin.css\"></head>\
+         <body><main class=\"not-found\"><h1>Access Denied</h1><p>{}</p>\
+         <p>Your user groups do not grant access to this page. Ask an administrator with \
+         Full Access to UserPrivilegeManagement.</p><p><a href=\"/\">Go to the home page</a></p>\
+         </main></body></html>",
+        err
+    )
+}
+
+/// The Content-Security-Policy of a page; `nonce` allows the page's own inline scripts.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let scripts = match nonce {
+        Some(nonce) => format!("'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
+        None => "'self' 'wasm-unsafe-eval'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; script-src {scripts}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+         form-action 'self'"
+    )
+}
+
+/// Adds the security headers to every response: HSTS, nosniff, the referrer policy, and a
+/// Content-Security-Policy unless the page set its own (with its nonce).
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(value) = HeaderValue::from_str(&content_security_policy(None)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    res
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_page;
+    use super::*;
 
     #[test]
-    fn static_files_and_apis_are_not_pages() {
-        for path in [
-            "/pkg/ccmadmin.js",
-            "/api/v1/me",
-            "/fn/login",
-            "/healthz",
-            "/favicon.ico",
+    fn kinds_of_paths() {
+        assert_eq!(Kind::of("/pkg/ccmadmin.js"), Kind::Static);
+        assert_eq!(Kind::of("/favicon.ico"), Kind::Static);
+        assert_eq!(Kind::of("/api/v1/me"), Kind::Api);
+        assert_eq!(Kind::of("/healthz"), Kind::Api);
+        assert_eq!(Kind::of("/fn/login"), Kind::ServerFn);
+        assert_eq!(Kind::of("/users"), Kind::Page);
+    }
+
+    #[test]
+    fn csp_allows_wasm_and_the_nonce_only() {
+        let csp = content_security_policy(Some("abc"));
+        for part in [
+            "'nonce-abc'",
+            "'wasm-unsafe-eval'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
         ] {
-            assert!(!is_page(path), "{path}");
+            assert!(csp.contains(part), "{part} missing from {csp}");
         }
-        for path in ["/", "/login", "/change-password", "/no-such-page"] {
-            assert!(is_page(path), "{path}");
-        }
+        assert!(!csp.contains("unsafe-inline"));
     }
 }

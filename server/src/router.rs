@@ -1,11 +1,15 @@
 //! The HTTP application: pages, server functions, the JSON API, static files, and the middleware
 //! around them.
 
+use std::sync::Arc;
+
 use axum::extract::FromRef;
+use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::Router;
-use leptos::prelude::{provide_context, LeptosOptions};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos::nonce::use_nonce;
+use leptos::prelude::{provide_context, use_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -53,13 +57,27 @@ pub fn build(app_state: AppState, leptos: LeptosOptions) -> Router {
         )));
     let context = {
         let app_state = app_state.clone();
-        move || provide_context(app_state.clone())
+        move || {
+            provide_context(app_state.clone());
+            // A rendered page allows its own inline scripts by the nonce Leptos gives them.
+            if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
+                if let Ok(value) =
+                    HeaderValue::from_str(&middleware::content_security_policy(Some(&nonce)))
+                {
+                    response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+                }
+            }
+        }
     };
     let state = ServerState {
         app: app_state.clone(),
         leptos,
     };
     let pages = generate_route_list(App);
+    let gate = middleware::Gate {
+        app: app_state.clone(),
+        pages: Arc::new(pages.iter().map(|p| p.path().to_owned()).collect()),
+    };
     Router::new()
         .nest("/api/v1", rest::routes().with_state(app_state.clone()))
         .route("/healthz", get(rest::healthz))
@@ -72,10 +90,11 @@ pub fn build(app_state: AppState, leptos: LeptosOptions) -> Router {
             _,
         >(context, shell))
         .layer(axum::middleware::from_fn_with_state(
-            app_state,
-            middleware::page_guard,
+            gate,
+            middleware::authorize,
         ))
         .layer(axum::middleware::from_fn(middleware::same_origin_only))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(middleware::security_headers))
         .with_state(state)
 }

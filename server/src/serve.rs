@@ -121,7 +121,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
             source,
         })?
         .handle(handle)
-        .serve(app.into_make_service())
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
         .map_err(|source| ServeError::Listen {
             addr: local.to_string(),

@@ -1,9 +1,15 @@
-//! Server functions: each reads the session, calls one service operation and maps its error.
-//! They are POST endpoints under `/fn/`; the server's middleware refuses cross-site requests.
+//! Server functions: each reads the request's checked privileges (put there by the server's
+//! permission middleware), calls one service operation and returns its `AppError`. They are POST
+//! endpoints under `/fn/`; the middleware refuses cross-site requests and applies the route's rule.
 
 // `#[server]` turns each function's arguments into the fields of a generated struct, and Rust
 // takes no doc comments on arguments: the function's own doc comment documents them.
 #![allow(missing_docs)]
+
+pub mod access;
+pub mod audit;
+pub mod tokens;
+pub mod users;
 
 use leptos::prelude::*;
 
@@ -11,26 +17,33 @@ use crate::error::AppError;
 use crate::model::{CurrentUser, HomeInfo};
 
 #[cfg(feature = "ssr")]
-mod ctx {
+pub(crate) mod ctx {
+    use axum::Extension;
     use tower_sessions::Session;
 
     use crate::error::AppError;
-    use crate::service::auth::{self, Principal};
+    use crate::service::authz::{ClientAddress, Privileges};
     use crate::service::state::internal;
     use crate::service::AppState;
 
-    /// The state and session of the request being served.
-    pub async fn request() -> Result<(AppState, Session), AppError> {
+    /// The state, session and client address of the request being served.
+    pub async fn request() -> Result<(AppState, Session, Option<String>), AppError> {
         let state = AppState::from_context()?;
         let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-        Ok((state, session))
+        let address = leptos_axum::extract::<Extension<ClientAddress>>()
+            .await
+            .ok()
+            .and_then(|Extension(ClientAddress(a))| a);
+        Ok((state, session, address))
     }
 
-    /// The state, session and checked principal of the request being served.
-    pub async fn principal() -> Result<(AppState, Session, Principal), AppError> {
-        let (state, session) = request().await?;
-        let principal = auth::current(&state, &session).await?;
-        Ok((state, session, principal))
+    /// The state and the checked privileges of the request being served.
+    pub async fn privileges() -> Result<(AppState, Privileges), AppError> {
+        let state = AppState::from_context()?;
+        let Extension(privileges) = leptos_axum::extract::<Extension<Privileges>>()
+            .await
+            .map_err(|_| AppError::Unauthenticated)?;
+        Ok((state, privileges))
     }
 }
 
@@ -38,8 +51,10 @@ mod ctx {
 /// required.
 #[server(prefix = "/fn", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    let (state, session) = ctx::request().await?;
-    let principal = crate::service::auth::login(&state, &session, &username, &password).await?;
+    let (state, session, address) = ctx::request().await?;
+    let principal =
+        crate::service::auth::login(&state, &session, &username, &password, address.as_deref())
+            .await?;
     leptos_axum::redirect(if principal.must_change_password {
         "/change-password"
     } else {
@@ -51,24 +66,25 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 /// Logs out and returns to the login page.
 #[server(prefix = "/fn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let (_, session) = ctx::request().await?;
-    crate::service::auth::logout(&session).await?;
+    let (state, privileges) = ctx::privileges().await?;
+    let (_, session, _) = ctx::request().await?;
+    crate::service::auth::logout(&state, &session, &privileges.actor()).await?;
     leptos_axum::redirect("/login");
     Ok(())
 }
 
-/// The logged-in user.
+/// The logged-in user with their effective privileges.
 #[server(prefix = "/fn", endpoint = "current_user")]
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {
-    let (state, _, principal) = ctx::principal().await?;
-    principal.describe(&state).await
+    let (state, privileges) = ctx::privileges().await?;
+    privileges.describe(&state).await
 }
 
 /// The home page's facts.
 #[server(prefix = "/fn", endpoint = "home_info")]
 pub async fn get_home_info() -> Result<HomeInfo, AppError> {
-    let (state, _, principal) = ctx::principal().await?;
-    crate::service::home::home_info(&state, &principal.active()?).await
+    let (state, privileges) = ctx::privileges().await?;
+    crate::service::home::home_info(&state, &privileges).await
 }
 
 /// Changes the logged-in user's own password.
@@ -78,11 +94,12 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    let (state, session, principal) = ctx::principal().await?;
+    let (state, privileges) = ctx::privileges().await?;
+    let (_, session, _) = ctx::request().await?;
     crate::service::auth::change_password(
         &state,
         &session,
-        &principal,
+        &privileges.principal,
         &current_password,
         &new_password,
         &confirm_password,

@@ -1,4 +1,5 @@
-//! The page shell of every logged-in page: banner with the user, menu bar by area, content.
+//! The page shell of every logged-in page: banner with the user, menu bar by area (only what the
+//! user may read), content.
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -6,10 +7,23 @@ use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 
 use crate::api::{get_current_user, Logout};
+use crate::domain::access::Access;
 use crate::error::AppError;
 use crate::model::CurrentUser;
 use crate::pages::menu;
 use crate::PRODUCT_NAME;
+
+/// The logged-in user, loaded by the shell on every navigation; pages read it from context.
+#[derive(Debug, Clone, Copy)]
+pub struct UserResource(pub Resource<Result<CurrentUser, AppError>>);
+
+/// The logged-in user resource of the shell.
+pub fn use_current_user() -> Resource<Result<CurrentUser, AppError>> {
+    match use_context::<UserResource>() {
+        Some(UserResource(resource)) => resource,
+        None => Resource::new(|| (), |_| get_current_user()),
+    }
+}
 
 /// The shell around every logged-in page. The session is checked again on every navigation, so a
 /// session that ended on the server sends the browser to the login page, and a user who must
@@ -18,56 +32,62 @@ use crate::PRODUCT_NAME;
 pub fn Layout() -> impl IntoView {
     let location = use_location();
     let user = Resource::new(move || location.pathname.get(), |_| get_current_user());
+    provide_context(UserResource(user));
     view! {
         <a class="skip-link" href="#content">"Skip to content"</a>
-        <header class="banner">
-            <div class="brand">
-                <span class="product">{PRODUCT_NAME}</span>
-                <span class="subtitle">"Cisco CallManager Administration"</span>
-            </div>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match user.await {
-                        Ok(user) => {
-                            let path = location.pathname.get_untracked();
-                            let must_change = user.must_change_password
-                                && path != "/change-password";
-                            Either::Left(
-                                view! {
-                                    <UserBadge user />
-                                    <Show when=move || must_change>
-                                        <Redirect path="/change-password" />
-                                    </Show>
-                                },
-                            )
-                        }
-                        Err(error) => Either::Right(view! { <SessionEnded error /> }),
+        <Transition fallback=|| view! { <header class="banner"></header> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(user) => {
+                        let path = location.pathname.get_untracked();
+                        let must_change = user.must_change_password && path != "/change-password";
+                        Either::Left(
+                            view! {
+                                <Banner user=user.clone() />
+                                <MenuBar user />
+                                <Show when=move || must_change>
+                                    <Redirect path="/change-password" />
+                                </Show>
+                            },
+                        )
                     }
-                })}
-            </Transition>
-        </header>
-        <MenuBar />
+                    Err(error) => Either::Right(view! { <SessionEnded error /> }),
+                }
+            })}
+        </Transition>
         <main id="content" class="content">
             <Outlet />
         </main>
     }
 }
 
-/// The logged-in user and the logout button.
+/// The product name, the logged-in user, their own pages and the logout button.
 #[component]
-fn UserBadge(user: CurrentUser) -> impl IntoView {
+fn Banner(user: CurrentUser) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     view! {
-        <div class="user-badge">
-            <span class="logged-in">
-                "Logged in as " <strong data-testid="current-user">{user.name.clone()}</strong>
-            </span>
-            <ActionForm action=logout>
-                <button type="submit" class="link-button">
-                    "Log Out"
-                </button>
-            </ActionForm>
-        </div>
+        <header class="banner">
+            <div class="brand">
+                <span class="product">{PRODUCT_NAME}</span>
+                <span class="subtitle">"Cisco CallManager Administration"</span>
+            </div>
+            <div class="user-badge">
+                <span class="logged-in">
+                    "Logged in as " <strong data-testid="current-user">{user.name.clone()}</strong>
+                </span>
+                <A href="/change-password" attr:class="banner-link">
+                    "Change Password"
+                </A>
+                <A href="/tokens" attr:class="banner-link">
+                    "API Tokens"
+                </A>
+                <ActionForm action=logout>
+                    <button type="submit" class="link-button">
+                        "Log Out"
+                    </button>
+                </ActionForm>
+            </div>
+        </header>
     }
 }
 
@@ -77,23 +97,26 @@ fn SessionEnded(error: AppError) -> impl IntoView {
     match error {
         AppError::Unauthenticated => Either::Left(view! { <Redirect path="/login" /> }),
         other => Either::Right(view! {
-            <p class="error-box" role="alert">
-                {other.to_string()}
-            </p>
+            <header class="banner">
+                <p class="error-box" role="alert">
+                    {other.to_string()}
+                </p>
+            </header>
         }),
     }
 }
 
-/// The menu bar: one menu per area that has pages, each listing its pages.
+/// The menu bar: one menu per area with pages the user may read.
 #[component]
-fn MenuBar() -> impl IntoView {
+fn MenuBar(user: CurrentUser) -> impl IntoView {
+    let areas = menu::areas(|group| user.may(group, Access::Read));
     view! {
         <nav class="menu-bar" aria-label="Main menu">
             <ul class="menu-areas">
                 <li>
                     <A href="/">"Home"</A>
                 </li>
-                {menu::areas()
+                {areas
                     .into_iter()
                     .map(|(area, entries)| {
                         view! {

@@ -154,6 +154,9 @@ pub enum Access {
     Write,
 }
 
+/// The enterprise parameter that holds the [`OverlapPolicy`].
+pub const OVERLAP_POLICY_PARAMETER: &str = "EffectiveAccessPrivilegesForOverlappingUserGroups";
+
 /// The enterprise parameter "Effective Access Privileges For Overlapping User Groups".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OverlapPolicy {
@@ -344,7 +347,10 @@ mod tests {
 
     #[test]
     fn r22_overlapping_groups_take_the_maximum_or_the_minimum() {
-        let groups = [lv("ReadOnly", ReadOnly), lv("PhoneAdministration", FullAccess)];
+        let groups = [
+            lv("ReadOnly", ReadOnly),
+            lv("PhoneAdministration", FullAccess),
+        ];
         let max = effective_level(&groups, OverlapPolicy::Maximum);
         assert_eq!(max.level, FullAccess);
         assert_eq!(max.decided_by.as_deref(), Some("PhoneAdministration"));
@@ -383,8 +389,14 @@ mod tests {
     #[test]
     fn standard_groups_have_the_privileges_their_names_say() {
         let find = |n: &str| STANDARD_GROUPS.iter().find(|g| g.name == n).unwrap();
-        assert_eq!(find("SuperUserGroup").levels.len(), FunctionalGroup::ALL.len());
-        assert!(find("SuperUserGroup").levels.iter().all(|(_, l)| *l == FullAccess));
+        assert_eq!(
+            find("SuperUserGroup").levels.len(),
+            FunctionalGroup::ALL.len()
+        );
+        assert!(find("SuperUserGroup")
+            .levels
+            .iter()
+            .all(|(_, l)| *l == FullAccess));
         assert!(find("ReadOnly").levels.iter().all(|(_, l)| *l == ReadOnly));
         assert!(find("PhoneAdministration")
             .levels

@@ -1,4 +1,7 @@
-//! The menu bar's contents: every page that exists, by CallManager menu area.
+//! The menu bar's contents: every page that exists, by CallManager menu area, shown to the users
+//! whose access level lets them read it.
+
+use crate::domain::access::FunctionalGroup;
 
 /// A menu area of CallManager Administration (and Serviceability, its sibling application).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,23 +49,73 @@ pub struct MenuEntry {
     pub label: &'static str,
     /// The page's path.
     pub path: &'static str,
+    /// The functional group whose read access shows the entry; `None`: every logged-in user.
+    pub group: Option<FunctionalGroup>,
+}
+
+const fn entry(
+    area: Area,
+    label: &'static str,
+    path: &'static str,
+    group: Option<FunctionalGroup>,
+) -> MenuEntry {
+    MenuEntry {
+        area,
+        label,
+        path,
+        group,
+    }
 }
 
 /// Every page the menu bar offers.
-pub const ENTRIES: &[MenuEntry] = &[MenuEntry {
-    area: Area::User,
-    label: "Change Password",
-    path: "/change-password",
-}];
+pub const ENTRIES: &[MenuEntry] = &[
+    entry(
+        Area::User,
+        "Users",
+        "/users",
+        Some(FunctionalGroup::UserManagement),
+    ),
+    entry(
+        Area::User,
+        "Access Rights: Functional Groups",
+        "/access-rights/functional-groups",
+        Some(FunctionalGroup::UserPrivilegeManagement),
+    ),
+    entry(
+        Area::User,
+        "Access Rights: User Groups",
+        "/access-rights/user-groups",
+        Some(FunctionalGroup::UserPrivilegeManagement),
+    ),
+    entry(
+        Area::User,
+        "Access Rights: Assign Privileges",
+        "/access-rights/assign-privileges",
+        Some(FunctionalGroup::UserPrivilegeManagement),
+    ),
+    entry(
+        Area::User,
+        "Access Rights: Privilege Report",
+        "/access-rights/privilege-report",
+        Some(FunctionalGroup::UserPrivilegeManagement),
+    ),
+    entry(
+        Area::User,
+        "Audit Log",
+        "/audit",
+        Some(FunctionalGroup::UserPrivilegeManagement),
+    ),
+];
 
-/// The areas that have at least one page, each with its pages, in menu-bar order.
-pub fn areas() -> Vec<(Area, Vec<MenuEntry>)> {
+/// The areas where `may_read` allows at least one page, each with those pages, in menu-bar
+/// order. Pages for every user (password, tokens) are in the user badge, not here.
+pub fn areas(may_read: impl Fn(FunctionalGroup) -> bool) -> Vec<(Area, Vec<MenuEntry>)> {
     Area::ALL
         .iter()
         .map(|area| {
             let entries = ENTRIES
                 .iter()
-                .filter(|e| e.area == *area)
+                .filter(|e| e.area == *area && e.group.is_none_or(&may_read))
                 .copied()
                 .collect::<Vec<_>>();
             (*area, entries)
@@ -77,9 +130,17 @@ mod tests {
 
     #[test]
     fn menu_lists_only_areas_with_pages() {
-        let areas = areas();
+        let areas = areas(|_| true);
         assert!(areas.iter().all(|(_, entries)| !entries.is_empty()));
         assert!(areas.iter().any(|(area, _)| *area == Area::User));
         assert!(!areas.iter().any(|(area, _)| *area == Area::Device));
+    }
+
+    #[test]
+    fn r22_no_access_hides_the_menu_entries() {
+        let shown = areas(|g| g != FunctionalGroup::UserManagement);
+        let user = &shown.iter().find(|(a, _)| *a == Area::User).unwrap().1;
+        assert!(!user.iter().any(|e| e.path == "/users"));
+        assert!(areas(|_| false).is_empty());
     }
 }

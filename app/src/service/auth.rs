@@ -3,16 +3,19 @@
 use sea_orm::TransactionTrait;
 use tower_sessions::Session;
 
+use super::audit::{self, Event};
+use super::authz::Actor;
 use super::state::internal;
 use super::{password, AppState};
 use crate::domain::account::{
     validate_new_password, validate_password_change, validate_user_id, BOOTSTRAP_USER,
 };
+use crate::domain::audit::{object, AuditAction};
 use crate::domain::session_policy::{LoginStamp, SessionState};
+use crate::domain::throttle::{ThrottlePolicy, PER_ACCOUNT, PER_ADDRESS};
 use crate::error::AppError;
-use crate::model::CurrentUser;
 use crate::store::session_store::LOGIN_KEY;
-use crate::store::users;
+use crate::store::{throttle, users};
 
 /// The user a request acts for, after its session was checked. Only [`current`] and [`login`]
 /// make one, so an operation that takes a `Principal` cannot be reached without a valid session.
@@ -35,27 +38,17 @@ impl Principal {
             Ok(self)
         }
     }
-
-    /// The principal as the page shell shows it.
-    pub async fn describe(&self, state: &AppState) -> Result<CurrentUser, AppError> {
-        Ok(CurrentUser {
-            name: self.name.clone(),
-            groups: users::group_names(&state.db, self.user_id)
-                .await
-                .map_err(internal)?,
-            must_change_password: self.must_change_password,
-        })
-    }
 }
 
 /// Checks the credentials and, when they hold, starts a new session (with a new id) for the user.
 /// Every refusal gives the same error and takes about the same time, whether or not the user
-/// exists.
+/// exists. Failures are throttled per user ID and per address, and every attempt is audited.
 pub async fn login(
     state: &AppState,
     session: &Session,
     username: &str,
     password_text: &str,
+    address: Option<&str>,
 ) -> Result<Principal, AppError> {
     if username.is_empty() {
         return Err(AppError::invalid("User ID", "is required"));
@@ -63,27 +56,98 @@ pub async fn login(
     if password_text.is_empty() {
         return Err(AppError::invalid("Password", "is required"));
     }
+    let now = state.clock.now();
+    let actor = Actor {
+        user_id: None,
+        name: Some(username.to_owned()),
+        address: address.map(str::to_owned),
+    };
+    let subjects = throttle_subjects(username, address);
+    for (subject, policy) in &subjects {
+        let failures = throttle::get(&state.db, subject).await.map_err(internal)?;
+        if let Some(wait) = policy.wait(failures.as_ref(), now) {
+            login_event(state, &actor, AuditAction::LoginFailure, "throttled").await?;
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs: wait,
+            });
+        }
+    }
     let user = users::find_by_name(&state.db, username)
         .await
         .map_err(internal)?;
-    let Some(user) = user else {
-        password::verify_dummy(password_text.to_owned()).await?;
+    let accepted = match &user {
+        Some(user) => {
+            password::verify(password_text.to_owned(), user.password_hash.clone()).await?
+                && !user.disabled
+        }
+        None => {
+            password::verify_dummy(password_text.to_owned()).await?;
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| accepted) else {
+        for (subject, policy) in &subjects {
+            let failures = throttle::get(&state.db, subject).await.map_err(internal)?;
+            let next = policy.after_failure(failures.as_ref(), now);
+            throttle::put(&state.db, subject, &next)
+                .await
+                .map_err(internal)?;
+        }
+        login_event(state, &actor, AuditAction::LoginFailure, "bad credentials").await?;
         return Err(AppError::BadCredentials);
     };
-    let matches = password::verify(password_text.to_owned(), user.password_hash.clone()).await?;
-    if !matches || user.disabled {
-        return Err(AppError::BadCredentials);
-    }
-    session.cycle_id().await.map_err(internal)?;
-    session
-        .insert(LOGIN_KEY, LoginStamp::new(user.id, state.clock.now()))
+    throttle::clear(&state.db, &subjects[0].0)
         .await
         .map_err(internal)?;
+    session.cycle_id().await.map_err(internal)?;
+    session
+        .insert(LOGIN_KEY, LoginStamp::new(user.id, now))
+        .await
+        .map_err(internal)?;
+    let actor = Actor {
+        user_id: Some(user.id),
+        ..actor
+    };
+    login_event(state, &actor, AuditAction::LoginSuccess, "logged in").await?;
     Ok(Principal {
         user_id: user.id,
         name: user.name,
         must_change_password: user.must_change_password,
     })
+}
+
+fn throttle_subjects(
+    username: &str,
+    address: Option<&str>,
+) -> Vec<(String, &'static ThrottlePolicy)> {
+    let mut subjects = vec![(format!("user:{}", username.to_lowercase()), &PER_ACCOUNT)];
+    if let Some(address) = address {
+        subjects.push((format!("addr:{address}"), &PER_ADDRESS));
+    }
+    subjects
+}
+
+async fn login_event(
+    state: &AppState,
+    actor: &Actor,
+    action: AuditAction,
+    detail: &str,
+) -> Result<(), AppError> {
+    let name = actor.name.clone().unwrap_or_default();
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        actor,
+        Event {
+            action,
+            object_type: object::SESSION,
+            object_name: &name,
+            before: None,
+            after: None,
+            detail: detail.to_owned(),
+        },
+    )
+    .await
 }
 
 /// The principal of the session, or [`AppError::Unauthenticated`]. An expired session, or one
@@ -125,8 +189,9 @@ pub async fn current(state: &AppState, session: &Session) -> Result<Principal, A
 }
 
 /// Ends the session: it is deleted on the server, so its cookie is worthless afterwards.
-pub async fn logout(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(internal)
+pub async fn logout(state: &AppState, session: &Session, actor: &Actor) -> Result<(), AppError> {
+    session.flush().await.map_err(internal)?;
+    login_event(state, actor, AuditAction::Logout, "logged out").await
 }
 
 /// Changes the principal's own password (the current one is required) and ends the user's other
@@ -140,6 +205,7 @@ pub async fn change_password(
     confirm_password: &str,
 ) -> Result<(), AppError> {
     validate_password_change(current_password, new_password, confirm_password)?;
+    password::refuse_common("New Password", new_password)?;
     let user = users::find_by_id(&state.db, principal.user_id)
         .await
         .map_err(internal)?
@@ -173,6 +239,7 @@ pub async fn bootstrap(
     let (password_text, generated) = match configured {
         Some(given) => {
             validate_new_password("CCMADMIN_BOOTSTRAP_PASSWORD", given)?;
+            password::refuse_common("CCMADMIN_BOOTSTRAP_PASSWORD", given)?;
             (given.to_owned(), false)
         }
         None => (password::generate(), true),
@@ -207,6 +274,7 @@ pub async fn set_password_from_host(
 ) -> Result<(), AppError> {
     validate_user_id("NAME", name)?;
     validate_new_password("password", new_password)?;
+    password::refuse_common("password", new_password)?;
     let user = users::find_by_name(&state.db, name)
         .await
         .map_err(internal)?

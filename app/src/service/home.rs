@@ -2,7 +2,7 @@
 
 use sea_orm::EntityTrait;
 
-use super::auth::Principal;
+use super::authz::Privileges;
 use super::state::internal;
 use super::AppState;
 use crate::error::AppError;
@@ -12,8 +12,8 @@ use crate::store::entities::cluster;
 /// The console's version, from the build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// What the home page shows to `principal`.
-pub async fn home_info(state: &AppState, principal: &Principal) -> Result<HomeInfo, AppError> {
+/// What the home page shows to the holder of `privileges`.
+pub async fn home_info(state: &AppState, privileges: &Privileges) -> Result<HomeInfo, AppError> {
     let cluster = cluster::Entity::find()
         .one(&state.db)
         .await
@@ -24,7 +24,7 @@ pub async fn home_info(state: &AppState, principal: &Principal) -> Result<HomeIn
         _ => "Non Secure",
     };
     Ok(HomeInfo {
-        user: principal.describe(state).await?,
+        user: privileges.describe(state).await?,
         version: VERSION.to_owned(),
         cluster_name: cluster.name,
         cluster_security_mode: cluster_security_mode.to_owned(),

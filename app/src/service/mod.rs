@@ -2,11 +2,18 @@
 //! caller reaches it without a valid session), validates with `domain`, and writes in one
 //! transaction.
 
+pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod clock;
+pub mod groups;
+pub mod guard;
 pub mod home;
+pub mod parameters;
 pub mod password;
 pub mod state;
+pub mod tokens;
+pub mod users;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use state::AppState;

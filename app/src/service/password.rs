@@ -1,5 +1,6 @@
 //! Password hashing with argon2id (m = 19 MiB, t = 2, p = 1) off the async threads.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -56,6 +57,22 @@ pub async fn verify_dummy(password: String) -> Result<(), AppError> {
     verify(password, phc).await.map(|_| ())
 }
 
+/// The common-password list shipped with the console (zxcvbn's 30,000 most used passwords).
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Refuses a password of the common-password list (compared without case), naming `field`.
+pub fn refuse_common(field: &str, password: &str) -> Result<(), AppError> {
+    static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    let list = LIST.get_or_init(|| COMMON_PASSWORDS.lines().collect());
+    if list.contains(password.to_lowercase().as_str()) {
+        return Err(AppError::invalid(
+            field,
+            "is one of the most common passwords; choose another",
+        ));
+    }
+    Ok(())
+}
+
 /// A random password of 20 characters from an alphabet without look-alikes (about 114 bits).
 pub fn generate() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
@@ -85,6 +102,13 @@ mod tests {
             .unwrap());
         assert!(!verify("wrong horse battery".into(), phc).await.unwrap());
         assert!(!verify("x".into(), "not a phc".into()).await.unwrap());
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        assert!(refuse_common("Password", "QWERTY123456").is_err());
+        assert!(refuse_common("Password", "1qaz2wsx3edc").is_err());
+        assert!(refuse_common("Password", "correct horse battery staple").is_ok());
     }
 
     #[test]

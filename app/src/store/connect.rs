@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionTrait,
+};
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +19,7 @@ pub enum StoreError {
     Db(#[from] DbErr),
 }
 
-/// Connects to `url` and runs every pending migration.
+/// Connects to `url`, runs every pending migration and seeds what a new store needs.
 ///
 /// SQLite gets WAL journaling, foreign keys and a single connection: SQLite has one writer, and
 /// one connection keeps every write in order without `database is locked` retries.
@@ -47,6 +50,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
         }
     }
     Migrator::up(&db, None).await?;
+    let txn = db.begin().await?;
+    super::seed::seed(&txn).await?;
+    txn.commit().await?;
     Ok(db)
 }
 

@@ -1,9 +1,15 @@
 //! The config store: sea-orm entities and the queries the services use. One code path serves
 //! SQLite (the default, a file in the data dir) and PostgreSQL (by `DATABASE_URL`).
 
+pub mod audit;
 pub mod connect;
 pub mod entities;
+pub mod groups;
+pub mod parameters;
+pub mod seed;
 pub mod session_store;
+pub mod throttle;
+pub mod tokens;
 pub mod users;
 
 pub use connect::{connect, StoreError};

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::entities::{sessions, user_group_members, user_groups, users};
@@ -115,4 +115,61 @@ pub async fn end_sessions<C: ConnectionTrait>(
         delete = delete.filter(sessions::Column::Id.ne(keep));
     }
     Ok(delete.exec(db).await?.rows_affected)
+}
+
+/// One page of accounts whose user ID contains `search` (case-insensitive), by name, and the
+/// number of matching accounts.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    search: &str,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<users::Model>, u64), sea_orm::DbErr> {
+    let mut select = users::Entity::find();
+    if !search.is_empty() {
+        let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
+        select = select.filter(
+            sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                sea_orm::sea_query::Expr::col(users::Column::Name),
+            ))
+            .like(pattern),
+        );
+    }
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_asc(users::Column::Name)
+        .offset((page.max(1) - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Saves changed account fields and bumps the version.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    user: users::Model,
+    disabled: bool,
+    must_change_password: bool,
+    password_hash: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<users::Model, sea_orm::DbErr> {
+    let version = user.version + 1;
+    let mut active: users::ActiveModel = user.into();
+    active.disabled = Set(disabled);
+    active.must_change_password = Set(must_change_password);
+    if let Some(hash) = password_hash {
+        active.password_hash = Set(hash);
+    }
+    active.updated_at = Set(now);
+    active.version = Set(version);
+    active.update(db).await
+}
+
+/// Deletes an account (memberships, sessions and tokens go with it).
+pub async fn delete<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<(), sea_orm::DbErr> {
+    users::Entity::delete_by_id(user_id)
+        .exec(db)
+        .await
+        .map(|_| ())
 }

@@ -1,13 +1,20 @@
-//! The JSON API under `/api/v1` (the automation interface) and `/healthz`.
+//! The JSON API under `/api/v1` (the automation interface) and `/healthz`. Every route is in
+//! [`endpoints`], and every route's rule is in `app::service::authz::RULES`, which the permission
+//! middleware applies before a handler runs.
 
+mod access;
+mod audit;
 pub mod error;
 pub mod json;
+mod parameters;
 mod session;
+mod tokens;
+mod users;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::{Json, Router};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
@@ -15,12 +22,78 @@ use serde_json::json;
 use app::service::home::VERSION;
 use app::service::AppState;
 
-/// The `/api/v1` routes.
+/// Where the JSON API is mounted.
+pub const PREFIX: &str = "/api/v1";
+
+/// One route of the JSON API.
+pub struct Endpoint {
+    /// Its method.
+    pub method: Method,
+    /// Its path below [`PREFIX`], with `{param}` segments.
+    pub path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+fn ep(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        handler,
+    }
+}
+
+/// Every route of the JSON API.
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        ep(Method::POST, "/login", post(session::login)),
+        ep(Method::POST, "/logout", post(session::logout)),
+        ep(Method::GET, "/me", get(session::me)),
+        ep(Method::GET, "/users", get(users::list)),
+        ep(Method::POST, "/users", post(users::create)),
+        ep(Method::GET, "/users/{name}", get(users::get_one)),
+        ep(Method::PUT, "/users/{name}", put(users::update)),
+        ep(Method::DELETE, "/users/{name}", delete(users::remove)),
+        ep(
+            Method::GET,
+            "/users/{name}/privileges",
+            get(access::privileges_of_user),
+        ),
+        ep(Method::GET, "/user-groups", get(access::list_groups)),
+        ep(Method::POST, "/user-groups", post(access::create_group)),
+        ep(Method::GET, "/user-groups/{name}", get(access::get_group)),
+        ep(
+            Method::PUT,
+            "/user-groups/{name}",
+            put(access::update_group),
+        ),
+        ep(
+            Method::DELETE,
+            "/user-groups/{name}",
+            delete(access::delete_group),
+        ),
+        ep(
+            Method::GET,
+            "/functional-groups",
+            get(access::functional_groups),
+        ),
+        ep(Method::GET, "/audit", get(audit::list)),
+        ep(Method::GET, "/tokens", get(tokens::list)),
+        ep(Method::POST, "/tokens", post(tokens::create)),
+        ep(Method::DELETE, "/tokens/{id}", delete(tokens::revoke)),
+        ep(Method::GET, "/enterprise-parameters", get(parameters::list)),
+        ep(
+            Method::PUT,
+            "/enterprise-parameters/{name}",
+            put(parameters::set),
+        ),
+    ]
+}
+
+/// The `/api/v1` router.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/login", post(session::login))
-        .route("/logout", post(session::logout))
-        .route("/me", get(session::me))
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, e| router.route(e.path, e.handler))
         .fallback(not_found)
 }
 

@@ -1,0 +1,82 @@
+//! What the audit log records.
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of an audit event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditAction {
+    /// A successful login.
+    LoginSuccess,
+    /// A refused login.
+    LoginFailure,
+    /// A logout.
+    Logout,
+    /// A request refused for lack of privilege.
+    AccessDenied,
+    /// A record was created.
+    Create,
+    /// A record was changed.
+    Update,
+    /// A record was deleted.
+    Delete,
+}
+
+impl AuditAction {
+    /// Every action, for filters.
+    pub const ALL: [AuditAction; 7] = [
+        AuditAction::LoginSuccess,
+        AuditAction::LoginFailure,
+        AuditAction::Logout,
+        AuditAction::AccessDenied,
+        AuditAction::Create,
+        AuditAction::Update,
+        AuditAction::Delete,
+    ];
+
+    /// The stored name.
+    pub fn key(self) -> &'static str {
+        match self {
+            AuditAction::LoginSuccess => "login_success",
+            AuditAction::LoginFailure => "login_failure",
+            AuditAction::Logout => "logout",
+            AuditAction::AccessDenied => "access_denied",
+            AuditAction::Create => "create",
+            AuditAction::Update => "update",
+            AuditAction::Delete => "delete",
+        }
+    }
+
+    /// The label shown on the Audit Log page.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::LoginSuccess => "Login",
+            AuditAction::LoginFailure => "Login failed",
+            AuditAction::Logout => "Logout",
+            AuditAction::AccessDenied => "Access denied",
+            AuditAction::Create => "Create",
+            AuditAction::Update => "Update",
+            AuditAction::Delete => "Delete",
+        }
+    }
+
+    /// The action stored as `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.key() == key)
+    }
+}
+
+/// Object types the audit log names.
+pub mod object {
+    /// A user account.
+    pub const USER: &str = "User";
+    /// A user group.
+    pub const USER_GROUP: &str = "UserGroup";
+    /// An enterprise parameter.
+    pub const ENTERPRISE_PARAMETER: &str = "EnterpriseParameter";
+    /// An API token.
+    pub const API_TOKEN: &str = "ApiToken";
+    /// A login session.
+    pub const SESSION: &str = "Session";
+    /// A page or API route.
+    pub const ROUTE: &str = "Route";
+}

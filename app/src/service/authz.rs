@@ -1,0 +1,414 @@
+//! The one permission mechanism (R22). Every page, server function and JSON API route has a rule
+//! in [`RULES`]; the server's middleware applies it before anything else runs, and a route with no
+//! rule is refused. Services additionally take a typed [`Grant`], which only [`Privileges`] can
+//! make, so no handler reaches an operation without the right access.
+
+use std::marker::PhantomData;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::auth::Principal;
+use super::state::internal;
+use super::AppState;
+use crate::domain::access::{
+    effective_level, Access, AccessLevel, Effective, FunctionalGroup, GroupLevel, OverlapPolicy,
+};
+use crate::error::AppError;
+use crate::model::CurrentUser;
+use crate::store::entities::{user_group_members, user_group_privileges, user_groups};
+use crate::store::{parameters, users};
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Anyone, logged in or not.
+    Public,
+    /// Any logged-in user, for their own session, password and tokens.
+    Authenticated,
+    /// A logged-in user whose level on the functional group allows the access.
+    Require(FunctionalGroup, Access),
+}
+
+/// A route and its rule. `{name}` in a path matches one non-empty segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteRule {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path pattern.
+    pub path: &'static str,
+    /// What it requires.
+    pub rule: Rule,
+}
+
+const fn r(method: &'static str, path: &'static str, rule: Rule) -> RouteRule {
+    RouteRule { method, path, rule }
+}
+
+use Access::{Read, Write};
+use FunctionalGroup::{System, UserManagement as Um, UserPrivilegeManagement as Upm};
+use Rule::{Authenticated, Public, Require};
+
+/// Every route of the console and what it requires. Deny by default: a route not listed here is
+/// refused.
+pub const RULES: &[RouteRule] = &[
+    // Health and login.
+    r("GET", "/healthz", Public),
+    r("GET", "/login", Public),
+    r("POST", "/api/v1/login", Public),
+    r("POST", "/fn/login", Public),
+    // Self-service: the session, the user's own password and tokens.
+    r("POST", "/api/v1/logout", Authenticated),
+    r("GET", "/api/v1/me", Authenticated),
+    r("GET", "/api/v1/tokens", Authenticated),
+    r("POST", "/api/v1/tokens", Authenticated),
+    r("DELETE", "/api/v1/tokens/{id}", Authenticated),
+    r("POST", "/fn/logout", Authenticated),
+    r("POST", "/fn/current_user", Authenticated),
+    r("POST", "/fn/home_info", Authenticated),
+    r("POST", "/fn/change_password", Authenticated),
+    r("POST", "/fn/list_tokens", Authenticated),
+    r("POST", "/fn/create_token", Authenticated),
+    r("POST", "/fn/revoke_token", Authenticated),
+    r("GET", "/", Authenticated),
+    r("GET", "/change-password", Authenticated),
+    r("GET", "/tokens", Authenticated),
+    // User > Users.
+    r("GET", "/api/v1/users", Require(Um, Read)),
+    r("POST", "/api/v1/users", Require(Um, Write)),
+    r("GET", "/api/v1/users/{name}", Require(Um, Read)),
+    r("PUT", "/api/v1/users/{name}", Require(Um, Write)),
+    r("DELETE", "/api/v1/users/{name}", Require(Um, Write)),
+    r("POST", "/fn/list_users", Require(Um, Read)),
+    r("POST", "/fn/get_user", Require(Um, Read)),
+    r("POST", "/fn/create_user", Require(Um, Write)),
+    r("POST", "/fn/update_user", Require(Um, Write)),
+    r("POST", "/fn/delete_user", Require(Um, Write)),
+    r("POST", "/fn/end_user_sessions", Require(Um, Write)),
+    r("GET", "/users", Require(Um, Read)),
+    r("GET", "/users/{name}", Require(Um, Read)),
+    r("GET", "/add-user", Require(Um, Write)),
+    // User > Access Rights, and the audit log.
+    r("GET", "/api/v1/users/{name}/privileges", Require(Upm, Read)),
+    r("GET", "/api/v1/user-groups", Require(Upm, Read)),
+    r("POST", "/api/v1/user-groups", Require(Upm, Write)),
+    r("GET", "/api/v1/user-groups/{name}", Require(Upm, Read)),
+    r("PUT", "/api/v1/user-groups/{name}", Require(Upm, Write)),
+    r("DELETE", "/api/v1/user-groups/{name}", Require(Upm, Write)),
+    r("GET", "/api/v1/functional-groups", Require(Upm, Read)),
+    r("GET", "/api/v1/audit", Require(Upm, Read)),
+    r("POST", "/fn/list_functional_groups", Require(Upm, Read)),
+    r("POST", "/fn/list_user_groups", Require(Upm, Read)),
+    r("POST", "/fn/get_user_group", Require(Upm, Read)),
+    r("POST", "/fn/save_user_group", Require(Upm, Write)),
+    r("POST", "/fn/delete_user_group", Require(Upm, Write)),
+    r("POST", "/fn/privilege_report", Require(Upm, Read)),
+    r("POST", "/fn/list_audit", Require(Upm, Read)),
+    r(
+        "GET",
+        "/access-rights/functional-groups",
+        Require(Upm, Read),
+    ),
+    r("GET", "/access-rights/user-groups", Require(Upm, Read)),
+    r(
+        "GET",
+        "/access-rights/user-groups/{name}",
+        Require(Upm, Read),
+    ),
+    r("GET", "/access-rights/add-user-group", Require(Upm, Write)),
+    r(
+        "GET",
+        "/access-rights/assign-privileges",
+        Require(Upm, Read),
+    ),
+    r("GET", "/access-rights/privilege-report", Require(Upm, Read)),
+    r("GET", "/audit", Require(Upm, Read)),
+    // System > Enterprise Parameters.
+    r(
+        "GET",
+        "/api/v1/enterprise-parameters",
+        Require(System, Read),
+    ),
+    r(
+        "PUT",
+        "/api/v1/enterprise-parameters/{name}",
+        Require(System, Write),
+    ),
+];
+
+/// True when `path` matches `pattern` segment by segment (`{…}` matches any non-empty segment).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut pat = pattern.split('/');
+    let mut seg = path.split('/');
+    loop {
+        match (pat.next(), seg.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p.starts_with('{') && p.ends_with('}') => {
+                if s.is_empty() {
+                    return false;
+                }
+            }
+            (Some(p), Some(s)) if p == s => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The rule of a route, if it has one.
+pub fn rule_for(method: &str, path: &str) -> Option<Rule> {
+    RULES
+        .iter()
+        .find(|r| r.method.eq_ignore_ascii_case(method) && path_matches(r.path, path))
+        .map(|r| r.rule)
+}
+
+/// The levels of each of a user's groups on every functional group.
+pub async fn group_levels<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> Result<Vec<(String, Vec<(FunctionalGroup, AccessLevel)>)>, AppError> {
+    let groups = user_groups::Entity::find()
+        .inner_join(user_group_members::Entity)
+        .filter(user_group_members::Column::UserId.eq(user_id))
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let ids: Vec<i32> = groups.iter().map(|g| g.id).collect();
+    let rows = user_group_privileges::Entity::find()
+        .filter(user_group_privileges::Column::GroupId.is_in(ids))
+        .all(db)
+        .await
+        .map_err(internal)?;
+    Ok(groups
+        .into_iter()
+        .map(|g| {
+            let levels = rows
+                .iter()
+                .filter(|row| row.group_id == g.id)
+                .filter_map(|row| {
+                    Some((
+                        FunctionalGroup::from_name(&row.functional_group)?,
+                        AccessLevel::from_label(&row.access_level)?,
+                    ))
+                })
+                .collect();
+            (g.name, levels)
+        })
+        .collect())
+}
+
+/// A user's effective level on `group` under `policy`, and why.
+pub fn effective_on(
+    levels: &[(String, Vec<(FunctionalGroup, AccessLevel)>)],
+    group: FunctionalGroup,
+    policy: OverlapPolicy,
+) -> Effective {
+    let inputs: Vec<GroupLevel> = levels
+        .iter()
+        .map(|(name, grants)| GroupLevel {
+            group: name.clone(),
+            level: grants
+                .iter()
+                .find(|(g, _)| *g == group)
+                .map_or(AccessLevel::NoAccess, |(_, l)| *l),
+        })
+        .collect();
+    effective_level(&inputs, policy)
+}
+
+/// A checked principal with its effective level on every functional group, and the address the
+/// request came from. The middleware makes one per request.
+#[derive(Debug, Clone)]
+pub struct Privileges {
+    /// Who.
+    pub principal: Principal,
+    /// Effective level per functional group.
+    pub levels: Vec<(FunctionalGroup, AccessLevel)>,
+    /// The client's address, for the audit log.
+    pub address: Option<String>,
+}
+
+impl Privileges {
+    /// Loads the effective levels of `principal`.
+    pub async fn load(
+        state: &AppState,
+        principal: Principal,
+        address: Option<String>,
+    ) -> Result<Self, AppError> {
+        let per_group = group_levels(&state.db, principal.user_id).await?;
+        let policy = parameters::overlap_policy(&state.db)
+            .await
+            .map_err(internal)?;
+        let levels = FunctionalGroup::ALL
+            .into_iter()
+            .map(|g| (g, effective_on(&per_group, g, policy).level))
+            .collect();
+        Ok(Self {
+            principal,
+            levels,
+            address,
+        })
+    }
+
+    /// The level on `group`.
+    pub fn level(&self, group: FunctionalGroup) -> AccessLevel {
+        self.levels
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map_or(AccessLevel::NoAccess, |(_, l)| *l)
+    }
+
+    /// Checks a rule: `Forbidden` when the level does not allow it, `PasswordChangeRequired` for
+    /// a functional-group rule while a password change is due.
+    pub fn check(&self, rule: Rule) -> Result<(), AppError> {
+        match rule {
+            Rule::Public | Rule::Authenticated => Ok(()),
+            Rule::Require(group, access) => {
+                if self.principal.must_change_password {
+                    Err(AppError::PasswordChangeRequired)
+                } else if self.level(group).allows(access) {
+                    Ok(())
+                } else {
+                    Err(AppError::Forbidden)
+                }
+            }
+        }
+    }
+
+    /// The principal as the page shell shows them.
+    pub async fn describe(&self, state: &AppState) -> Result<CurrentUser, AppError> {
+        Ok(CurrentUser {
+            name: self.principal.name.clone(),
+            groups: users::group_names(&state.db, self.principal.user_id)
+                .await
+                .map_err(internal)?,
+            must_change_password: self.principal.must_change_password,
+            privileges: self.levels.clone(),
+        })
+    }
+
+    /// The actor of changes made under these privileges.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.principal.user_id),
+            name: Some(self.principal.name.clone()),
+            address: self.address.clone(),
+        }
+    }
+
+    /// A typed grant of `M` access on `G`, or the refusal.
+    pub fn grant<G: Area, M: Mode>(&self) -> Result<Grant<G, M>, AppError> {
+        self.check(Rule::Require(G::GROUP, M::ACCESS))?;
+        Ok(Grant {
+            actor: self.actor(),
+            _marker: PhantomData,
+        })
+    }
+}
+
+/// The client's address, put in the request's extensions by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub Option<String>);
+
+/// Who did something, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user's id, when logged in.
+    pub user_id: Option<i32>,
+    /// The user ID (for a failed login, the one typed).
+    pub name: Option<String>,
+    /// The client's address.
+    pub address: Option<String>,
+}
+
+/// A functional group, as a type.
+pub trait Area {
+    /// The group.
+    const GROUP: FunctionalGroup;
+}
+
+/// An access, as a type.
+pub trait Mode {
+    /// The access.
+    const ACCESS: Access;
+}
+
+/// Read access, as a type.
+#[derive(Debug)]
+pub struct Reads;
+/// Write access, as a type.
+#[derive(Debug)]
+pub struct Writes;
+
+impl Mode for Reads {
+    const ACCESS: Access = Access::Read;
+}
+impl Mode for Writes {
+    const ACCESS: Access = Access::Write;
+}
+
+/// Functional groups as types, for [`Grant`].
+pub mod area {
+    use super::Area;
+    use crate::domain::access::FunctionalGroup;
+
+    macro_rules! areas {
+        ($($name:ident),*) => {$(
+            #[doc = concat!("The ", stringify!($name), " functional group.")]
+            #[derive(Debug)]
+            pub struct $name;
+            impl Area for $name {
+                const GROUP: FunctionalGroup = FunctionalGroup::$name;
+            }
+        )*};
+    }
+    areas!(System, UserManagement, UserPrivilegeManagement);
+}
+
+/// Proof that the actor may do `M` on `G`. Only [`Privileges::grant`] makes one.
+#[derive(Debug)]
+pub struct Grant<G: Area, M: Mode> {
+    /// Who holds it.
+    pub actor: Actor,
+    _marker: PhantomData<(G, M)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_whole_segments() {
+        assert!(path_matches("/api/v1/users/{name}", "/api/v1/users/alice"));
+        assert!(!path_matches("/api/v1/users/{name}", "/api/v1/users/"));
+        assert!(!path_matches("/api/v1/users/{name}", "/api/v1/users/a/b"));
+        assert!(!path_matches("/api/v1/users", "/api/v1/users/alice"));
+        assert!(path_matches("/", "/"));
+    }
+
+    #[test]
+    fn r22_unlisted_routes_have_no_rule() {
+        assert_eq!(rule_for("GET", "/api/v1/nothing"), None);
+        assert_eq!(rule_for("PATCH", "/api/v1/users/alice"), None);
+        assert_eq!(
+            rule_for("PUT", "/api/v1/users/alice"),
+            Some(Rule::Require(
+                FunctionalGroup::UserManagement,
+                Access::Write
+            ))
+        );
+    }
+
+    #[test]
+    fn every_rule_is_listed_once() {
+        for (i, a) in RULES.iter().enumerate() {
+            for b in &RULES[i + 1..] {
+                assert!(
+                    !(a.method == b.method && a.path == b.path),
+                    "{} {} listed twice",
+                    a.method,
+                    a.path
+                );
+            }
+        }
+    }
+}

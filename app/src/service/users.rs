@@ -1,0 +1,298 @@
+//! User > Users: administrator accounts.
+
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::json;
+
+use super::audit::{self, Event};
+use super::authz::{area, Grant, Privileges, Reads, Writes};
+use super::state::internal;
+use super::{guard, password, AppState};
+use crate::domain::account::{validate_new_password, validate_user_id};
+use crate::domain::audit::{object, AuditAction};
+use crate::error::AppError;
+use crate::model::{NewUser, Page, UserChange, UserInfo};
+use crate::store::entities::users as user_rows;
+use crate::store::{groups, users};
+
+/// The largest page the user list serves.
+pub const MAX_PER_PAGE: u64 = 200;
+
+async fn info<C: ConnectionTrait>(db: &C, user: user_rows::Model) -> Result<UserInfo, AppError> {
+    Ok(UserInfo {
+        groups: users::group_names(db, user.id).await.map_err(internal)?,
+        name: user.name,
+        disabled: user.disabled,
+        must_change_password: user.must_change_password,
+        created_at: user.created_at,
+        version: user.version,
+    })
+}
+
+fn snapshot(user: &UserInfo) -> serde_json::Value {
+    json!({
+        "name": user.name,
+        "groups": user.groups,
+        "disabled": user.disabled,
+        "must_change_password": user.must_change_password,
+    })
+}
+
+async fn find<C: ConnectionTrait>(db: &C, name: &str) -> Result<user_rows::Model, AppError> {
+    users::find_by_name(db, name)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound(format!("User {name}")))
+}
+
+/// The ids of the named groups; an unknown name is refused naming the field `Groups`.
+async fn group_ids<C: ConnectionTrait>(db: &C, names: &[String]) -> Result<Vec<i32>, AppError> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let group = groups::find(db, name)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::invalid("Groups", format!("{name:?} is not a user group")))?;
+        if !ids.contains(&group.id) {
+            ids.push(group.id);
+        }
+    }
+    Ok(ids)
+}
+
+fn check_password(field: &str, text: &str) -> Result<(), AppError> {
+    validate_new_password(field, text)?;
+    password::refuse_common(field, text)
+}
+
+/// One page of accounts whose user ID contains `search`.
+pub async fn list(
+    state: &AppState,
+    _grant: &Grant<area::UserManagement, Reads>,
+    search: &str,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<UserInfo>, AppError> {
+    if per_page == 0 || per_page > MAX_PER_PAGE {
+        return Err(AppError::invalid(
+            "Rows per page",
+            format!("must be 1 to {MAX_PER_PAGE}"),
+        ));
+    }
+    let page = page.max(1);
+    let (rows, total) = users::page(&state.db, search.trim(), page, per_page)
+        .await
+        .map_err(internal)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        items.push(info(&state.db, row).await?);
+    }
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// One account.
+pub async fn get(
+    state: &AppState,
+    _grant: &Grant<area::UserManagement, Reads>,
+    name: &str,
+) -> Result<UserInfo, AppError> {
+    info(&state.db, find(&state.db, name).await?).await
+}
+
+/// Creates an account. Putting it in groups also needs Full Access to UserPrivilegeManagement.
+pub async fn create(
+    state: &AppState,
+    privileges: &Privileges,
+    input: NewUser,
+) -> Result<UserInfo, AppError> {
+    let grant = privileges.grant::<area::UserManagement, Writes>()?;
+    if !input.groups.is_empty() {
+        privileges.grant::<area::UserPrivilegeManagement, Writes>()?;
+    }
+    let name = input.name.trim();
+    validate_user_id("User ID", name)?;
+    check_password("Password", &input.password)?;
+    if users::find_by_name(&state.db, name)
+        .await
+        .map_err(internal)?
+        .is_some()
+    {
+        return Err(AppError::invalid(
+            "User ID",
+            format!("{name} already exists"),
+        ));
+    }
+    let hash = password::hash(input.password.clone()).await?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    let ids = group_ids(&txn, &input.groups).await?;
+    let user = users::create(&txn, name, hash, input.must_change_password, &[], now)
+        .await
+        .map_err(internal)?;
+    groups::set_groups_of_user(&txn, user.id, &ids)
+        .await
+        .map_err(internal)?;
+    let created = info(&txn, user).await?;
+    audit::record(
+        &txn,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Create,
+            object_type: object::USER,
+            object_name: name,
+            before: None,
+            after: Some(snapshot(&created)),
+            detail: format!("User {name} created"),
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(internal)?;
+    Ok(created)
+}
+
+/// Changes an account. Changing its groups also needs Full Access to UserPrivilegeManagement;
+/// disabling it ends its sessions at once.
+pub async fn update(
+    state: &AppState,
+    privileges: &Privileges,
+    name: &str,
+    change: UserChange,
+) -> Result<UserInfo, AppError> {
+    let grant = privileges.grant::<area::UserManagement, Writes>()?;
+    if let Some(new_password) = &change.password {
+        check_password("Password", new_password)?;
+    }
+    let hash = match &change.password {
+        Some(p) => Some(password::hash(p.clone()).await?),
+        None => None,
+    };
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    let user = find(&txn, name).await?;
+    if change.version.is_some_and(|v| v != user.version) {
+        return Err(audit::conflict(&txn, object::USER, name).await);
+    }
+    let before = info(&txn, user.clone()).await?;
+    if let Some(new_groups) = &change.groups {
+        let mut sorted = new_groups.clone();
+        sorted.sort();
+        sorted.dedup();
+        if sorted != before.groups {
+            privileges.grant::<area::UserPrivilegeManagement, Writes>()?;
+            let ids = group_ids(&txn, new_groups).await?;
+            groups::set_groups_of_user(&txn, user.id, &ids)
+                .await
+                .map_err(internal)?;
+        }
+    }
+    let disabled = change.disabled.unwrap_or(user.disabled);
+    let must_change = change
+        .must_change_password
+        .unwrap_or(user.must_change_password && hash.is_none());
+    let password_changed = hash.is_some();
+    let user_id = user.id;
+    let updated = users::update(&txn, user, disabled, must_change, hash, now)
+        .await
+        .map_err(internal)?;
+    if disabled || password_changed {
+        users::end_sessions(&txn, user_id, None)
+            .await
+            .map_err(internal)?;
+    }
+    let after = info(&txn, updated).await?;
+    guard::super_user_keeps_control(&txn, if disabled { "Disabled" } else { "Groups" }).await?;
+    let mut detail = format!("User {name} changed");
+    if password_changed {
+        detail.push_str("; password reset");
+    }
+    if disabled && !before.disabled {
+        detail.push_str("; disabled, sessions ended");
+    }
+    audit::record(
+        &txn,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Update,
+            object_type: object::USER,
+            object_name: name,
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&after)),
+            detail,
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(internal)?;
+    Ok(after)
+}
+
+/// Deletes an account; its sessions and tokens end with it.
+pub async fn delete(
+    state: &AppState,
+    grant: &Grant<area::UserManagement, Writes>,
+    name: &str,
+    version: Option<i32>,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    let user = find(&txn, name).await?;
+    if version.is_some_and(|v| v != user.version) {
+        return Err(audit::conflict(&txn, object::USER, name).await);
+    }
+    let before = info(&txn, user.clone()).await?;
+    users::end_sessions(&txn, user.id, None)
+        .await
+        .map_err(internal)?;
+    users::delete(&txn, user.id).await.map_err(internal)?;
+    guard::super_user_keeps_control(&txn, "User ID").await?;
+    audit::record(
+        &txn,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Delete,
+            object_type: object::USER,
+            object_name: name,
+            before: Some(snapshot(&before)),
+            after: None,
+            detail: format!("User {name} deleted"),
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(internal)
+}
+
+/// Ends every session of the account; returns how many.
+pub async fn end_sessions(
+    state: &AppState,
+    grant: &Grant<area::UserManagement, Writes>,
+    name: &str,
+) -> Result<u64, AppError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    let user = find(&txn, name).await?;
+    let ended = users::end_sessions(&txn, user.id, None)
+        .await
+        .map_err(internal)?;
+    audit::record(
+        &txn,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Update,
+            object_type: object::SESSION,
+            object_name: name,
+            before: None,
+            after: None,
+            detail: format!("{ended} session(s) of {name} ended"),
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(internal)?;
+    Ok(ended)
+}

@@ -1,0 +1,59 @@
+//! Enterprise parameters in the store.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
+
+use super::entities::enterprise_parameters;
+use crate::domain::access::{OverlapPolicy, OVERLAP_POLICY_PARAMETER};
+
+/// Every enterprise parameter the console keeps, with its default value.
+pub const DEFAULTS: &[(&str, &str)] = &[(OVERLAP_POLICY_PARAMETER, "Maximum")];
+
+/// The parameter named `name`, if set.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> Result<Option<enterprise_parameters::Model>, sea_orm::DbErr> {
+    enterprise_parameters::Entity::find_by_id(name.to_owned())
+        .one(db)
+        .await
+}
+
+/// Every parameter.
+pub async fn all<C: ConnectionTrait>(
+    db: &C,
+) -> Result<Vec<enterprise_parameters::Model>, sea_orm::DbErr> {
+    enterprise_parameters::Entity::find().all(db).await
+}
+
+/// The "Effective Access Privileges For Overlapping User Groups" in force.
+pub async fn overlap_policy<C: ConnectionTrait>(db: &C) -> Result<OverlapPolicy, sea_orm::DbErr> {
+    Ok(find(db, OVERLAP_POLICY_PARAMETER)
+        .await?
+        .and_then(|p| OverlapPolicy::from_name(&p.value))
+        .unwrap_or(OverlapPolicy::Maximum))
+}
+
+/// Inserts every parameter that has no row yet, with its default.
+pub async fn seed_defaults<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    for (name, value) in DEFAULTS {
+        enterprise_parameters::Entity::insert(enterprise_parameters::ActiveModel {
+            name: Set((*name).to_owned()),
+            value: Set((*value).to_owned()),
+            version: Set(1),
+            updated_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(enterprise_parameters::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}

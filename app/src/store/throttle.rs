@@ -1,0 +1,56 @@
+//! Failed-login counters in the store, shared by every node.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
+
+use super::entities::login_throttle;
+use crate::domain::throttle::Failures;
+
+/// The counter of `subject`, if any.
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+) -> Result<Option<Failures>, sea_orm::DbErr> {
+    Ok(login_throttle::Entity::find_by_id(subject.to_owned())
+        .one(db)
+        .await?
+        .map(|row| Failures {
+            count: row.failures,
+            window_start: row.window_start,
+            blocked_until: row.blocked_until,
+        }))
+}
+
+/// Stores the counter of `subject`.
+pub async fn put<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    failures: &Failures,
+) -> Result<(), sea_orm::DbErr> {
+    login_throttle::Entity::insert(login_throttle::ActiveModel {
+        subject: Set(subject.to_owned()),
+        failures: Set(failures.count),
+        window_start: Set(failures.window_start),
+        blocked_until: Set(failures.blocked_until),
+    })
+    .on_conflict(
+        OnConflict::column(login_throttle::Column::Subject)
+            .update_columns([
+                login_throttle::Column::Failures,
+                login_throttle::Column::WindowStart,
+                login_throttle::Column::BlockedUntil,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
+/// Forgets the counter of `subject`.
+pub async fn clear<C: ConnectionTrait>(db: &C, subject: &str) -> Result<(), sea_orm::DbErr> {
+    login_throttle::Entity::delete_by_id(subject.to_owned())
+        .exec(db)
+        .await
+        .map(|_| ())
+}

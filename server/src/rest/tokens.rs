@@ -1,0 +1,47 @@
+//! `/api/v1/tokens`: the caller's own API tokens.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::json::ApiJson;
+use app::model::{NewToken, TokenInfo};
+use app::service::authz::Privileges;
+use app::service::{tokens, AppState};
+
+/// Body of `POST /tokens`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenRequest {
+    name: String,
+}
+
+/// `GET /tokens`.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+) -> Result<Json<Vec<TokenInfo>>, ApiError> {
+    Ok(Json(tokens::list(&state, &privileges).await?))
+}
+
+/// `POST /tokens`: the secret is in this answer only.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    ApiJson(body): ApiJson<NewTokenRequest>,
+) -> Result<(StatusCode, Json<NewToken>), ApiError> {
+    let token = tokens::create(&state, &privileges, &body.name).await?;
+    Ok((StatusCode::CREATED, Json(token)))
+}
+
+/// `DELETE /tokens/{id}`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(id): Path<i32>,
+) -> Result<StatusCode, ApiError> {
+    tokens::revoke(&state, &privileges, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
