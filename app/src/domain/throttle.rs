@@ -13,18 +13,18 @@ pub struct ThrottlePolicy {
     pub max_delay: Duration,
 }
 
-/// Per account: 5 free attempts, then 1 s, 2 s, 4 s … up to 60 s; at most 100 failures an hour.
+/// Per account: 5 free attempts, then 1 s, 2 s, 4 s … up to 30 s; at most 100 failures an hour.
 pub const PER_ACCOUNT: ThrottlePolicy = ThrottlePolicy {
     free_attempts: 5,
     max_per_hour: 100,
-    max_delay: Duration::seconds(60),
+    max_delay: Duration::seconds(30),
 };
 
 /// Per address: 20 free attempts, then the same growth; at most 300 failures an hour.
 pub const PER_ADDRESS: ThrottlePolicy = ThrottlePolicy {
     free_attempts: 20,
     max_per_hour: 300,
-    max_delay: Duration::seconds(60),
+    max_delay: Duration::seconds(30),
 };
 
 /// The window the hourly cap counts in.
@@ -92,12 +92,12 @@ mod tests {
     }
 
     #[test]
-    fn delay_is_capped_at_a_minute() {
+    fn delay_is_capped_at_thirty_seconds() {
         let mut f = None;
         for _ in 0..40 {
             f = Some(PER_ACCOUNT.after_failure(f.as_ref(), at(0)));
         }
-        assert_eq!(PER_ACCOUNT.wait(f.as_ref(), at(0)), Some(60));
+        assert_eq!(PER_ACCOUNT.wait(f.as_ref(), at(0)), Some(30));
     }
 
     #[test]

@@ -1,47 +1,66 @@
-//! The check that keeps the console administrable: CCMAdministrator keeps Full Access to
-//! UserPrivilegeManagement and stays enabled, so nobody can lock every administrator out.
+//! The check that keeps the console administrable: CCMAdministrator stays enabled with Full Access
+//! to UserPrivilegeManagement (on a store without it, some enabled user keeps that access), so no
+//! change can lock every administrator out.
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::authz::{effective_on, group_levels};
 use super::state::internal;
-use crate::domain::access::{AccessLevel, FunctionalGroup};
+use crate::domain::access::{AccessLevel, FunctionalGroup, OverlapPolicy};
 use crate::domain::account::BOOTSTRAP_USER;
 use crate::error::AppError;
+use crate::store::entities::users as user_rows;
 use crate::store::{parameters, users};
 
-/// Checks, inside the transaction of a change, that the change leaves CCMAdministrator enabled
-/// with Full Access to UserPrivilegeManagement; `field` names what the refusal is about.
+async fn has_full_control<C: ConnectionTrait>(
+    txn: &C,
+    user: &user_rows::Model,
+    policy: OverlapPolicy,
+) -> Result<bool, AppError> {
+    let levels = group_levels(txn, user.id).await?;
+    let level = effective_on(&levels, FunctionalGroup::UserPrivilegeManagement, policy).level;
+    Ok(!user.disabled && level == AccessLevel::FullAccess)
+}
+
+/// Checks, inside the transaction of a change, that the change leaves the console administrable;
+/// `field` names what a refusal is about.
 pub async fn super_user_keeps_control<C: ConnectionTrait>(
     txn: &C,
     field: &str,
 ) -> Result<(), AppError> {
-    let Some(admin) = users::find_by_name(txn, BOOTSTRAP_USER)
+    let policy = parameters::overlap_policy(txn).await.map_err(internal)?;
+    match users::find_by_name(txn, BOOTSTRAP_USER)
         .await
         .map_err(internal)?
-    else {
-        return Err(AppError::invalid(
-            field,
-            format!("{BOOTSTRAP_USER} cannot be deleted"),
-        ));
-    };
-    if admin.disabled {
-        return Err(AppError::invalid(
+    {
+        Some(admin) if admin.disabled => Err(AppError::invalid(
             field,
             format!("{BOOTSTRAP_USER} cannot be disabled"),
-        ));
+        )),
+        Some(admin) => {
+            if has_full_control(txn, &admin, policy).await? {
+                Ok(())
+            } else {
+                Err(AppError::invalid(
+                    field,
+                    format!(
+                        "this change would leave {BOOTSTRAP_USER} without Full Access to \
+                         UserPrivilegeManagement, and nobody could grant access again"
+                    ),
+                ))
+            }
+        }
+        None => {
+            for user in user_rows::Entity::find().all(txn).await.map_err(internal)? {
+                if has_full_control(txn, &user, policy).await? {
+                    return Ok(());
+                }
+            }
+            Err(AppError::invalid(
+                field,
+                "this change would leave no enabled user with Full Access to \
+                 UserPrivilegeManagement",
+            ))
+        }
     }
-    let levels = group_levels(txn, admin.id).await?;
-    let policy = parameters::overlap_policy(txn).await.map_err(internal)?;
-    let level = effective_on(&levels, FunctionalGroup::UserPrivilegeManagement, policy).level;
-    if level != AccessLevel::FullAccess {
-        return Err(AppError::invalid(
-            field,
-            format!(
-                "this change would leave {BOOTSTRAP_USER} without Full Access to \
-                 UserPrivilegeManagement, and nobody could grant access again"
-            ),
-        ));
-    }
-    Ok(())
 }

@@ -7,7 +7,7 @@ use super::audit::{self, Event};
 use super::authz::{area, Grant, Privileges, Reads, Writes};
 use super::state::internal;
 use super::{guard, password, AppState};
-use crate::domain::account::{validate_new_password, validate_user_id};
+use crate::domain::account::{validate_new_password, validate_user_id, BOOTSTRAP_USER};
 use crate::domain::audit::{object, AuditAction};
 use crate::error::AppError;
 use crate::model::{NewUser, Page, UserChange, UserInfo};
@@ -238,6 +238,12 @@ pub async fn delete(
     name: &str,
     version: Option<i32>,
 ) -> Result<(), AppError> {
+    if name == BOOTSTRAP_USER {
+        return Err(AppError::invalid(
+            "User ID",
+            format!("{BOOTSTRAP_USER} cannot be deleted"),
+        ));
+    }
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
     let user = find(&txn, name).await?;

@@ -2,6 +2,7 @@
 //! through the real router with an injected clock, and the real `ccmadmin` binary over HTTPS.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod access;
 mod binary;
 mod sessions;
 mod store;

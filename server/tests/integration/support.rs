@@ -125,19 +125,52 @@ pub struct InProcess {
     pub router: axum::Router,
     pub clock: ManualClock,
     pub state: AppState,
+    _site: tempfile::TempDir,
 }
 
 impl InProcess {
     pub fn new(db: DatabaseConnection) -> Self {
         let clock = ManualClock::new(t0());
         let state = AppState::new(db, Arc::new(clock.clone()));
-        let leptos = LeptosOptions::builder().output_name("ccmadmin").build();
+        let site = tempfile::tempdir().unwrap();
+        std::fs::write(site.path().join("favicon.ico"), b"icon").unwrap();
+        let leptos = LeptosOptions::builder()
+            .output_name("ccmadmin")
+            .site_root(site.path().display().to_string())
+            .build();
         let router = server::router::build(state.clone(), leptos);
         Self {
             router,
             clock,
             state,
+            _site: site,
         }
+    }
+
+    /// Sends a request with a bearer token.
+    pub async fn send_bearer(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        json: Option<serde_json::Value>,
+    ) -> Response<Body> {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let body = match json {
+            Some(value) => {
+                req = req.header(header::CONTENT_TYPE, "application/json");
+                Body::from(value.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.router
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap()
     }
 
     /// Sends a request with an optional session cookie (`name=value`).
@@ -203,10 +236,15 @@ pub async fn json_body(res: Response<Body>) -> serde_json::Value {
 
 /// Creates a user with `password` in SuperUserGroup.
 pub async fn add_user(state: &AppState, name: &str, password: &str) {
+    add_user_in(state, name, password, &["SuperUserGroup"]).await;
+}
+
+/// Creates a user with `password` in the named groups.
+pub async fn add_user_in(state: &AppState, name: &str, password: &str, groups: &[&str]) {
     let hash = app::service::password::hash(password.to_owned())
         .await
         .unwrap();
-    app::store::users::create(&state.db, name, hash, false, &["SuperUserGroup"], t0())
+    app::store::users::create(&state.db, name, hash, false, groups, t0())
         .await
         .unwrap();
 }
