@@ -1,7 +1,8 @@
 //! Form helpers: the error box that explains a refused submission, the success line, pagination.
 
+use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{Redirect, A};
 
 use crate::error::AppError;
 
@@ -15,7 +16,8 @@ where
 }
 
 /// Shows a refused submission: the field it concerns and why, announced to screen readers. A
-/// conflict (someone else saved first) offers to reload the page.
+/// conflict (someone else saved first) offers to reload the page; an ended session goes to the
+/// login page.
 #[component]
 pub fn ErrorBox(
     /// The error to show, when there is one.
@@ -23,8 +25,11 @@ pub fn ErrorBox(
 ) -> impl IntoView {
     move || {
         error.get().map(|err| {
+            if err == AppError::Unauthenticated {
+                return Either::Left(view! { <Redirect path="/login" /> });
+            }
             let conflict = matches!(err, AppError::Conflict(_));
-            view! {
+            Either::Right(view! {
                 <p class="error-box" role="alert">
                     <strong>"Error: "</strong>
                     {err.to_string()}
@@ -41,7 +46,7 @@ pub fn ErrorBox(
                         </button>
                     </Show>
                 </p>
-            }
+            })
         })
     }
 }

@@ -80,6 +80,7 @@ pub fn AuditPage() -> impl IntoView {
                             query_escape(f.to.as_deref().unwrap_or_default()),
                         );
                         Either::Left(view! {
+                            <div class="table-scroll">
                             <table class="data-table audit">
                                 <thead>
                                     <tr>
@@ -111,6 +112,7 @@ pub fn AuditPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            </div>
                             <Pagination page=page.page pages total=page.total href=move |n| format!("{base}&page={n}") />
                         })
                     }
