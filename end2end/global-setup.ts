@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,9 @@ export default async function globalSetup(config: FullConfig) {
   if (process.env.CCMADMIN_E2E_DATABASE_URL) {
     env.DATABASE_URL = process.env.CCMADMIN_E2E_DATABASE_URL;
   }
+  // A demo cluster to find and edit phones in (the same for the same count).
+  const demo = spawnSync(bin, ['demo', '--phones', '300'], { env, encoding: 'utf8' });
+  if (demo.status !== 0) throw new Error(`ccmadmin demo failed: ${demo.stderr}`);
   const server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 
   const password = await new Promise<string>((resolve, reject) => {

@@ -18,6 +18,8 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::layout::Layout;
+use crate::pages::device::phone::{AddPhonePage, PhonePage};
+use crate::pages::device::phones::FindPhonesPage;
 use crate::pages::user::access::{
     AddUserGroupPage, AssignPrivilegesPage, FunctionalGroupsPage, PrivilegeReportPage,
     UserGroupPage, UserGroupsPage,
@@ -84,6 +86,9 @@ pub fn App() -> impl IntoView {
                         view=PrivilegeReportPage
                     />
                     <Route path=path!("/audit") view=AuditPage />
+                    <Route path=path!("/phones") view=FindPhonesPage />
+                    <Route path=path!("/phones/:name") view=PhonePage />
+                    <Route path=path!("/add-phone") view=AddPhonePage />
                 </ParentRoute>
             </Routes>
         </Router>

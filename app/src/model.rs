@@ -265,3 +265,153 @@ pub struct NewToken {
     /// The bearer secret.
     pub secret: String,
 }
+
+/// A phone model with what it can do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// The model's name.
+    pub name: String,
+    /// Its capabilities.
+    pub caps: crate::domain::security::Capabilities,
+    /// Speaks SCCP.
+    pub sccp: bool,
+    /// Speaks SIP.
+    pub sip: bool,
+}
+
+/// A device pool as the phone pages and the API list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolInfo {
+    /// Its name.
+    pub name: String,
+    /// Its CallManager group.
+    pub callmanager_group: String,
+    /// Its SRST choice: Disable, Use Default Gateway, or a reference's name.
+    pub srst: String,
+}
+
+/// A server as the API lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    /// Host name.
+    pub name: String,
+    /// IP address.
+    pub address: String,
+    /// Publisher or subscriber.
+    pub role: String,
+    /// Free text.
+    pub description: String,
+}
+
+/// What the phone page needs to apply the rules as the administrator edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneContext {
+    /// The cluster's security mode.
+    pub cluster_mode: crate::domain::security::ClusterSecurityMode,
+    /// The enterprise parameter Device Security Mode.
+    pub system_default: crate::domain::security::SecurityMode,
+    /// The service parameter Built In Bridge Enable.
+    pub bridge_service_default_on: bool,
+    /// Every model.
+    pub models: Vec<ModelInfo>,
+    /// Every device pool's name.
+    pub pools: Vec<String>,
+}
+
+impl PhoneContext {
+    /// The model named `name`.
+    pub fn model(&self, name: &str) -> Option<&ModelInfo> {
+        self.models.iter().find(|m| m.name == name)
+    }
+}
+
+/// One row of Find and List Phones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneRow {
+    /// Device name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Model name.
+    pub model: String,
+    /// SCCP or SIP.
+    pub protocol: String,
+    /// Device pool name.
+    pub device_pool: String,
+    /// Configured Device Security Mode.
+    pub configured: crate::domain::security::ConfiguredMode,
+    /// The mode the device runs with.
+    pub effective: crate::domain::security::SecurityMode,
+    /// LSC status.
+    pub lsc_status: String,
+}
+
+/// A phone as the configuration page and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneDetail {
+    /// The editable fields.
+    pub fields: crate::domain::device::PhoneFields,
+    /// The mode it runs with, and why.
+    pub effective: crate::domain::security::EffectiveMode,
+    /// Certificate Operation Status (read-only).
+    pub certificate_operation_status: String,
+    /// LSC status (read-only).
+    pub lsc_status: String,
+    /// Operation Completes By.
+    pub operation_completes_by: Option<DateTime<Utc>>,
+    /// Optimistic-concurrency version; send it back with a change.
+    pub version: i32,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Who made the last change.
+    pub updated_by: String,
+}
+
+/// The answer to a saved phone: the phone, the warnings of the rules, and what it requires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneSaved {
+    /// The phone as saved.
+    pub phone: PhoneDetail,
+    /// Rule warnings (R5).
+    pub warnings: Vec<String>,
+    /// Actions the change requires before it takes effect (R10).
+    pub required_actions: Vec<String>,
+}
+
+/// The filters, sort and page of Find and List Phones (all in the address).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneFilter {
+    /// Device name contains.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Description contains.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Model name.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Device pool name.
+    #[serde(default)]
+    pub device_pool: Option<String>,
+    /// Configured Device Security Mode (stored name).
+    #[serde(default)]
+    pub configured: Option<String>,
+    /// Effective mode (stored name).
+    #[serde(default)]
+    pub effective: Option<String>,
+    /// LSC status.
+    #[serde(default)]
+    pub lsc_status: Option<String>,
+    /// Sort column: name, description, model, device_pool, configured.
+    #[serde(default)]
+    pub sort: Option<String>,
+    /// Sort descending.
+    #[serde(default)]
+    pub desc: Option<bool>,
+    /// Page number from 1.
+    #[serde(default)]
+    pub page: Option<u64>,
+    /// Rows per page (1–200).
+    #[serde(default)]
+    pub per_page: Option<u64>,
+}

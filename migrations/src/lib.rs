@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_foundation;
 mod m20261126_000002_access_rights;
+mod m20261126_000003_cluster_model;
 
 /// The ordered list of every migration of the store.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_access_rights::Migration),
+            Box::new(m20261126_000003_cluster_model::Migration),
         ]
     }
 }

@@ -91,6 +91,12 @@ pub enum Command {
     /// Manage administrator accounts from the host.
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill an empty store with a realistic demo cluster (the same for the same N).
+    Demo {
+        /// How many phones (1 to 100,000).
+        #[arg(long, default_value_t = 200)]
+        phones: u64,
+    },
 }
 
 /// `ccmadmin user …`

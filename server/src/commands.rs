@@ -1,4 +1,4 @@
-//! The commands besides `serve`: `migrate` and `user passwd`.
+//! The commands besides `serve`: `migrate`, `user passwd` and `demo`.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -64,4 +64,20 @@ fn read_password() -> Result<String, CommandError> {
         std::io::stdin().lock().read_line(&mut line)?;
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
+}
+
+/// `ccmadmin demo --phones N`.
+pub async fn demo(settings: &Settings, phones: u64) -> Result<(), CommandError> {
+    let state = open_store(settings).await?;
+    let started = std::time::Instant::now();
+    let made = app::service::demo::generate(&state, phones).await?;
+    println!(
+        "demo cluster: {} servers, {} device pools, {} phones, {} other devices ({:.1} s)",
+        made.servers,
+        made.pools,
+        made.phones,
+        made.other_devices,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -37,6 +37,9 @@ fn main() -> ExitCode {
             Command::Migrate => commands::migrate(&cli.settings)
                 .await
                 .map_err(|e| e.to_string()),
+            Command::Demo { phones } => commands::demo(&cli.settings, phones)
+                .await
+                .map_err(|e| e.to_string()),
             Command::User(UserCommand::Passwd { name, generate }) => {
                 commands::passwd(&cli.settings, &name, generate)
                     .await

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod phones;
 pub mod tokens;
 pub mod users;
 

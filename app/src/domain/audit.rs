@@ -79,4 +79,6 @@ pub mod object {
     pub const SESSION: &str = "Session";
     /// A page or API route.
     pub const ROUTE: &str = "Route";
+    /// A phone.
+    pub const PHONE: &str = "Phone";
 }

@@ -4,5 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod device;
+pub mod security;
 pub mod session_policy;
 pub mod throttle;

@@ -70,6 +70,12 @@ const fn entry(
 /// Every page the menu bar offers.
 pub const ENTRIES: &[MenuEntry] = &[
     entry(
+        Area::Device,
+        "Phone",
+        "/phones",
+        Some(FunctionalGroup::Phone),
+    ),
+    entry(
         Area::User,
         "Users",
         "/users",
@@ -133,7 +139,7 @@ mod tests {
         let areas = areas(|_| true);
         assert!(areas.iter().all(|(_, entries)| !entries.is_empty()));
         assert!(areas.iter().any(|(area, _)| *area == Area::User));
-        assert!(!areas.iter().any(|(area, _)| *area == Area::Device));
+        assert!(!areas.iter().any(|(area, _)| *area == Area::Serviceability));
     }
 
     #[test]

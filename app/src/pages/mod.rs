@@ -1,6 +1,7 @@
 //! One module per page. The menu lists the pages that exist, by area.
 
 pub mod change_password;
+pub mod device;
 pub mod home;
 pub mod login;
 pub mod menu;

@@ -45,7 +45,7 @@ const fn r(method: &'static str, path: &'static str, rule: Rule) -> RouteRule {
 }
 
 use Access::{Read, Write};
-use FunctionalGroup::{System, UserManagement as Um, UserPrivilegeManagement as Upm};
+use FunctionalGroup::{Phone, System, UserManagement as Um, UserPrivilegeManagement as Upm};
 use Rule::{Authenticated, Public, Require};
 
 /// Every route of the console and what it requires. Deny by default: a route not listed here is
@@ -122,6 +122,24 @@ pub const RULES: &[RouteRule] = &[
     ),
     r("GET", "/access-rights/privilege-report", Require(Upm, Read)),
     r("GET", "/audit", Require(Upm, Read)),
+    // Device > Phone, and the cluster model it needs.
+    r("GET", "/api/v1/phones", Require(Phone, Read)),
+    r("POST", "/api/v1/phones", Require(Phone, Write)),
+    r("GET", "/api/v1/phones/{name}", Require(Phone, Read)),
+    r("PUT", "/api/v1/phones/{name}", Require(Phone, Write)),
+    r("DELETE", "/api/v1/phones/{name}", Require(Phone, Write)),
+    r("GET", "/api/v1/phone-models", Require(Phone, Read)),
+    r("GET", "/api/v1/device-pools", Require(System, Read)),
+    r("GET", "/api/v1/servers", Require(System, Read)),
+    r("POST", "/fn/phone_context", Require(Phone, Read)),
+    r("POST", "/fn/list_phones", Require(Phone, Read)),
+    r("POST", "/fn/get_phone", Require(Phone, Read)),
+    r("POST", "/fn/create_phone", Require(Phone, Write)),
+    r("POST", "/fn/update_phone", Require(Phone, Write)),
+    r("POST", "/fn/delete_phone", Require(Phone, Write)),
+    r("GET", "/phones", Require(Phone, Read)),
+    r("GET", "/phones/{name}", Require(Phone, Read)),
+    r("GET", "/add-phone", Require(Phone, Write)),
     // System > Enterprise Parameters.
     r(
         "GET",
@@ -361,7 +379,7 @@ pub mod area {
             }
         )*};
     }
-    areas!(System, UserManagement, UserPrivilegeManagement);
+    areas!(System, Phone, UserManagement, UserPrivilegeManagement);
 }
 
 /// Proof that the actor may do `M` on `G`. Only [`Privileges::grant`] makes one.

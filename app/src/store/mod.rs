@@ -2,10 +2,12 @@
 //! SQLite (the default, a file in the data dir) and PostgreSQL (by `DATABASE_URL`).
 
 pub mod audit;
+pub mod cluster;
 pub mod connect;
 pub mod entities;
 pub mod groups;
 pub mod parameters;
+pub mod phones;
 pub mod seed;
 pub mod session_store;
 pub mod throttle;

@@ -6,9 +6,26 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use super::entities::enterprise_parameters;
 use crate::domain::access::{OverlapPolicy, OVERLAP_POLICY_PARAMETER};
+use crate::domain::security::SecurityMode;
 
 /// Every enterprise parameter the console keeps, with its default value.
-pub const DEFAULTS: &[(&str, &str)] = &[(OVERLAP_POLICY_PARAMETER, "Maximum")];
+pub const DEFAULTS: &[(&str, &str)] = &[
+    (OVERLAP_POLICY_PARAMETER, "Maximum"),
+    (DEVICE_SECURITY_MODE_PARAMETER, "non_secure"),
+];
+
+/// The enterprise parameter Device Security Mode: what "Use System Default" means.
+pub const DEVICE_SECURITY_MODE_PARAMETER: &str = "DeviceSecurityMode";
+
+/// The enterprise parameter Device Security Mode in force.
+pub async fn device_security_mode<C: ConnectionTrait>(
+    db: &C,
+) -> Result<SecurityMode, sea_orm::DbErr> {
+    Ok(find(db, DEVICE_SECURITY_MODE_PARAMETER)
+        .await?
+        .and_then(|p| SecurityMode::parse(&p.value))
+        .unwrap_or(SecurityMode::NonSecure))
+}
 
 /// The parameter named `name`, if set.
 pub async fn find<C: ConnectionTrait>(

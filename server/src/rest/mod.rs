@@ -7,6 +7,7 @@ mod audit;
 pub mod error;
 pub mod json;
 mod parameters;
+mod phones;
 mod session;
 mod tokens;
 mod users;
@@ -80,6 +81,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Method::GET, "/tokens", get(tokens::list)),
         ep(Method::POST, "/tokens", post(tokens::create)),
         ep(Method::DELETE, "/tokens/{id}", delete(tokens::revoke)),
+        ep(Method::GET, "/phones", get(phones::list)),
+        ep(Method::POST, "/phones", post(phones::create)),
+        ep(Method::GET, "/phones/{name}", get(phones::get_one)),
+        ep(Method::PUT, "/phones/{name}", put(phones::update)),
+        ep(Method::DELETE, "/phones/{name}", delete(phones::remove)),
+        ep(Method::GET, "/phone-models", get(phones::models)),
+        ep(Method::GET, "/device-pools", get(phones::pools)),
+        ep(Method::GET, "/servers", get(phones::servers)),
         ep(Method::GET, "/enterprise-parameters", get(parameters::list)),
         ep(
             Method::PUT,

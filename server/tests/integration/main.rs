@@ -4,6 +4,7 @@
 
 mod access;
 mod binary;
+mod phones;
 mod sessions;
 mod store;
 mod support;

@@ -2,10 +2,17 @@
 
 pub mod api_tokens;
 pub mod audit_log;
+pub mod callmanager_group_members;
+pub mod callmanager_groups;
 pub mod cluster;
+pub mod device_pools;
+pub mod devices;
 pub mod enterprise_parameters;
 pub mod login_throttle;
+pub mod phone_models;
+pub mod servers;
 pub mod sessions;
+pub mod srst_references;
 pub mod user_group_members;
 pub mod user_group_privileges;
 pub mod user_groups;

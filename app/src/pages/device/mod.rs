@@ -1,0 +1,4 @@
+//! The Device menu.
+
+pub mod phone;
+pub mod phones;

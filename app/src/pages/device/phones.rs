@@ -1,0 +1,210 @@
+//! Device > Phone > Find and List Phones: filters and sort in the address, server-side pages.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+use crate::api::phones::{get_phone_context, list_phones};
+use crate::components::form::{query_escape, Pagination};
+use crate::components::layout::use_current_user;
+use crate::domain::access::{Access, FunctionalGroup};
+use crate::domain::security::{ConfiguredMode, SecurityMode};
+use crate::model::PhoneFilter;
+
+/// Rows per page.
+const PER_PAGE: u64 = 50;
+
+/// Find and List Phones.
+#[component]
+pub fn FindPhonesPage() -> impl IntoView {
+    let query = use_query_map();
+    let field = move |name: &'static str| query.with(|q| q.get(name).filter(|v| !v.is_empty()));
+    let filter = move || PhoneFilter {
+        name: field("name"),
+        description: field("description"),
+        model: field("model"),
+        device_pool: field("device_pool"),
+        configured: field("configured"),
+        effective: field("effective"),
+        lsc_status: field("lsc_status"),
+        sort: field("sort"),
+        desc: field("desc").map(|d| d == "true"),
+        page: field("page").and_then(|p| p.parse().ok()),
+        per_page: Some(PER_PAGE),
+    };
+    let context = Resource::new(|| (), |_| get_phone_context());
+    let phones = Resource::new(filter, list_phones);
+    let me = use_current_user();
+    let address = move |f: &PhoneFilter, sort: Option<&str>, desc: bool, page: u64| {
+        let pairs = [
+            ("name", f.name.clone()),
+            ("description", f.description.clone()),
+            ("model", f.model.clone()),
+            ("device_pool", f.device_pool.clone()),
+            ("configured", f.configured.clone()),
+            ("effective", f.effective.clone()),
+            ("lsc_status", f.lsc_status.clone()),
+            ("sort", sort.map(str::to_owned)),
+            ("desc", desc.then(|| "true".to_owned())),
+            ("page", (page > 1).then(|| page.to_string())),
+        ];
+        let q: Vec<String> = pairs
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={}", query_escape(&v))))
+            .collect();
+        format!("/phones?{}", q.join("&"))
+    };
+    view! {
+        <Title text="Find and List Phones" />
+        <h1>"Find and List Phones"</h1>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let ctx = match context.await {
+                    Ok(ctx) => ctx,
+                    Err(e) => return Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> }),
+                };
+                let may_write = me.await.map(|u| u.may(FunctionalGroup::Phone, Access::Write)).unwrap_or(false);
+                let selected = move |name: &'static str, value: String| field(name).as_deref() == Some(value.as_str());
+                Either::Left(view! {
+                    <Form method="GET" action="/phones" attr:class="filter-form">
+                        <div>
+                            <label for="f-name">"Device Name contains"</label>
+                            <input id="f-name" name="name" type="search" value=move || field("name").unwrap_or_default() />
+                        </div>
+                        <div>
+                            <label for="f-description">"Description contains"</label>
+                            <input id="f-description" name="description" type="search" value=move || field("description").unwrap_or_default() />
+                        </div>
+                        <div>
+                            <label for="f-model">"Model"</label>
+                            <select id="f-model" name="model">
+                                <option value="">"Any"</option>
+                                {ctx.models.iter().map(|m| { let n = m.name.clone(); let v = n.clone(); view! {
+                                    <option value=n.clone() selected=move || selected("model", v.clone())>{n.clone()}</option>
+                                }}).collect_view()}
+                            </select>
+                        </div>
+                        <div>
+                            <label for="f-pool">"Device Pool"</label>
+                            <select id="f-pool" name="device_pool">
+                                <option value="">"Any"</option>
+                                {ctx.pools.iter().map(|p| { let n = p.clone(); let v = n.clone(); view! {
+                                    <option value=n.clone() selected=move || selected("device_pool", v.clone())>{n.clone()}</option>
+                                }}).collect_view()}
+                            </select>
+                        </div>
+                        <div>
+                            <label for="f-configured">"Device Security Mode"</label>
+                            <select id="f-configured" name="configured">
+                                <option value="">"Any"</option>
+                                {ConfiguredMode::ALL.into_iter().map(|m| view! {
+                                    <option value=m.key() selected=move || selected("configured", m.key().to_owned())>{m.label()}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <div>
+                            <label for="f-effective">"Effective Mode"</label>
+                            <select id="f-effective" name="effective">
+                                <option value="">"Any"</option>
+                                {SecurityMode::ALL.into_iter().map(|m| view! {
+                                    <option value=m.key() selected=move || selected("effective", m.key().to_owned())>{m.label()}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <div>
+                            <label for="f-lsc">"LSC Status"</label>
+                            <select id="f-lsc" name="lsc_status">
+                                <option value="">"Any"</option>
+                                {["None", "Installed"].into_iter().map(|s| view! {
+                                    <option value=s selected=move || selected("lsc_status", s.to_owned())>{s}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <button type="submit">"Find"</button>
+                    </Form>
+                    <p class="toolbar">
+                        {if may_write {
+                            Either::Left(view! { <A href="/add-phone" attr:class="button">"Add a New Phone"</A> })
+                        } else {
+                            Either::Right(view! { <button type="button" disabled>"Add a New Phone"</button> })
+                        }}
+                    </p>
+                })
+            })}
+        </Suspense>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let f = filter();
+                match phones.await {
+                    Ok(page) => {
+                        let pages = page.pages();
+                        let sort = f.sort.clone().unwrap_or_else(|| "name".to_owned());
+                        let desc = f.desc.unwrap_or(false);
+                        let header = {
+                            let f = f.clone();
+                            move |key: &'static str, label: &'static str| {
+                                let active = sort == key;
+                                let next_desc = active && !desc;
+                                let arrow = if !active { "" } else if desc { " ▼" } else { " ▲" };
+                                let aria = if !active { "none" } else if desc { "descending" } else { "ascending" };
+                                view! {
+                                    <th scope="col" aria-sort=aria>
+                                        <A href=address(&f, Some(key), next_desc, 1)>{label}{arrow}</A>
+                                    </th>
+                                }
+                            }
+                        };
+                        let f2 = f.clone();
+                        let sort_key = f.sort.clone();
+                        Either::Left(view! {
+                            <div class="table-scroll">
+                                <table class="data-table" data-testid="phones">
+                                    <caption>{format!("{} matching phones", page.total)}</caption>
+                                    <thead>
+                                        <tr>
+                                            {header("name", "Device Name")}
+                                            {header("description", "Description")}
+                                            {header("model", "Model")}
+                                            <th scope="col">"Protocol"</th>
+                                            {header("device_pool", "Device Pool")}
+                                            {header("configured", "Device Security Mode")}
+                                            <th scope="col">"Effective Mode"</th>
+                                            <th scope="col">"LSC Status"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {page.items.into_iter().map(|p| {
+                                            let href = format!("/phones/{}", query_escape(&p.name));
+                                            let differs = ConfiguredMode::Explicit(p.effective) != p.configured;
+                                            view! {
+                                                <tr>
+                                                    <td><A href=href>{p.name.clone()}</A></td>
+                                                    <td>{p.description}</td>
+                                                    <td>{p.model}</td>
+                                                    <td>{p.protocol}</td>
+                                                    <td>{p.device_pool}</td>
+                                                    <td>{p.configured.label()}</td>
+                                                    <td class="effective">
+                                                        {p.effective.label()}
+                                                        {differs.then_some(" *")}
+                                                    </td>
+                                                    <td>{p.lsc_status}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <p class="note">"* The effective mode differs from the configured one; open the phone to see why (R7, R8)."</p>
+                            <Pagination page=page.page pages total=page.total
+                                href=move |n| address(&f2, sort_key.as_deref(), desc, n) />
+                        })
+                    }
+                    Err(e) => Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> }),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,511 @@
+//! Device > Phone: find and list, configuration, insert, update, delete — with the rules of the
+//! user's document applied on save exactly as the page applies them while the admin types.
+
+use chrono::Duration;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use serde_json::json;
+
+use super::audit::{self, Event};
+use super::authz::{area, Grant, Reads, Writes};
+use super::state::internal;
+use super::AppState;
+use crate::domain::audit::{object, AuditAction};
+use crate::domain::device::{
+    validate_phone, AuthenticationMode, CertificateOperation, PhoneFields, Protocol,
+};
+use crate::domain::security::{
+    device_change_requires, effective_mode, r5_warning, BuiltInBridge, ConfiguredMode, Hardening,
+    RequiredAction, SecurityMode, BUILT_IN_BRIDGE_ENABLE_DEFAULT,
+};
+use crate::error::AppError;
+use crate::model::{Page, PhoneContext, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved};
+use crate::store::entities::{device_pools, devices, phone_models};
+use crate::store::phones::{PhoneQuery, SortBy};
+use crate::store::{cluster, parameters, phones};
+
+/// The largest page Find and List Phones serves.
+pub const MAX_PER_PAGE: u64 = 200;
+/// Days a CAPF operation has to complete (the enterprise parameter's default).
+pub const CAPF_OPERATION_EXPIRES_DAYS: i64 = 10;
+
+/// Everything the rules need besides the device: models, pools, cluster and parameters.
+struct Facts {
+    context: PhoneContext,
+    models: Vec<phone_models::Model>,
+    pools: Vec<device_pools::Model>,
+}
+
+async fn facts<C: ConnectionTrait>(db: &C) -> Result<Facts, AppError> {
+    let models = cluster::model_rows(db).await.map_err(internal)?;
+    let pools = cluster::pool_rows(db).await.map_err(internal)?;
+    let context = PhoneContext {
+        cluster_mode: cluster::security_mode(db).await.map_err(internal)?,
+        system_default: parameters::device_security_mode(db)
+            .await
+            .map_err(internal)?,
+        bridge_service_default_on: BUILT_IN_BRIDGE_ENABLE_DEFAULT,
+        models: cluster::models(db).await.map_err(internal)?,
+        pools: pools.iter().map(|p| p.name.clone()).collect(),
+    };
+    Ok(Facts {
+        context,
+        models,
+        pools,
+    })
+}
+
+impl Facts {
+    fn model(&self, id: i32) -> Option<&phone_models::Model> {
+        self.models.iter().find(|m| m.id == id)
+    }
+
+    fn effective(
+        &self,
+        configured: ConfiguredMode,
+        model_id: i32,
+    ) -> crate::domain::security::EffectiveMode {
+        let caps = self.model(model_id).map(cluster::capabilities).unwrap_or(
+            crate::domain::security::Capabilities {
+                class: crate::domain::security::DeviceClass::CtiPort,
+                authentication: false,
+                encryption: false,
+                mic: false,
+                built_in_bridge: false,
+            },
+        );
+        effective_mode(
+            configured,
+            self.context.system_default,
+            self.context.cluster_mode,
+            &caps,
+        )
+    }
+
+    fn detail(&self, row: devices::Model) -> PhoneDetail {
+        let configured =
+            ConfiguredMode::parse(&row.security_mode).unwrap_or(ConfiguredMode::UseSystemDefault);
+        let effective = self.effective(configured, row.model_id);
+        PhoneDetail {
+            fields: PhoneFields {
+                description: row.description,
+                model: self
+                    .model(row.model_id)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default(),
+                protocol: Protocol::parse(&row.protocol).unwrap_or(Protocol::Sccp),
+                device_pool: self
+                    .pools
+                    .iter()
+                    .find(|p| p.id == row.device_pool_id)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                security_mode: configured,
+                built_in_bridge: BuiltInBridge::parse(&row.built_in_bridge)
+                    .unwrap_or(BuiltInBridge::Default),
+                certificate_operation: CertificateOperation::parse(&row.certificate_operation)
+                    .unwrap_or(CertificateOperation::NoPendingOperation),
+                authentication_mode: AuthenticationMode::parse(&row.authentication_mode)
+                    .unwrap_or(AuthenticationMode::ByNullString),
+                authentication_string: row.authentication_string,
+                key_size: u32::try_from(row.key_size).unwrap_or(1024),
+                hardening: Hardening {
+                    gratuitous_arp: row.gratuitous_arp,
+                    web_access: row.web_access,
+                    pc_voice_vlan_access: row.pc_voice_vlan_access,
+                    settings_access: row.settings_access,
+                    pc_port: row.pc_port,
+                },
+                name: row.name,
+            },
+            effective,
+            certificate_operation_status: row.certificate_operation_status,
+            lsc_status: row.lsc_status,
+            operation_completes_by: row.operation_completes_by,
+            version: row.version,
+            updated_at: row.updated_at,
+            updated_by: row.updated_by,
+        }
+    }
+
+    /// Checks `fields` against the rules and the store's models and pools.
+    fn check(&self, fields: &PhoneFields) -> Result<(i32, i32), AppError> {
+        let model = self
+            .models
+            .iter()
+            .find(|m| m.name == fields.model)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "Phone Model",
+                    format!("{:?} is not a phone model", fields.model),
+                )
+            })?;
+        let pool = self
+            .pools
+            .iter()
+            .find(|p| p.name == fields.device_pool)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "Device Pool",
+                    format!("{:?} is not a device pool", fields.device_pool),
+                )
+            })?;
+        validate_phone(
+            fields,
+            &cluster::capabilities(model),
+            model.supports_sccp,
+            model.supports_sip,
+        )?;
+        Ok((model.id, pool.id))
+    }
+
+    fn warnings(&self, fields: &PhoneFields) -> Vec<String> {
+        r5_warning(
+            fields.security_mode,
+            self.context.system_default,
+            fields.built_in_bridge,
+            self.context.bridge_service_default_on,
+        )
+        .map(str::to_owned)
+        .into_iter()
+        .collect()
+    }
+}
+
+fn snapshot(d: &PhoneDetail) -> serde_json::Value {
+    json!({
+        "fields": d.fields,
+        "effective": d.effective.mode.label(),
+    })
+}
+
+fn describe(actions: Vec<RequiredAction>) -> Vec<String> {
+    actions
+        .into_iter()
+        .map(|a| match a {
+            RequiredAction::ResetDevice(name) => format!("Reset {name} (R10)"),
+        })
+        .collect()
+}
+
+/// What the page needs to apply the rules while the admin edits.
+pub async fn context(
+    state: &AppState,
+    _grant: &Grant<area::Phone, Reads>,
+) -> Result<PhoneContext, AppError> {
+    Ok(facts(&state.db).await?.context)
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// One page of phones matching `filter`.
+pub async fn list(
+    state: &AppState,
+    _grant: &Grant<area::Phone, Reads>,
+    filter: &PhoneFilter,
+) -> Result<Page<PhoneRow>, AppError> {
+    let facts = facts(&state.db).await?;
+    let per_page = filter.per_page.unwrap_or(50);
+    if per_page == 0 || per_page > MAX_PER_PAGE {
+        return Err(AppError::invalid(
+            "Rows per page",
+            format!("must be 1 to {MAX_PER_PAGE}"),
+        ));
+    }
+    let page = filter.page.unwrap_or(1).max(1);
+    let mut query = PhoneQuery {
+        name: non_empty(&filter.name),
+        description: non_empty(&filter.description),
+        lsc_status: non_empty(&filter.lsc_status),
+        ..Default::default()
+    };
+    if let Some(model) = non_empty(&filter.model) {
+        let found = facts.models.iter().find(|m| m.name == model);
+        query.model_id = Some(found.map_or(-1, |m| m.id));
+    }
+    if let Some(pool) = non_empty(&filter.device_pool) {
+        let found = facts.pools.iter().find(|p| p.name == pool);
+        query.pool_id = Some(found.map_or(-1, |p| p.id));
+    }
+    if let Some(configured) = non_empty(&filter.configured) {
+        let mode = ConfiguredMode::parse(&configured).ok_or_else(|| {
+            AppError::invalid(
+                "Device Security Mode",
+                format!("{configured:?} is not a mode"),
+            )
+        })?;
+        query.configured = Some(mode.key().to_owned());
+    }
+    if let Some(effective) = non_empty(&filter.effective) {
+        let wanted = SecurityMode::parse(&effective).ok_or_else(|| {
+            AppError::invalid("Effective Mode", format!("{effective:?} is not a mode"))
+        })?;
+        // The same rule code decides, per (configured mode, model), which rows qualify.
+        query.effective_in = Some(
+            ConfiguredMode::ALL
+                .into_iter()
+                .map(|configured| {
+                    let models = facts
+                        .models
+                        .iter()
+                        .filter(|m| facts.effective(configured, m.id).mode == wanted)
+                        .map(|m| m.id)
+                        .collect();
+                    (configured.key().to_owned(), models)
+                })
+                .collect(),
+        );
+    }
+    let sort = match filter.sort.as_deref() {
+        None | Some("") | Some("name") => SortBy::Name,
+        Some("description") => SortBy::Description,
+        Some("model") => SortBy::Model,
+        Some("device_pool") => SortBy::DevicePool,
+        Some("configured") => SortBy::Configured,
+        Some(other) => {
+            return Err(AppError::invalid(
+                "Sort",
+                format!("{other:?} is not a column"),
+            ))
+        }
+    };
+    let total = phones::count(&state.db, &query).await.map_err(internal)?;
+    let rows = phones::page(
+        &state.db,
+        &query,
+        sort,
+        filter.desc.unwrap_or(false),
+        page,
+        per_page,
+    )
+    .await
+    .map_err(internal)?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let d = facts.detail(row);
+            PhoneRow {
+                name: d.fields.name,
+                description: d.fields.description,
+                model: d.fields.model,
+                protocol: d.fields.protocol.label().to_owned(),
+                device_pool: d.fields.device_pool,
+                configured: d.fields.security_mode,
+                effective: d.effective.mode,
+                lsc_status: d.lsc_status,
+            }
+        })
+        .collect();
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// One phone.
+pub async fn get(
+    state: &AppState,
+    _grant: &Grant<area::Phone, Reads>,
+    name: &str,
+) -> Result<PhoneDetail, AppError> {
+    let facts = facts(&state.db).await?;
+    let row = phones::find(&state.db, name)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound(format!("Phone {name}")))?;
+    Ok(facts.detail(row))
+}
+
+fn apply(active: &mut devices::ActiveModel, f: &PhoneFields, model_id: i32, pool_id: i32) {
+    active.name = Set(f.name.clone());
+    active.description = Set(f.description.clone());
+    active.model_id = Set(model_id);
+    active.protocol = Set(f.protocol.label().to_owned());
+    active.device_pool_id = Set(pool_id);
+    active.security_mode = Set(f.security_mode.key().to_owned());
+    active.built_in_bridge = Set(f.built_in_bridge.label().to_owned());
+    active.certificate_operation = Set(f.certificate_operation.label().to_owned());
+    active.authentication_mode = Set(f.authentication_mode.label().to_owned());
+    active.authentication_string = Set(f.authentication_string.clone());
+    active.key_size = Set(i32::try_from(f.key_size).unwrap_or(1024));
+    active.gratuitous_arp = Set(f.hardening.gratuitous_arp);
+    active.web_access = Set(f.hardening.web_access);
+    active.pc_voice_vlan_access = Set(f.hardening.pc_voice_vlan_access);
+    active.settings_access = Set(f.hardening.settings_access);
+    active.pc_port = Set(f.hardening.pc_port);
+}
+
+/// Inserts a phone.
+pub async fn create(
+    state: &AppState,
+    grant: &Grant<area::Phone, Writes>,
+    fields: PhoneFields,
+) -> Result<PhoneSaved, AppError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    let facts = facts(&txn).await?;
+    let (model_id, pool_id) = facts.check(&fields)?;
+    if phones::find(&txn, &fields.name)
+        .await
+        .map_err(internal)?
+        .is_some()
+    {
+        return Err(AppError::invalid(
+            "Device Name",
+            format!("{} already exists", fields.name),
+        ));
+    }
+    let pending = fields.certificate_operation != CertificateOperation::NoPendingOperation;
+    let mut active = devices::ActiveModel {
+        certificate_operation_status: Set(if pending { "Pending" } else { "None" }.to_owned()),
+        lsc_status: Set("None".to_owned()),
+        operation_completes_by: Set(
+            pending.then(|| now + Duration::days(CAPF_OPERATION_EXPIRES_DAYS))
+        ),
+        version: Set(1),
+        updated_at: Set(now),
+        updated_by: Set(grant.actor.name.clone().unwrap_or_default()),
+        ..Default::default()
+    };
+    apply(&mut active, &fields, model_id, pool_id);
+    let row = active.insert(&txn).await.map_err(internal)?;
+    let phone = facts.detail(row);
+    audit::record(
+        &txn,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Create,
+            object_type: object::PHONE,
+            object_name: &phone.fields.name,
+            before: None,
+            after: Some(snapshot(&phone)),
+            detail: format!("Phone {} inserted", phone.fields.name),
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(internal)?;
+    Ok(PhoneSaved {
+        warnings: facts.warnings(&phone.fields),
+        required_actions: Vec::new(),
+        phone,
+    })
+}
+
+/// Updates a phone; `version` is the one the admin read (a stale one is refused).
+pub async fn update(
+    state: &AppState,
+    grant: &Grant<area::Phone, Writes>,
+    name: &str,
+    fields: PhoneFields,
+    version: i32,
+) -> Result<PhoneSaved, AppError> {
+    if fields.name != name {
+        return Err(AppError::invalid(
+            "Device Name",
+            "cannot be changed; use Copy to make a phone with another name",
+        ));
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    let facts = facts(&txn).await?;
+    let (model_id, pool_id) = facts.check(&fields)?;
+    let row = phones::find(&txn, name)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound(format!("Phone {name}")))?;
+    if row.version != version {
+        return Err(audit::conflict(&txn, object::PHONE, name).await);
+    }
+    let before = facts.detail(row.clone());
+    let was_pending =
+        before.fields.certificate_operation != CertificateOperation::NoPendingOperation;
+    let pending = fields.certificate_operation != CertificateOperation::NoPendingOperation;
+    let mut active: devices::ActiveModel = row.into();
+    apply(&mut active, &fields, model_id, pool_id);
+    if pending != was_pending || before.fields.certificate_operation != fields.certificate_operation
+    {
+        active.certificate_operation_status =
+            Set(if pending { "Pending" } else { "None" }.to_owned());
+        active.operation_completes_by =
+            Set(pending.then(|| now + Duration::days(CAPF_OPERATION_EXPIRES_DAYS)));
+    }
+    active.version = Set(version + 1);
+    active.updated_at = Set(now);
+    active.updated_by = Set(grant.actor.name.clone().unwrap_or_default());
+    let row = active.update(&txn).await.map_err(internal)?;
+    let phone = facts.detail(row);
+    let required = device_change_requires(
+        name,
+        before.fields.security_mode,
+        phone.fields.security_mode,
+        &before.fields.hardening,
+        &phone.fields.hardening,
+    );
+    audit::record(
+        &txn,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Update,
+            object_type: object::PHONE,
+            object_name: name,
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&phone)),
+            detail: format!("Phone {name} updated"),
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(internal)?;
+    Ok(PhoneSaved {
+        warnings: facts.warnings(&phone.fields),
+        required_actions: describe(required),
+        phone,
+    })
+}
+
+/// Deletes a phone; `version` is the one the admin read.
+pub async fn delete(
+    state: &AppState,
+    grant: &Grant<area::Phone, Writes>,
+    name: &str,
+    version: Option<i32>,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    let facts = facts(&txn).await?;
+    let row = phones::find(&txn, name)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound(format!("Phone {name}")))?;
+    if version.is_some_and(|v| v != row.version) {
+        return Err(audit::conflict(&txn, object::PHONE, name).await);
+    }
+    let before = facts.detail(row.clone());
+    devices::Entity::delete_by_id(row.id)
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    audit::record(
+        &txn,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Delete,
+            object_type: object::PHONE,
+            object_name: name,
+            before: Some(snapshot(&before)),
+            after: None,
+            detail: format!("Phone {name} deleted"),
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(internal)
+}

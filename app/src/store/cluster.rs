@@ -1,0 +1,109 @@
+//! Queries on the cluster model: the cluster row, models, pools and servers.
+
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+
+use super::entities::{
+    callmanager_groups, cluster, device_pools, phone_models, servers, srst_references,
+};
+use crate::domain::security::{Capabilities, ClusterSecurityMode, DeviceClass};
+use crate::model::{ModelInfo, PoolInfo, ServerInfo};
+
+/// The cluster's security mode.
+pub async fn security_mode<C: ConnectionTrait>(
+    db: &C,
+) -> Result<ClusterSecurityMode, sea_orm::DbErr> {
+    Ok(cluster::Entity::find()
+        .one(db)
+        .await?
+        .map_or(ClusterSecurityMode::NonSecure, |c| {
+            ClusterSecurityMode::from_key(&c.security_mode)
+        }))
+}
+
+/// A model row's capabilities.
+pub fn capabilities(row: &phone_models::Model) -> Capabilities {
+    Capabilities {
+        class: DeviceClass::from_key(&row.device_class).unwrap_or(DeviceClass::CtiPort),
+        authentication: row.supports_authentication,
+        encryption: row.supports_encryption,
+        mic: row.has_mic,
+        built_in_bridge: row.has_built_in_bridge,
+    }
+}
+
+/// Every model row, by name.
+pub async fn model_rows<C: ConnectionTrait>(
+    db: &C,
+) -> Result<Vec<phone_models::Model>, sea_orm::DbErr> {
+    phone_models::Entity::find()
+        .order_by_asc(phone_models::Column::Name)
+        .all(db)
+        .await
+}
+
+/// Every model with its capabilities, by name.
+pub async fn models<C: ConnectionTrait>(db: &C) -> Result<Vec<ModelInfo>, sea_orm::DbErr> {
+    Ok(model_rows(db)
+        .await?
+        .iter()
+        .map(|m| ModelInfo {
+            name: m.name.clone(),
+            caps: capabilities(m),
+            sccp: m.supports_sccp,
+            sip: m.supports_sip,
+        })
+        .collect())
+}
+
+/// Every device pool row, by name.
+pub async fn pool_rows<C: ConnectionTrait>(
+    db: &C,
+) -> Result<Vec<device_pools::Model>, sea_orm::DbErr> {
+    device_pools::Entity::find()
+        .order_by_asc(device_pools::Column::Name)
+        .all(db)
+        .await
+}
+
+/// Every device pool with its group and SRST choice, by name.
+pub async fn pools<C: ConnectionTrait>(db: &C) -> Result<Vec<PoolInfo>, sea_orm::DbErr> {
+    let groups = callmanager_groups::Entity::find().all(db).await?;
+    let srst = srst_references::Entity::find().all(db).await?;
+    Ok(pool_rows(db)
+        .await?
+        .into_iter()
+        .map(|p| PoolInfo {
+            callmanager_group: groups
+                .iter()
+                .find(|g| g.id == p.callmanager_group_id)
+                .map(|g| g.name.clone())
+                .unwrap_or_default(),
+            srst: match p.srst_option.as_str() {
+                "default_gateway" => "Use Default Gateway".to_owned(),
+                "reference" => srst
+                    .iter()
+                    .find(|r| Some(r.id) == p.srst_reference_id)
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default(),
+                _ => "Disable".to_owned(),
+            },
+            name: p.name,
+        })
+        .collect())
+}
+
+/// Every server, by name.
+pub async fn servers<C: ConnectionTrait>(db: &C) -> Result<Vec<ServerInfo>, sea_orm::DbErr> {
+    Ok(servers::Entity::find()
+        .order_by_asc(servers::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| ServerInfo {
+            name: s.name,
+            address: s.address,
+            role: s.role,
+            description: s.description,
+        })
+        .collect())
+}

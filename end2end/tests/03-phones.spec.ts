@@ -1,0 +1,115 @@
+import { expect, test } from '@playwright/test';
+import { logIn, NEW_PASSWORD, openHydrated, watchConsole } from './state';
+
+// Global setup filled the store with `ccmadmin demo --phones 300`; the cluster is Non-Secure.
+test.describe.configure({ mode: 'serial' });
+
+async function admin(page: import('@playwright/test').Page) {
+  await logIn(page, 'CCMAdministrator', NEW_PASSWORD);
+  await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
+}
+
+async function firstPhone(page: import('@playwright/test').Page, model: string): Promise<string> {
+  const res = await page.request.get(`/api/v1/phones?model=${encodeURIComponent(model)}&per_page=1`);
+  expect(res.status()).toBe(200);
+  const body = await res.json();
+  return body.items[0].name as string;
+}
+
+test('find phones by effective mode', async ({ page }) => {
+  const problems = watchConsole(page);
+  await admin(page);
+  await openHydrated(page, '/phones');
+  const menu = page.getByRole('navigation', { name: 'Main menu' });
+  await expect(menu.getByRole('button', { name: 'Device' })).toBeVisible();
+
+  await page.getByLabel('Device Security Mode').selectOption('encrypted');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page).toHaveURL(/configured=encrypted/);
+  const table = page.getByTestId('phones');
+  await expect(table.locator('tbody tr').first()).toBeVisible();
+  // On a Non-Secure cluster every configured Encrypted phone runs Non Secure (R8).
+  for (const cell of await table.locator('tbody td.effective').allTextContents()) {
+    expect(cell).toContain('Non Secure');
+  }
+  await page.screenshot({ path: 'test-results/phones-list.png', fullPage: true });
+
+  await openHydrated(page, '/phones?effective=encrypted');
+  await expect(page.getByTestId('phones').locator('caption')).toHaveText('0 matching phones');
+  await openHydrated(page, '/phones?effective=non_secure');
+  await expect(page.getByTestId('phones').locator('caption')).toHaveText('319 matching phones');
+  expect(problems).toEqual([]);
+});
+
+test('a Non-Secure cluster shows effective Non Secure with the reason', async ({ page }) => {
+  await admin(page);
+  const name = await firstPhone(page, 'Cisco 7970');
+  await openHydrated(page, `/phones/${name}`);
+  await page.getByLabel('Device Security Mode').selectOption('Authenticated');
+  await expect(page.getByTestId('configured-mode')).toHaveText('Authenticated');
+  await expect(page.getByTestId('effective-mode')).toHaveText('Non Secure');
+  await expect(page.getByTestId('effective-reason')).toContainText('cluster is Non-Secure');
+  await expect(page.getByTestId('effective-reason')).toContainText('R8');
+});
+
+test('Encrypted with Built In Bridge On shows the R5 warning before and after saving', async ({ page }) => {
+  await admin(page);
+  const name = await firstPhone(page, 'Cisco 7960');
+  await openHydrated(page, `/phones/${name}`);
+  await page.getByLabel('Device Security Mode').selectOption('Encrypted');
+  await page.getByLabel('Built In Bridge').selectOption('On');
+  await expect(page.getByTestId('r5-warning')).toContainText('R5');
+  await page.screenshot({ path: 'test-results/phone-r5.png', fullPage: true });
+  await page.getByRole('button', { name: 'Update' }).click();
+  const result = page.getByTestId('save-result');
+  await expect(result).toContainText(`Phone ${name} updated.`);
+  await expect(result.getByTestId('saved-warning')).toContainText('R5');
+  await expect(result).toContainText(`Reset ${name} (R10)`);
+});
+
+test('a model without encryption cannot be set to Encrypted', async ({ page }) => {
+  await admin(page);
+  const name = await firstPhone(page, 'Cisco 7912');
+  await openHydrated(page, `/phones/${name}`);
+  const select = page.getByLabel('Device Security Mode');
+  await expect(select.locator('option', { hasText: 'Encrypted' })).toBeDisabled();
+  await expect(select.locator('option', { hasText: 'Authenticated' })).toBeDisabled();
+  await expect(page.getByTestId('mode-limits')).toContainText('R7');
+  // The server refuses it too.
+  const phone = await (await page.request.get(`/api/v1/phones/${name}`)).json();
+  const res = await page.request.put(`/api/v1/phones/${name}`, {
+    data: { ...phone.fields, security_mode: { Explicit: 'Encrypted' }, version: phone.version },
+  });
+  expect(res.status()).toBe(422);
+  expect((await res.json()).field).toBe('Device Security Mode');
+});
+
+test('two browsers edit the same phone: the second save gets the conflict message', async ({ page, browser }) => {
+  await admin(page);
+  const name = await firstPhone(page, 'Cisco 7940');
+  const other = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: test.info().project.use.baseURL });
+  const otherPage = await other.newPage();
+  await admin(otherPage);
+  await openHydrated(page, `/phones/${name}`);
+  await openHydrated(otherPage, `/phones/${name}`);
+  await page.getByLabel('Description').fill('first admin');
+  await page.getByRole('button', { name: 'Update' }).click();
+  await expect(page.getByTestId('save-result')).toBeVisible();
+  await otherPage.getByLabel('Description').fill('second admin');
+  await otherPage.getByRole('button', { name: 'Update' }).click();
+  await expect(otherPage.getByRole('alert')).toContainText('was changed by CCMAdministrator');
+  await other.close();
+});
+
+test('bad input on a new phone names the field and saves nothing', async ({ page }) => {
+  await admin(page);
+  await openHydrated(page, '/add-phone');
+  await page.getByLabel('Device Name').fill('SEP12345');
+  await expect(page.locator('#err-Device-Name')).toContainText('12 hex digits');
+  await page.getByRole('button', { name: 'Insert' }).click();
+  await expect(page.getByRole('alert')).toContainText('Device Name');
+  await page.getByLabel('Device Name').fill('SEPAABBCCDDEEFF');
+  await page.getByLabel('Authentication String').fill('12');
+  await expect(page.locator('#err-Authentication-String')).toContainText('4 to 10 digits');
+  expect((await page.request.get('/api/v1/phones/SEPAABBCCDDEEFF')).status()).toBe(404);
+});

@@ -1,0 +1,117 @@
+//! `/api/v1/phones`, `/api/v1/phone-models`, `/api/v1/device-pools`, `/api/v1/servers`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::json::ApiJson;
+use app::domain::device::PhoneFields;
+use app::model::{
+    ModelInfo, Page, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved, PoolInfo, ServerInfo,
+};
+use app::service::authz::{area, Privileges, Reads, Writes};
+use app::service::state::internal;
+use app::service::{phones, AppState};
+use app::store::cluster;
+
+/// Body of `PUT /phones/{name}`: the fields and the version read.
+#[derive(Debug, Deserialize)]
+pub struct PhoneUpdate {
+    #[serde(flatten)]
+    fields: PhoneFields,
+    version: i32,
+}
+
+/// Query of a delete: the version read.
+#[derive(Debug, Deserialize)]
+pub struct VersionQuery {
+    #[serde(default)]
+    version: Option<i32>,
+}
+
+/// `GET /phones?name=&description=&model=&device_pool=&configured=&effective=&lsc_status=&sort=&desc=&page=&per_page=`.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Query(filter): Query<PhoneFilter>,
+) -> Result<Json<Page<PhoneRow>>, ApiError> {
+    let grant = privileges.grant::<area::Phone, Reads>()?;
+    Ok(Json(phones::list(&state, &grant, &filter).await?))
+}
+
+/// `POST /phones`: 201 with the phone and the rule warnings.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    ApiJson(fields): ApiJson<PhoneFields>,
+) -> Result<(StatusCode, Json<PhoneSaved>), ApiError> {
+    let grant = privileges.grant::<area::Phone, Writes>()?;
+    Ok((
+        StatusCode::CREATED,
+        Json(phones::create(&state, &grant, fields).await?),
+    ))
+}
+
+/// `GET /phones/{name}`.
+pub async fn get_one(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+) -> Result<Json<PhoneDetail>, ApiError> {
+    let grant = privileges.grant::<area::Phone, Reads>()?;
+    Ok(Json(phones::get(&state, &grant, &name).await?))
+}
+
+/// `PUT /phones/{name}`: 409 when the version is stale, 422 naming a refused field.
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<PhoneUpdate>,
+) -> Result<Json<PhoneSaved>, ApiError> {
+    let grant = privileges.grant::<area::Phone, Writes>()?;
+    Ok(Json(
+        phones::update(&state, &grant, &name, body.fields, body.version).await?,
+    ))
+}
+
+/// `DELETE /phones/{name}?version=`.
+pub async fn remove(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<StatusCode, ApiError> {
+    let grant = privileges.grant::<area::Phone, Writes>()?;
+    phones::delete(&state, &grant, &name, q.version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /phone-models`.
+pub async fn models(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+) -> Result<Json<Vec<ModelInfo>>, ApiError> {
+    privileges.grant::<area::Phone, Reads>()?;
+    Ok(Json(cluster::models(&state.db).await.map_err(internal)?))
+}
+
+/// `GET /device-pools`.
+pub async fn pools(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+) -> Result<Json<Vec<PoolInfo>>, ApiError> {
+    privileges.grant::<area::System, Reads>()?;
+    Ok(Json(cluster::pools(&state.db).await.map_err(internal)?))
+}
+
+/// `GET /servers`.
+pub async fn servers(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+) -> Result<Json<Vec<ServerInfo>>, ApiError> {
+    privileges.grant::<area::System, Reads>()?;
+    Ok(Json(cluster::servers(&state.db).await.map_err(internal)?))
+}
