@@ -55,11 +55,15 @@ test('a ReadOnly user sees the Users page with every modifying control disabled'
   expect(problems.filter((p) => !p.includes('403'))).toEqual([]);
 });
 
-test('a PhoneAdministration user has no User menu and no access to user pages', async ({ page }) => {
+test('a PhoneAdministration user sees the Device menu but no User menu', async ({ page }) => {
   await logIn(page, 'phoneadmin', PW);
   await expect(page.getByTestId('current-user')).toHaveText('phoneadmin');
   const menu = page.getByRole('navigation', { name: 'Main menu' });
   await expect(menu.getByRole('link', { name: 'Home' })).toBeVisible();
+  await expect(menu.getByRole('button', { name: 'Device' })).toBeVisible();
+  await menu.getByRole('button', { name: 'Device' }).focus();
+  await menu.getByRole('link', { name: 'Phone' }).click();
+  await expect(page.getByRole('heading', { name: 'Find and List Phones' })).toBeVisible();
   await expect(menu.getByRole('button', { name: 'User' })).toHaveCount(0);
   const res = await page.goto('/users');
   expect(res!.status()).toBe(403);
