@@ -15,7 +15,7 @@ export CCMADMIN_TEST_PG_URL ?= postgres://ccmadmin:ccmadmin@127.0.0.1:5432/postg
 E2E_PG_URL := $(patsubst %/postgres,%/ccmadmin_e2e,$(CCMADMIN_TEST_PG_URL))
 E2E_PORT ?= 18443
 
-.PHONY: run test prereqs test-prereqs postgres site site-release server server-release \
+.PHONY: bench run test prereqs test-prereqs postgres site site-release server server-release \
         fmt-check clippy rust-tests e2e e2e-sqlite e2e-postgres clean-site
 
 ## make run — build in release mode and serve https://127.0.0.1:8443 on ./data
@@ -91,3 +91,8 @@ e2e-postgres: site server
 	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e' -c 'CREATE DATABASE ccmadmin_e2e'
 	cd end2end && CCMADMIN_E2E_PORT=$(E2E_PORT) CCMADMIN_E2E_DATABASE_URL="$(E2E_PG_URL)" npx playwright test
 	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e'
+
+## make bench — the phone benchmarks (release build, SQLite and PostgreSQL); prints figures
+bench: prereqs postgres site-release server-release
+	@command -v wrk >/dev/null || { $(APT_GET) update && $(APT_GET) install -y wrk; }
+	bash server/bench/phones.sh

@@ -342,6 +342,8 @@ pub struct PhoneRow {
     pub configured: crate::domain::security::ConfiguredMode,
     /// The mode the device runs with.
     pub effective: crate::domain::security::SecurityMode,
+    /// True when a rule (R7, R8) makes the device run another mode than the one it is set to.
+    pub overridden: bool,
     /// LSC status.
     pub lsc_status: String,
 }
@@ -414,4 +416,59 @@ pub struct PhoneFilter {
     /// Rows per page (1–200).
     #[serde(default)]
     pub per_page: Option<u64>,
+}
+
+/// A bulk change of phones: which phones (the selected names, or all that match a filter), which
+/// field, which value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRequest {
+    /// All phones matching this filter (its sort and page are ignored)…
+    #[serde(default)]
+    pub filter: Option<PhoneFilter>,
+    /// …or exactly these phones.
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
+    /// `security_mode`, `gratuitous_arp`, `web_access`, `pc_voice_vlan_access`,
+    /// `settings_access` or `pc_port`.
+    pub field: String,
+    /// The new value: a Device Security Mode label or stored name; `Enabled` or `Disabled`.
+    pub value: String,
+}
+
+/// What a bulk change would do, before it is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkPreview {
+    /// Phones the request names or matches.
+    pub matched: u64,
+    /// Phones whose value would change.
+    pub will_change: u64,
+    /// Phones that already have the value.
+    pub unchanged: u64,
+    /// Phones refused, grouped by reason.
+    pub refused: Vec<(String, u64)>,
+}
+
+/// A job as the pages and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobInfo {
+    /// Its id.
+    pub id: i32,
+    /// What it does.
+    pub kind: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub status: String,
+    /// Items to process.
+    pub total: i64,
+    /// Items processed.
+    pub processed: i64,
+    /// Items changed.
+    pub changed: i64,
+    /// Items refused.
+    pub refused: i64,
+    /// The outcome in words.
+    pub message: String,
+    /// When it was started.
+    pub created_at: DateTime<Utc>,
+    /// Its last progress (its end, once done).
+    pub updated_at: DateTime<Utc>,
 }

@@ -113,3 +113,27 @@ test('bad input on a new phone names the field and saves nothing', async ({ page
   await expect(page.locator('#err-Authentication-String')).toContainText('4 to 10 digits');
   expect((await page.request.get('/api/v1/phones/SEPAABBCCDDEEFF')).status()).toBe(404);
 });
+
+test('a bulk change of a filtered set shows its preview, runs with a progress bar and lands', async ({ page }) => {
+  await admin(page);
+  await openHydrated(page, '/phones?model=Cisco%207970');
+  const total = Number((await page.getByTestId('phones').locator('caption').textContent())!.split(' ')[0]);
+  expect(total).toBeGreaterThan(0);
+  await page.getByLabel(/All \d+ phones that match the filter/).check();
+  await page.getByLabel('Field').selectOption('pc_port');
+  await page.getByLabel('New Value').selectOption('Disabled');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  const preview = page.getByTestId('bulk-preview');
+  await expect(preview).toContainText(`${total} phones match: ${total} will change, 0 already have this value, 0 refused.`);
+  await page.screenshot({ path: 'test-results/bulk-preview.png', fullPage: true });
+  await page.getByRole('button', { name: 'Apply to the phones that will change' }).click();
+  const job = page.getByTestId('bulk-job');
+  await expect(job.locator('progress')).toBeVisible();
+  await expect(job).toHaveAttribute('data-status', 'done');
+  await expect(job).toContainText(`${total} of ${total} processed, ${total} changed`);
+  await page.screenshot({ path: 'test-results/bulk-done.png', fullPage: true });
+
+  const name = (await page.getByTestId('phones').locator('tbody tr td:nth-child(2)').first().textContent())!;
+  const phone = await (await page.request.get(`/api/v1/phones/${name}`)).json();
+  expect(phone.fields.hardening.pc_port).toBe(false);
+});

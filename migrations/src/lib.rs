@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_foundation;
 mod m20261126_000002_access_rights;
 mod m20261126_000003_cluster_model;
+mod m20261126_000004_jobs;
 
 /// The ordered list of every migration of the store.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_access_rights::Migration),
             Box::new(m20261126_000003_cluster_model::Migration),
+            Box::new(m20261126_000004_jobs::Migration),
         ]
     }
 }

@@ -5,7 +5,10 @@ use leptos::server_fn::codec::Json;
 
 use crate::domain::device::PhoneFields;
 use crate::error::AppError;
-use crate::model::{Page, PhoneContext, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved};
+use crate::model::{
+    BulkPreview, BulkRequest, JobInfo, Page, PhoneContext, PhoneDetail, PhoneFilter, PhoneRow,
+    PhoneSaved,
+};
 
 #[cfg(feature = "ssr")]
 use super::ctx;
@@ -68,4 +71,31 @@ pub async fn delete_phone(name: String, version: i32) -> Result<(), AppError> {
     crate::service::phones::delete(&state, &grant, &name, Some(version)).await?;
     leptos_axum::redirect("/phones");
     Ok(())
+}
+
+/// What a bulk change would do.
+#[server(prefix = "/fn", endpoint = "preview_bulk", input = Json)]
+pub async fn preview_bulk(request: BulkRequest) -> Result<BulkPreview, AppError> {
+    use crate::service::authz::{area, Writes};
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.grant::<area::Phone, Writes>()?;
+    crate::service::bulk::preview(&state, &grant, &request).await
+}
+
+/// Starts a bulk change as a job; returns the job at once.
+#[server(prefix = "/fn", endpoint = "start_bulk", input = Json)]
+pub async fn start_bulk(request: BulkRequest) -> Result<JobInfo, AppError> {
+    use crate::service::authz::{area, Writes};
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.grant::<area::Phone, Writes>()?;
+    crate::service::bulk::start(&state, &grant, request).await
+}
+
+/// A job's progress.
+#[server(prefix = "/fn", endpoint = "get_job")]
+pub async fn get_job(id: i32) -> Result<JobInfo, AppError> {
+    use crate::service::authz::{area, Reads};
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.grant::<area::Phone, Reads>()?;
+    crate::service::bulk::job(&state, &grant, id).await
 }

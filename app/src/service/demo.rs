@@ -170,12 +170,12 @@ pub async fn generate(state: &AppState, phones: u64) -> Result<DemoSummary, AppE
     let by_name = |name: &str| models.iter().find(|m| m.name == name);
     // Share of each phone model, in percent.
     let mix: Vec<(&phone_models::Model, u64)> = [
-        ("Cisco 7940", 20),
-        ("Cisco 7960", 30),
-        ("Cisco 7970", 25),
-        ("Cisco 7971", 10),
-        ("Cisco 7912", 8),
-        ("Cisco 7905", 5),
+        ("Cisco 7940", 15),
+        ("Cisco 7960", 40),
+        ("Cisco 7970", 20),
+        ("Cisco 7971", 7),
+        ("Cisco 7912", 10),
+        ("Cisco 7905", 6),
         ("Cisco IP Communicator", 2),
     ]
     .into_iter()

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod bulk;
 pub mod clock;
 pub mod demo;
 pub mod groups;

@@ -29,13 +29,13 @@ pub const MAX_PER_PAGE: u64 = 200;
 pub const CAPF_OPERATION_EXPIRES_DAYS: i64 = 10;
 
 /// Everything the rules need besides the device: models, pools, cluster and parameters.
-struct Facts {
+pub(crate) struct Facts {
     context: PhoneContext,
-    models: Vec<phone_models::Model>,
+    pub(crate) models: Vec<phone_models::Model>,
     pools: Vec<device_pools::Model>,
 }
 
-async fn facts<C: ConnectionTrait>(db: &C) -> Result<Facts, AppError> {
+pub(crate) async fn facts<C: ConnectionTrait>(db: &C) -> Result<Facts, AppError> {
     let models = cluster::model_rows(db).await.map_err(internal)?;
     let pools = cluster::pool_rows(db).await.map_err(internal)?;
     let context = PhoneContext {
@@ -158,6 +158,54 @@ impl Facts {
         Ok((model.id, pool.id))
     }
 
+    /// The SQL side of `filter`, with the effective-mode filter decided by the rule code per
+    /// (configured mode, model).
+    pub(crate) fn query_of(&self, filter: &PhoneFilter) -> Result<PhoneQuery, AppError> {
+        let mut query = PhoneQuery {
+            name: non_empty(&filter.name),
+            description: non_empty(&filter.description),
+            lsc_status: non_empty(&filter.lsc_status),
+            ..Default::default()
+        };
+        if let Some(model) = non_empty(&filter.model) {
+            let found = self.models.iter().find(|m| m.name == model);
+            query.model_id = Some(found.map_or(-1, |m| m.id));
+        }
+        if let Some(pool) = non_empty(&filter.device_pool) {
+            let found = self.pools.iter().find(|p| p.name == pool);
+            query.pool_id = Some(found.map_or(-1, |p| p.id));
+        }
+        if let Some(configured) = non_empty(&filter.configured) {
+            let mode = ConfiguredMode::parse(&configured).ok_or_else(|| {
+                AppError::invalid(
+                    "Device Security Mode",
+                    format!("{configured:?} is not a mode"),
+                )
+            })?;
+            query.configured = Some(mode.key().to_owned());
+        }
+        if let Some(effective) = non_empty(&filter.effective) {
+            let wanted = SecurityMode::parse(&effective).ok_or_else(|| {
+                AppError::invalid("Effective Mode", format!("{effective:?} is not a mode"))
+            })?;
+            query.effective_in = Some(
+                ConfiguredMode::ALL
+                    .into_iter()
+                    .map(|configured| {
+                        let models = self
+                            .models
+                            .iter()
+                            .filter(|m| self.effective(configured, m.id).mode == wanted)
+                            .map(|m| m.id)
+                            .collect();
+                        (configured.key().to_owned(), models)
+                    })
+                    .collect(),
+            );
+        }
+        Ok(query)
+    }
+
     fn warnings(&self, fields: &PhoneFields) -> Vec<String> {
         r5_warning(
             fields.security_mode,
@@ -218,49 +266,7 @@ pub async fn list(
         ));
     }
     let page = filter.page.unwrap_or(1).max(1);
-    let mut query = PhoneQuery {
-        name: non_empty(&filter.name),
-        description: non_empty(&filter.description),
-        lsc_status: non_empty(&filter.lsc_status),
-        ..Default::default()
-    };
-    if let Some(model) = non_empty(&filter.model) {
-        let found = facts.models.iter().find(|m| m.name == model);
-        query.model_id = Some(found.map_or(-1, |m| m.id));
-    }
-    if let Some(pool) = non_empty(&filter.device_pool) {
-        let found = facts.pools.iter().find(|p| p.name == pool);
-        query.pool_id = Some(found.map_or(-1, |p| p.id));
-    }
-    if let Some(configured) = non_empty(&filter.configured) {
-        let mode = ConfiguredMode::parse(&configured).ok_or_else(|| {
-            AppError::invalid(
-                "Device Security Mode",
-                format!("{configured:?} is not a mode"),
-            )
-        })?;
-        query.configured = Some(mode.key().to_owned());
-    }
-    if let Some(effective) = non_empty(&filter.effective) {
-        let wanted = SecurityMode::parse(&effective).ok_or_else(|| {
-            AppError::invalid("Effective Mode", format!("{effective:?} is not a mode"))
-        })?;
-        // The same rule code decides, per (configured mode, model), which rows qualify.
-        query.effective_in = Some(
-            ConfiguredMode::ALL
-                .into_iter()
-                .map(|configured| {
-                    let models = facts
-                        .models
-                        .iter()
-                        .filter(|m| facts.effective(configured, m.id).mode == wanted)
-                        .map(|m| m.id)
-                        .collect();
-                    (configured.key().to_owned(), models)
-                })
-                .collect(),
-        );
-    }
+    let query = facts.query_of(filter)?;
     let sort = match filter.sort.as_deref() {
         None | Some("") | Some("name") => SortBy::Name,
         Some("description") => SortBy::Description,
@@ -289,7 +295,12 @@ pub async fn list(
         .into_iter()
         .map(|row| {
             let d = facts.detail(row);
+            let resolved = match d.fields.security_mode {
+                ConfiguredMode::UseSystemDefault => facts.context.system_default,
+                ConfiguredMode::Explicit(mode) => mode,
+            };
             PhoneRow {
+                overridden: resolved != d.effective.mode,
                 name: d.fields.name,
                 description: d.fields.description,
                 model: d.fields.model,

@@ -41,6 +41,8 @@ pub struct PhoneQuery {
     pub effective_in: Option<Vec<(String, Vec<i32>)>>,
     /// LSC status.
     pub lsc_status: Option<String>,
+    /// Exactly these device names.
+    pub names: Option<Vec<String>>,
 }
 
 fn contains(col: devices::Column, text: &str) -> sea_orm::sea_query::SimpleExpr {
@@ -86,7 +88,55 @@ fn condition(q: &PhoneQuery) -> Condition {
     if let Some(lsc) = &q.lsc_status {
         cond = cond.add(devices::Column::LscStatus.eq(lsc.clone()));
     }
+    if let Some(names) = &q.names {
+        cond = cond.add(devices::Column::Name.is_in(names.clone()));
+    }
     cond
+}
+
+/// How many phones matching `q` there are per (model, value of `column`).
+pub async fn counts_by_model_and<C, T>(
+    db: &C,
+    q: &PhoneQuery,
+    column: devices::Column,
+) -> Result<Vec<(i32, T, i64)>, sea_orm::DbErr>
+where
+    C: ConnectionTrait,
+    T: sea_orm::TryGetable,
+{
+    devices::Entity::find()
+        .select_only()
+        .column(devices::Column::ModelId)
+        .column(column)
+        .column_as(
+            Expr::col((devices::Entity, devices::Column::Id)).count(),
+            "n",
+        )
+        .filter(condition(q))
+        .group_by(devices::Column::ModelId)
+        .group_by(column)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Up to `limit` ids of phones matching `q` and `extra`, lowest first.
+pub async fn ids_matching<C: ConnectionTrait>(
+    db: &C,
+    q: &PhoneQuery,
+    extra: Condition,
+    limit: u64,
+) -> Result<Vec<i32>, sea_orm::DbErr> {
+    devices::Entity::find()
+        .select_only()
+        .column(devices::Column::Id)
+        .filter(condition(q))
+        .filter(extra)
+        .order_by_asc(devices::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// The number of phones matching `q`.

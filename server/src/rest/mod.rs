@@ -83,6 +83,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Method::DELETE, "/tokens/{id}", delete(tokens::revoke)),
         ep(Method::GET, "/phones", get(phones::list)),
         ep(Method::POST, "/phones", post(phones::create)),
+        ep(Method::POST, "/phones/bulk", post(phones::bulk)),
+        ep(Method::GET, "/jobs/{id}", get(phones::job)),
         ep(Method::GET, "/phones/{name}", get(phones::get_one)),
         ep(Method::PUT, "/phones/{name}", put(phones::update)),
         ep(Method::DELETE, "/phones/{name}", delete(phones::remove)),

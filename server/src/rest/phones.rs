@@ -9,11 +9,12 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use app::domain::device::PhoneFields;
 use app::model::{
-    ModelInfo, Page, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved, PoolInfo, ServerInfo,
+    BulkRequest, JobInfo, ModelInfo, Page, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved,
+    PoolInfo, ServerInfo,
 };
 use app::service::authz::{area, Privileges, Reads, Writes};
 use app::service::state::internal;
-use app::service::{phones, AppState};
+use app::service::{bulk, phones, AppState};
 use app::store::cluster;
 
 /// Body of `PUT /phones/{name}`: the fields and the version read.
@@ -114,4 +115,40 @@ pub async fn servers(
 ) -> Result<Json<Vec<ServerInfo>>, ApiError> {
     privileges.grant::<area::System, Reads>()?;
     Ok(Json(cluster::servers(&state.db).await.map_err(internal)?))
+}
+
+/// Body of `POST /phones/bulk`: the request, and whether only to preview it.
+#[derive(Debug, Deserialize)]
+pub struct BulkBody {
+    #[serde(flatten)]
+    request: BulkRequest,
+    #[serde(default)]
+    preview: bool,
+}
+
+/// `POST /phones/bulk`: with `"preview": true`, 200 and what it would do; otherwise 202 and the
+/// job, which runs in the background (`GET /jobs/{id}`).
+pub async fn bulk(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    ApiJson(body): ApiJson<BulkBody>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let grant = privileges.grant::<area::Phone, Writes>()?;
+    if body.preview {
+        Ok(Json(bulk::preview(&state, &grant, &body.request).await?).into_response())
+    } else {
+        let job = bulk::start(&state, &grant, body.request).await?;
+        Ok((StatusCode::ACCEPTED, Json(job)).into_response())
+    }
+}
+
+/// `GET /jobs/{id}`.
+pub async fn job(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(id): Path<i32>,
+) -> Result<Json<JobInfo>, ApiError> {
+    let grant = privileges.grant::<area::Phone, Reads>()?;
+    Ok(Json(bulk::job(&state, &grant, id).await?))
 }

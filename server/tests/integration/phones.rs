@@ -244,3 +244,120 @@ async fn read_only_users_read_phones_but_cannot_change_them() {
     assert_eq!(models.as_array().unwrap().len(), 13);
     db.finish().await;
 }
+
+async fn wait_for_job(console: &InProcess, cookie: &str, id: i64) -> Value {
+    for _ in 0..200 {
+        let job = get(console, cookie, &format!("/api/v1/jobs/{id}")).await;
+        if job["status"] != "running" {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("job {id} did not finish");
+}
+
+#[tokio::test]
+async fn bulk_change_previews_refusals_then_lands_as_a_job() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let (console, cookie) = console_with_demo(&db, 400).await;
+        let all = get(&console, &cookie, "/api/v1/phones?per_page=1").await["total"]
+            .as_u64()
+            .unwrap();
+        let body = json!({
+            "filter": {},
+            "field": "security_mode",
+            "value": "Encrypted",
+            "preview": true,
+        });
+        let res = console
+            .send(
+                "POST",
+                "/api/v1/phones/bulk",
+                Some(&cookie),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{backend:?}");
+        let preview = json_body(res).await;
+        let refused: u64 = preview["refused"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[1].as_u64().unwrap())
+            .sum();
+        let (will, same) = (
+            preview["will_change"].as_u64().unwrap(),
+            preview["unchanged"].as_u64().unwrap(),
+        );
+        assert_eq!(preview["matched"].as_u64().unwrap(), all);
+        assert_eq!(will + same + refused, all);
+        let reasons = preview["refused"].to_string();
+        assert!(
+            reasons.contains("Cisco 7912") && reasons.contains("R7"),
+            "{reasons}"
+        );
+        assert!(reasons.contains("CTI Port"), "{reasons}");
+
+        let mut start = body.clone();
+        start["preview"] = json!(false);
+        let res = console
+            .send("POST", "/api/v1/phones/bulk", Some(&cookie), Some(start))
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::ACCEPTED,
+            "the request returns at once"
+        );
+        let job = json_body(res).await;
+        let done = wait_for_job(&console, &cookie, job["id"].as_i64().unwrap()).await;
+        assert_eq!(done["status"], "done", "{done}");
+        assert_eq!(done["changed"].as_u64().unwrap(), will);
+        assert_eq!(done["processed"], done["total"]);
+        let encrypted = get(
+            &console,
+            &cookie,
+            "/api/v1/phones?configured=encrypted&per_page=1",
+        )
+        .await;
+        assert_eq!(
+            encrypted["total"].as_u64().unwrap(),
+            will + same,
+            "{backend:?}"
+        );
+
+        // Selected names: an unknown name is refused, the rest land.
+        let listed = get(
+            &console,
+            &cookie,
+            "/api/v1/phones?model=Cisco%207940&per_page=2",
+        )
+        .await;
+        let names: Vec<Value> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].clone())
+            .collect();
+        let mut chosen = names.clone();
+        chosen.push(json!("SEPFFFFFFFFFFFF"));
+        let body =
+            json!({"names": chosen, "field": "web_access", "value": "Disabled", "preview": true});
+        let preview = json_body(
+            console
+                .send("POST", "/api/v1/phones/bulk", Some(&cookie), Some(body))
+                .await,
+        )
+        .await;
+        assert_eq!(preview["will_change"], 2);
+        assert_eq!(preview["refused"][0][0], "no phone has that name");
+
+        let bad = json!({"filter": {}, "field": "key_size", "value": "2048", "preview": true});
+        let res = console
+            .send("POST", "/api/v1/phones/bulk", Some(&cookie), Some(bad))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(json_body(res).await["field"], "Field");
+        db.finish().await;
+    }
+}

@@ -1,4 +1,5 @@
 //! The Device menu.
 
+pub mod bulk;
 pub mod phone;
 pub mod phones;

@@ -12,6 +12,7 @@ use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
 use crate::domain::security::{ConfiguredMode, SecurityMode};
 use crate::model::PhoneFilter;
+use crate::pages::device::bulk::BulkPanel;
 
 /// Rows per page.
 const PER_PAGE: u64 = 50;
@@ -37,6 +38,7 @@ pub fn FindPhonesPage() -> impl IntoView {
     let context = Resource::new(|| (), |_| get_phone_context());
     let phones = Resource::new(filter, list_phones);
     let me = use_current_user();
+    let selected = RwSignal::new(Vec::<String>::new());
     let address = move |f: &PhoneFilter, sort: Option<&str>, desc: bool, page: u64| {
         let pairs = [
             ("name", f.name.clone()),
@@ -137,6 +139,7 @@ pub fn FindPhonesPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let f = filter();
+                let may_write = me.await.map(|u| u.may(FunctionalGroup::Phone, Access::Write)).unwrap_or(false);
                 match phones.await {
                     Ok(page) => {
                         let pages = page.pages();
@@ -158,12 +161,15 @@ pub fn FindPhonesPage() -> impl IntoView {
                         };
                         let f2 = f.clone();
                         let sort_key = f.sort.clone();
+                        let bulk_filter = f.clone();
                         Either::Left(view! {
+                            {may_write.then(|| view! { <BulkPanel selected filter=bulk_filter total=page.total /> })}
                             <div class="table-scroll">
                                 <table class="data-table" data-testid="phones">
                                     <caption>{format!("{} matching phones", page.total)}</caption>
                                     <thead>
                                         <tr>
+                                            {may_write.then(|| view! { <th scope="col"><span class="visually-hidden">"Select"</span></th> })}
                                             {header("name", "Device Name")}
                                             {header("description", "Description")}
                                             {header("model", "Model")}
@@ -177,9 +183,23 @@ pub fn FindPhonesPage() -> impl IntoView {
                                     <tbody>
                                         {page.items.into_iter().map(|p| {
                                             let href = format!("/phones/{}", query_escape(&p.name));
-                                            let differs = ConfiguredMode::Explicit(p.effective) != p.configured;
+                                            let differs = p.overridden;
+                                            let name = p.name.clone();
+                                            let checked = p.name.clone();
+                                            let label = format!("Select {}", p.name);
                                             view! {
                                                 <tr>
+                                                    {may_write.then(|| view! {
+                                                        <td>
+                                                            <input type="checkbox" aria-label=label
+                                                                prop:checked=move || selected.with(|s| s.contains(&checked))
+                                                                on:change=move |ev| {
+                                                                    let on = event_target_checked(&ev);
+                                                                    let name = name.clone();
+                                                                    selected.update(|s| { s.retain(|x| *x != name); if on { s.push(name); } });
+                                                                } />
+                                                        </td>
+                                                    })}
                                                     <td><A href=href>{p.name.clone()}</A></td>
                                                     <td>{p.description}</td>
                                                     <td>{p.model}</td>

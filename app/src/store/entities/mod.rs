@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod device_pools;
 pub mod devices;
 pub mod enterprise_parameters;
+pub mod jobs;
 pub mod login_throttle;
 pub mod phone_models;
 pub mod servers;
