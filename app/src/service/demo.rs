@@ -213,16 +213,18 @@ pub async fn generate(state: &AppState, phones: u64) -> Result<DemoSummary, AppE
         let sip = model.supports_sip && rng.percent() < 20;
         let lsc = caps.authentication && rng.percent() < 30;
         let pool = pool_ids[usize::try_from(i % pool_ids.len() as u64).unwrap_or(0)];
-        batch.push(device_row(
-            format!("SEP{:012X}", 0x0011_2200_0000_u64 + i),
-            format!("Site phone {}", i + 1),
-            model.id,
-            if sip { "SIP" } else { "SCCP" },
-            pool,
-            mode,
-            lsc,
-            now,
-        ));
+        batch.push(
+            DemoDevice {
+                name: format!("SEP{:012X}", 0x0011_2200_0000_u64 + i),
+                description: format!("Site phone {}", i + 1),
+                model_id: model.id,
+                protocol: if sip { "SIP" } else { "SCCP" },
+                pool_id: pool,
+                mode,
+                lsc,
+            }
+            .row(now),
+        );
         if batch.len() == BATCH {
             devices::Entity::insert_many(std::mem::take(&mut batch))
                 .exec_without_returning(&txn)
@@ -246,16 +248,18 @@ pub async fn generate(state: &AppState, phones: u64) -> Result<DemoSummary, AppE
         let class = DeviceClass::from_key(&model.device_class);
         for n in 1..=count {
             let protocol = if model.supports_sccp { "SCCP" } else { "SIP" };
-            batch.push(device_row(
-                format!("{prefix}{n:04}"),
-                format!("{} {n}", class.map_or(model_name, |c| c.label())),
-                model.id,
-                protocol,
-                pool_ids[0],
-                ConfiguredMode::UseSystemDefault,
-                false,
-                now,
-            ));
+            batch.push(
+                DemoDevice {
+                    name: format!("{prefix}{n:04}"),
+                    description: format!("{} {n}", class.map_or(model_name, |c| c.label())),
+                    model_id: model.id,
+                    protocol,
+                    pool_id: pool_ids[0],
+                    mode: ConfiguredMode::UseSystemDefault,
+                    lsc: false,
+                }
+                .row(now),
+            );
             other_devices += 1;
         }
     }
@@ -274,40 +278,54 @@ pub async fn generate(state: &AppState, phones: u64) -> Result<DemoSummary, AppE
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn device_row(
+/// One generated device.
+struct DemoDevice<'a> {
     name: String,
     description: String,
     model_id: i32,
-    protocol: &str,
+    protocol: &'a str,
     pool_id: i32,
     mode: ConfiguredMode,
     lsc: bool,
-    now: DateTime<Utc>,
-) -> devices::ActiveModel {
-    devices::ActiveModel {
-        name: Set(name),
-        description: Set(description),
-        model_id: Set(model_id),
-        protocol: Set(protocol.to_owned()),
-        device_pool_id: Set(pool_id),
-        security_mode: Set(mode.key().to_owned()),
-        built_in_bridge: Set("Default".to_owned()),
-        certificate_operation: Set("No Pending Operation".to_owned()),
-        authentication_mode: Set("By Null String".to_owned()),
-        authentication_string: Set(String::new()),
-        key_size: Set(1024),
-        operation_completes_by: Set(None),
-        certificate_operation_status: Set(if lsc { "Upgrade Success" } else { "None" }.to_owned()),
-        lsc_status: Set(if lsc { "Installed" } else { "None" }.to_owned()),
-        gratuitous_arp: Set(true),
-        web_access: Set(true),
-        pc_voice_vlan_access: Set(true),
-        settings_access: Set(true),
-        pc_port: Set(true),
-        version: Set(1),
-        updated_at: Set(now),
-        updated_by: Set(String::new()),
-        ..Default::default()
+}
+
+impl DemoDevice<'_> {
+    fn row(self, now: DateTime<Utc>) -> devices::ActiveModel {
+        let DemoDevice {
+            name,
+            description,
+            model_id,
+            protocol,
+            pool_id,
+            mode,
+            lsc,
+        } = self;
+        devices::ActiveModel {
+            name: Set(name),
+            description: Set(description),
+            model_id: Set(model_id),
+            protocol: Set(protocol.to_owned()),
+            device_pool_id: Set(pool_id),
+            security_mode: Set(mode.key().to_owned()),
+            built_in_bridge: Set("Default".to_owned()),
+            certificate_operation: Set("No Pending Operation".to_owned()),
+            authentication_mode: Set("By Null String".to_owned()),
+            authentication_string: Set(String::new()),
+            key_size: Set(1024),
+            operation_completes_by: Set(None),
+            certificate_operation_status: Set(
+                if lsc { "Upgrade Success" } else { "None" }.to_owned()
+            ),
+            lsc_status: Set(if lsc { "Installed" } else { "None" }.to_owned()),
+            gratuitous_arp: Set(true),
+            web_access: Set(true),
+            pc_voice_vlan_access: Set(true),
+            settings_access: Set(true),
+            pc_port: Set(true),
+            version: Set(1),
+            updated_at: Set(now),
+            updated_by: Set(String::new()),
+            ..Default::default()
+        }
     }
 }

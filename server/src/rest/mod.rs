@@ -23,6 +23,14 @@ use serde_json::json;
 use app::service::home::VERSION;
 use app::service::AppState;
 
+/// The query of a delete: the version the caller read (a stale one is refused with 409).
+#[derive(Debug, serde::Deserialize)]
+pub struct VersionQuery {
+    /// The version read; absent deletes whatever the version.
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
 /// Where the JSON API is mounted.
 pub const PREFIX: &str = "/api/v1";
 

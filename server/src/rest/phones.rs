@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::error::ApiError;
 use super::json::ApiJson;
+use super::VersionQuery;
 use app::domain::device::PhoneFields;
 use app::model::{
     BulkRequest, JobInfo, ModelInfo, Page, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved,
@@ -23,13 +24,6 @@ pub struct PhoneUpdate {
     #[serde(flatten)]
     fields: PhoneFields,
     version: i32,
-}
-
-/// Query of a delete: the version read.
-#[derive(Debug, Deserialize)]
-pub struct VersionQuery {
-    #[serde(default)]
-    version: Option<i32>,
 }
 
 /// `GET /phones?name=&description=&model=&device_pool=&configured=&effective=&lsc_status=&sort=&desc=&page=&per_page=`.

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::error::ApiError;
 use super::json::ApiJson;
+use super::VersionQuery;
 use app::model::{NewUser, Page, UserChange, UserInfo};
 use app::service::authz::{area, Privileges, Reads, Writes};
 use app::service::{users, AppState};
@@ -28,13 +29,6 @@ fn first_page() -> u64 {
 
 fn default_per_page() -> u64 {
     50
-}
-
-/// Query of a delete: the version read.
-#[derive(Debug, Deserialize)]
-pub struct VersionQuery {
-    #[serde(default)]
-    version: Option<i32>,
 }
 
 /// `GET /users`.
