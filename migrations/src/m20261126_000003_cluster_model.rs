@@ -496,21 +496,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, col) in [
-            ("idx_devices_model", Devices::ModelId),
-            ("idx_devices_pool", Devices::DevicePoolId),
-            ("idx_devices_security_mode", Devices::SecurityMode),
-            ("idx_devices_lsc_status", Devices::LscStatus),
+        // Each filter of Find and List Phones with the name it sorts by, so that a filtered page
+        // is an ordered index scan rather than a sort of every match.
+        for (name, cols) in [
+            ("idx_devices_model_name", [Devices::ModelId, Devices::Name]),
+            (
+                "idx_devices_model_mode",
+                [Devices::ModelId, Devices::SecurityMode],
+            ),
+            (
+                "idx_devices_pool_name",
+                [Devices::DevicePoolId, Devices::Name],
+            ),
+            (
+                "idx_devices_mode_name",
+                [Devices::SecurityMode, Devices::Name],
+            ),
+            ("idx_devices_lsc_name", [Devices::LscStatus, Devices::Name]),
         ] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(Devices::Table)
-                        .col(col)
-                        .to_owned(),
-                )
-                .await?;
+            let mut index = Index::create();
+            index.name(name).table(Devices::Table);
+            for col in cols {
+                index.col(col);
+            }
+            manager.create_index(index.to_owned()).await?;
         }
         Ok(())
     }

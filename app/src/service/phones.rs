@@ -44,7 +44,7 @@ pub(crate) async fn facts<C: ConnectionTrait>(db: &C) -> Result<Facts, AppError>
             .await
             .map_err(internal)?,
         bridge_service_default_on: BUILT_IN_BRIDGE_ENABLE_DEFAULT,
-        models: cluster::models(db).await.map_err(internal)?,
+        models: models.iter().map(cluster::model_info).collect(),
         pools: pools.iter().map(|p| p.name.clone()).collect(),
     };
     Ok(Facts {
@@ -188,20 +188,25 @@ impl Facts {
             let wanted = SecurityMode::parse(&effective).ok_or_else(|| {
                 AppError::invalid("Effective Mode", format!("{effective:?} is not a mode"))
             })?;
-            query.effective_in = Some(
-                ConfiguredMode::ALL
-                    .into_iter()
-                    .map(|configured| {
-                        let models = self
-                            .models
-                            .iter()
-                            .filter(|m| self.effective(configured, m.id).mode == wanted)
-                            .map(|m| m.id)
-                            .collect();
-                        (configured.key().to_owned(), models)
-                    })
-                    .collect(),
-            );
+            let all_models: Vec<i32> = self.models.iter().map(|m| m.id).collect();
+            let pairs: Vec<(String, Vec<i32>)> = ConfiguredMode::ALL
+                .into_iter()
+                .map(|configured| {
+                    let models = self
+                        .models
+                        .iter()
+                        .filter(|m| self.effective(configured, m.id).mode == wanted)
+                        .map(|m| m.id)
+                        .collect();
+                    (configured.key().to_owned(), models)
+                })
+                .collect();
+            // Where every (mode, model) pair qualifies the filter is no filter at all (a
+            // Non-Secure cluster asked for Non Secure); otherwise keep only the pairs that do.
+            if !pairs.iter().all(|(_, models)| *models == all_models) {
+                query.effective_in = Some(pairs);
+                query.all_models = all_models;
+            }
         }
         Ok(query)
     }

@@ -41,18 +41,19 @@ pub async fn model_rows<C: ConnectionTrait>(
         .await
 }
 
+/// A model row as the pages and the API show it.
+pub fn model_info(row: &phone_models::Model) -> ModelInfo {
+    ModelInfo {
+        name: row.name.clone(),
+        caps: capabilities(row),
+        sccp: row.supports_sccp,
+        sip: row.supports_sip,
+    }
+}
+
 /// Every model with its capabilities, by name.
 pub async fn models<C: ConnectionTrait>(db: &C) -> Result<Vec<ModelInfo>, sea_orm::DbErr> {
-    Ok(model_rows(db)
-        .await?
-        .iter()
-        .map(|m| ModelInfo {
-            name: m.name.clone(),
-            caps: capabilities(m),
-            sccp: m.supports_sccp,
-            sip: m.supports_sip,
-        })
-        .collect())
+    Ok(model_rows(db).await?.iter().map(model_info).collect())
 }
 
 /// Every device pool row, by name.

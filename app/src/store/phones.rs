@@ -43,6 +43,8 @@ pub struct PhoneQuery {
     pub lsc_status: Option<String>,
     /// Exactly these device names.
     pub names: Option<Vec<String>>,
+    /// Every model's id: a pair of `effective_in` listing them all needs no model condition.
+    pub all_models: Vec<i32>,
 }
 
 fn contains(col: devices::Column, text: &str) -> sea_orm::sea_query::SimpleExpr {
@@ -70,13 +72,14 @@ fn condition(q: &PhoneQuery) -> Condition {
     if let Some(pairs) = &q.effective_in {
         let mut any = Condition::any();
         for (mode, models) in pairs {
-            if !models.is_empty() {
-                any = any.add(
-                    Condition::all()
-                        .add(devices::Column::SecurityMode.eq(mode.clone()))
-                        .add(devices::Column::ModelId.is_in(models.clone())),
-                );
+            if models.is_empty() {
+                continue;
             }
+            let mut pair = Condition::all().add(devices::Column::SecurityMode.eq(mode.clone()));
+            if *models != q.all_models {
+                pair = pair.add(devices::Column::ModelId.is_in(models.clone()));
+            }
+            any = any.add(pair);
         }
         // An empty `any` matches nothing, which is what an impossible effective mode means.
         cond = cond.add(if pairs.iter().all(|(_, m)| m.is_empty()) {
