@@ -5,7 +5,10 @@
 
 use std::marker::PhantomData;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait,
+};
 
 use super::auth::Principal;
 use super::state::internal;
@@ -16,7 +19,7 @@ use crate::domain::access::{
 use crate::error::AppError;
 use crate::model::CurrentUser;
 use crate::store::entities::{user_group_members, user_group_privileges, user_groups};
-use crate::store::{parameters, users};
+use crate::store::users;
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,39 +187,44 @@ pub fn rule_for(method: &str, path: &str) -> Option<Rule> {
         .map(|r| r.rule)
 }
 
-/// The levels of each of a user's groups on every functional group.
+/// The levels of each of a user's groups on every functional group (one query).
 pub async fn group_levels<C: ConnectionTrait>(
     db: &C,
     user_id: i32,
 ) -> Result<Vec<(String, Vec<(FunctionalGroup, AccessLevel)>)>, AppError> {
-    let groups = user_groups::Entity::find()
-        .inner_join(user_group_members::Entity)
+    let rows: Vec<(String, Option<String>, Option<String>)> = user_group_members::Entity::find()
+        .select_only()
+        .column(user_groups::Column::Name)
+        .column(user_group_privileges::Column::FunctionalGroup)
+        .column(user_group_privileges::Column::AccessLevel)
+        .join(
+            JoinType::InnerJoin,
+            user_group_members::Relation::Group.def(),
+        )
+        .join(
+            JoinType::LeftJoin,
+            user_group_privileges::Relation::Group.def().rev(),
+        )
         .filter(user_group_members::Column::UserId.eq(user_id))
+        .order_by_asc(user_groups::Column::Name)
+        .into_tuple()
         .all(db)
         .await
         .map_err(internal)?;
-    let ids: Vec<i32> = groups.iter().map(|g| g.id).collect();
-    let rows = user_group_privileges::Entity::find()
-        .filter(user_group_privileges::Column::GroupId.is_in(ids))
-        .all(db)
-        .await
-        .map_err(internal)?;
-    Ok(groups
-        .into_iter()
-        .map(|g| {
-            let levels = rows
-                .iter()
-                .filter(|row| row.group_id == g.id)
-                .filter_map(|row| {
-                    Some((
-                        FunctionalGroup::from_name(&row.functional_group)?,
-                        AccessLevel::from_label(&row.access_level)?,
-                    ))
-                })
-                .collect();
-            (g.name, levels)
-        })
-        .collect())
+    let mut out: Vec<(String, Vec<(FunctionalGroup, AccessLevel)>)> = Vec::new();
+    for (group, functional_group, level) in rows {
+        if out.last().is_none_or(|(name, _)| *name != group) {
+            out.push((group, Vec::new()));
+        }
+        let grant = functional_group
+            .as_deref()
+            .and_then(FunctionalGroup::from_name)
+            .zip(level.as_deref().and_then(AccessLevel::from_label));
+        if let (Some(grant), Some((_, levels))) = (grant, out.last_mut()) {
+            levels.push(grant);
+        }
+    }
+    Ok(out)
 }
 
 /// A user's effective level on `group` under `policy`, and why.
@@ -258,9 +266,7 @@ impl Privileges {
         address: Option<String>,
     ) -> Result<Self, AppError> {
         let per_group = group_levels(&state.db, principal.user_id).await?;
-        let policy = parameters::overlap_policy(&state.db)
-            .await
-            .map_err(internal)?;
+        let policy = state.reference.get(&state.db).await?.overlap_policy;
         let levels = FunctionalGroup::ALL
             .into_iter()
             .map(|g| (g, effective_on(&per_group, g, policy).level))

@@ -82,7 +82,7 @@ impl Target {
 
     /// Why a model refuses the value (R7, R20), if it does.
     fn refusal(self, facts: &Facts, model_id: i32) -> Option<String> {
-        let model = facts.models.iter().find(|m| m.id == model_id)?;
+        let model = facts.models().iter().find(|m| m.id == model_id)?;
         let caps = cluster::capabilities(model);
         match self {
             Target::Mode(mode) => refuse_mode(mode, &caps).map(|r| format!("{}: {r}", model.name)),
@@ -169,7 +169,7 @@ pub async fn preview(
     req: &BulkRequest,
 ) -> Result<BulkPreview, AppError> {
     let target = parse_target(&req.field, &req.value)?;
-    let facts = facts(&state.db).await?;
+    let facts = facts(state).await?;
     let query = query_of(&facts, req)?;
     let mut out = BulkPreview {
         matched: 0,
@@ -278,10 +278,10 @@ async fn run(
     actor: &Actor,
 ) -> Result<(), AppError> {
     let target = parse_target(&req.field, &req.value)?;
-    let facts = facts(&state.db).await?;
+    let facts = facts(state).await?;
     let query = query_of(&facts, req)?;
     let allowed: Vec<i32> = facts
-        .models
+        .models()
         .iter()
         .filter(|m| target.refusal(&facts, m.id).is_none())
         .map(|m| m.id)

@@ -270,6 +270,7 @@ pub async fn generate(state: &AppState, phones: u64) -> Result<DemoSummary, AppE
             .map_err(internal)?;
     }
     txn.commit().await.map_err(internal)?;
+    state.reference.invalidate();
     Ok(DemoSummary {
         servers: server_ids.len(),
         pools: pool_ids.len(),

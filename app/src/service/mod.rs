@@ -14,6 +14,7 @@ pub mod home;
 pub mod parameters;
 pub mod password;
 pub mod phones;
+pub mod reference;
 pub mod state;
 pub mod tokens;
 pub mod users;

@@ -105,5 +105,6 @@ pub async fn set(
     )
     .await?;
     txn.commit().await.map_err(internal)?;
+    state.reference.invalidate();
     Ok(to_info(updated))
 }

@@ -1,12 +1,15 @@
 //! Device > Phone: find and list, configuration, insert, update, delete — with the rules of the
 //! user's document applied on save exactly as the page applies them while the admin types.
 
+use std::sync::Arc;
+
 use chrono::Duration;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
+use super::reference::Reference;
 use super::state::internal;
 use super::AppState;
 use crate::domain::audit::{object, AuditAction};
@@ -21,7 +24,7 @@ use crate::error::AppError;
 use crate::model::{Page, PhoneContext, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved};
 use crate::store::entities::{device_pools, devices, phone_models};
 use crate::store::phones::{PhoneQuery, SortBy};
-use crate::store::{cluster, parameters, phones};
+use crate::store::{cluster, phones};
 
 /// The largest page Find and List Phones serves.
 pub const MAX_PER_PAGE: u64 = 200;
@@ -31,32 +34,33 @@ pub const CAPF_OPERATION_EXPIRES_DAYS: i64 = 10;
 /// Everything the rules need besides the device: models, pools, cluster and parameters.
 pub(crate) struct Facts {
     context: PhoneContext,
-    pub(crate) models: Vec<phone_models::Model>,
-    pools: Vec<device_pools::Model>,
+    reference: Arc<Reference>,
 }
 
-pub(crate) async fn facts<C: ConnectionTrait>(db: &C) -> Result<Facts, AppError> {
-    let models = cluster::model_rows(db).await.map_err(internal)?;
-    let pools = cluster::pool_rows(db).await.map_err(internal)?;
+pub(crate) async fn facts(state: &AppState) -> Result<Facts, AppError> {
+    let reference = state.reference.get(&state.db).await?;
     let context = PhoneContext {
-        cluster_mode: cluster::security_mode(db).await.map_err(internal)?,
-        system_default: parameters::device_security_mode(db)
-            .await
-            .map_err(internal)?,
+        cluster_mode: reference.cluster_mode,
+        system_default: reference.system_default,
         bridge_service_default_on: BUILT_IN_BRIDGE_ENABLE_DEFAULT,
-        models: models.iter().map(cluster::model_info).collect(),
-        pools: pools.iter().map(|p| p.name.clone()).collect(),
+        models: reference.models.iter().map(cluster::model_info).collect(),
+        pools: reference.pools.iter().map(|p| p.name.clone()).collect(),
     };
-    Ok(Facts {
-        context,
-        models,
-        pools,
-    })
+    Ok(Facts { context, reference })
 }
 
 impl Facts {
+    /// Every phone model.
+    pub(crate) fn models(&self) -> &[phone_models::Model] {
+        &self.reference.models
+    }
+
+    fn pools(&self) -> &[device_pools::Model] {
+        &self.reference.pools
+    }
+
     fn model(&self, id: i32) -> Option<&phone_models::Model> {
-        self.models.iter().find(|m| m.id == id)
+        self.models().iter().find(|m| m.id == id)
     }
 
     fn effective(
@@ -94,7 +98,7 @@ impl Facts {
                     .unwrap_or_default(),
                 protocol: Protocol::parse(&row.protocol).unwrap_or(Protocol::Sccp),
                 device_pool: self
-                    .pools
+                    .pools()
                     .iter()
                     .find(|p| p.id == row.device_pool_id)
                     .map(|p| p.name.clone())
@@ -130,7 +134,7 @@ impl Facts {
     /// Checks `fields` against the rules and the store's models and pools.
     fn check(&self, fields: &PhoneFields) -> Result<(i32, i32), AppError> {
         let model = self
-            .models
+            .models()
             .iter()
             .find(|m| m.name == fields.model)
             .ok_or_else(|| {
@@ -140,7 +144,7 @@ impl Facts {
                 )
             })?;
         let pool = self
-            .pools
+            .pools()
             .iter()
             .find(|p| p.name == fields.device_pool)
             .ok_or_else(|| {
@@ -168,11 +172,11 @@ impl Facts {
             ..Default::default()
         };
         if let Some(model) = non_empty(&filter.model) {
-            let found = self.models.iter().find(|m| m.name == model);
+            let found = self.models().iter().find(|m| m.name == model);
             query.model_id = Some(found.map_or(-1, |m| m.id));
         }
         if let Some(pool) = non_empty(&filter.device_pool) {
-            let found = self.pools.iter().find(|p| p.name == pool);
+            let found = self.pools().iter().find(|p| p.name == pool);
             query.pool_id = Some(found.map_or(-1, |p| p.id));
         }
         if let Some(configured) = non_empty(&filter.configured) {
@@ -188,12 +192,12 @@ impl Facts {
             let wanted = SecurityMode::parse(&effective).ok_or_else(|| {
                 AppError::invalid("Effective Mode", format!("{effective:?} is not a mode"))
             })?;
-            let all_models: Vec<i32> = self.models.iter().map(|m| m.id).collect();
+            let all_models: Vec<i32> = self.models().iter().map(|m| m.id).collect();
             let pairs: Vec<(String, Vec<i32>)> = ConfiguredMode::ALL
                 .into_iter()
                 .map(|configured| {
                     let models = self
-                        .models
+                        .models()
                         .iter()
                         .filter(|m| self.effective(configured, m.id).mode == wanted)
                         .map(|m| m.id)
@@ -245,7 +249,7 @@ pub async fn context(
     state: &AppState,
     _grant: &Grant<area::Phone, Reads>,
 ) -> Result<PhoneContext, AppError> {
-    Ok(facts(&state.db).await?.context)
+    Ok(facts(state).await?.context)
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -262,7 +266,7 @@ pub async fn list(
     _grant: &Grant<area::Phone, Reads>,
     filter: &PhoneFilter,
 ) -> Result<Page<PhoneRow>, AppError> {
-    let facts = facts(&state.db).await?;
+    let facts = facts(state).await?;
     let per_page = filter.per_page.unwrap_or(50);
     if per_page == 0 || per_page > MAX_PER_PAGE {
         return Err(AppError::invalid(
@@ -331,7 +335,7 @@ pub async fn get(
     _grant: &Grant<area::Phone, Reads>,
     name: &str,
 ) -> Result<PhoneDetail, AppError> {
-    let facts = facts(&state.db).await?;
+    let facts = facts(state).await?;
     let row = phones::find(&state.db, name)
         .await
         .map_err(internal)?
@@ -366,7 +370,7 @@ pub async fn create(
 ) -> Result<PhoneSaved, AppError> {
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    let facts = facts(&txn).await?;
+    let facts = facts(state).await?;
     let (model_id, pool_id) = facts.check(&fields)?;
     if phones::find(&txn, &fields.name)
         .await
@@ -431,7 +435,7 @@ pub async fn update(
     }
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    let facts = facts(&txn).await?;
+    let facts = facts(state).await?;
     let (model_id, pool_id) = facts.check(&fields)?;
     let row = phones::find(&txn, name)
         .await
@@ -496,7 +500,7 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    let facts = facts(&txn).await?;
+    let facts = facts(state).await?;
     let row = phones::find(&txn, name)
         .await
         .map_err(internal)?

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use super::reference::ReferenceCache;
 use super::Clock;
 use crate::error::AppError;
 
@@ -14,12 +15,18 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The time source.
     pub clock: Arc<dyn Clock>,
+    /// The node's copy of the rarely changing reference data.
+    pub reference: Arc<ReferenceCache>,
 }
 
 impl AppState {
     /// State on `db` with `clock`.
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self {
+            db,
+            clock,
+            reference: Arc::default(),
+        }
     }
 
     /// The state provided to server functions through Leptos' context.
