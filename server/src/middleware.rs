@@ -15,7 +15,7 @@ use tower_sessions::Session;
 use app::domain::audit::{object, AuditAction};
 use app::error::AppError;
 use app::service::audit::{self, Event};
-use app::service::auth::{self, Principal};
+use app::service::auth;
 use app::service::authz::{self, Actor, ClientAddress, Privileges, Rule};
 use app::service::{tokens, AppState};
 
@@ -129,12 +129,12 @@ pub async fn authorize(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|v| v.trim().to_owned());
-    let principal = match resolve(state, &session, bearer.as_deref(), kind).await {
-        Ok(principal) => Some(principal),
+    let privileges = match resolve(state, &session, bearer.as_deref(), kind, address).await {
+        Ok(privileges) => Some(privileges),
         Err(AppError::Unauthenticated) => None,
         Err(err) => return refusal(kind, err),
     };
-    let Some(principal) = principal else {
+    let Some(privileges) = privileges else {
         return match rule {
             Rule::Public => next.run(req).await,
             _ => refusal(kind, AppError::Unauthenticated),
@@ -146,13 +146,10 @@ pub async fn authorize(
         }
         return next.run(req).await;
     }
-    if kind == Kind::Page && principal.must_change_password && path != "/change-password" {
+    if kind == Kind::Page && privileges.principal.must_change_password && path != "/change-password"
+    {
         return Redirect::to("/change-password").into_response();
     }
-    let privileges = match Privileges::load(state, principal, address).await {
-        Ok(privileges) => privileges,
-        Err(err) => return refusal(kind, err),
-    };
     if let Err(err) = privileges.check(rule) {
         if err == AppError::Forbidden {
             record_refusal(state, &privileges.actor(), &method, &path).await;
@@ -163,16 +160,21 @@ pub async fn authorize(
     next.run(req).await
 }
 
+/// The caller's checked privileges: by bearer token on the JSON API, otherwise by session.
 async fn resolve(
     state: &AppState,
     session: &Session,
     bearer: Option<&str>,
     kind: Kind,
-) -> Result<Principal, AppError> {
+    address: Option<String>,
+) -> Result<Privileges, AppError> {
     match bearer {
-        Some(secret) if kind == Kind::Api => tokens::principal(state, secret).await,
+        Some(secret) if kind == Kind::Api => {
+            let principal = tokens::principal(state, secret).await?;
+            Privileges::load(state, principal, address).await
+        }
         Some(_) => Err(AppError::Unauthenticated),
-        None => auth::current(state, session).await,
+        None => auth::current_privileges(state, session, address).await,
     }
 }
 

@@ -4,7 +4,7 @@ use sea_orm::TransactionTrait;
 use tower_sessions::Session;
 
 use super::audit::{self, Event};
-use super::authz::Actor;
+use super::authz::{levels_of_rows, Actor, Privileges};
 use super::state::internal;
 use super::{password, AppState};
 use crate::domain::account::{
@@ -153,6 +153,18 @@ async fn login_event(
 /// The principal of the session, or [`AppError::Unauthenticated`]. An expired session, or one
 /// whose user is gone or disabled, is deleted on the server.
 pub async fn current(state: &AppState, session: &Session) -> Result<Principal, AppError> {
+    current_privileges(state, session, None)
+        .await
+        .map(|p| p.principal)
+}
+
+/// The checked privileges of the session's user (the user and their group levels in one query),
+/// or [`AppError::Unauthenticated`], as [`current`] judges the session.
+pub async fn current_privileges(
+    state: &AppState,
+    session: &Session,
+    address: Option<String>,
+) -> Result<Privileges, AppError> {
     let Some(mut stamp) = session
         .get::<LoginStamp>(LOGIN_KEY)
         .await
@@ -172,15 +184,19 @@ pub async fn current(state: &AppState, session: &Session) -> Result<Principal, A
         }
         SessionState::Fresh => {}
     }
-    match users::find_by_id(&state.db, stamp.user_id)
+    match users::with_group_levels(&state.db, stamp.user_id)
         .await
         .map_err(internal)?
     {
-        Some(user) if !user.disabled => Ok(Principal {
-            user_id: user.id,
-            name: user.name,
-            must_change_password: user.must_change_password,
-        }),
+        Some(user) if !user.disabled => {
+            let principal = Principal {
+                user_id: user.id,
+                name: user.name,
+                must_change_password: user.must_change_password,
+            };
+            Privileges::from_group_levels(state, principal, levels_of_rows(user.rows), address)
+                .await
+        }
         _ => {
             session.flush().await.map_err(internal)?;
             Err(AppError::Unauthenticated)

@@ -211,6 +211,13 @@ pub async fn group_levels<C: ConnectionTrait>(
         .all(db)
         .await
         .map_err(internal)?;
+    Ok(levels_of_rows(rows))
+}
+
+/// Groups (group, functional group, level) rows, sorted by group, into each group's levels.
+pub fn levels_of_rows(
+    rows: Vec<(String, Option<String>, Option<String>)>,
+) -> Vec<(String, Vec<(FunctionalGroup, AccessLevel)>)> {
     let mut out: Vec<(String, Vec<(FunctionalGroup, AccessLevel)>)> = Vec::new();
     for (group, functional_group, level) in rows {
         if out.last().is_none_or(|(name, _)| *name != group) {
@@ -224,7 +231,7 @@ pub async fn group_levels<C: ConnectionTrait>(
             levels.push(grant);
         }
     }
-    Ok(out)
+    out
 }
 
 /// A user's effective level on `group` under `policy`, and why.
@@ -266,6 +273,16 @@ impl Privileges {
         address: Option<String>,
     ) -> Result<Self, AppError> {
         let per_group = group_levels(&state.db, principal.user_id).await?;
+        Self::from_group_levels(state, principal, per_group, address).await
+    }
+
+    /// The privileges of `principal`, whose groups grant `per_group`.
+    pub async fn from_group_levels(
+        state: &AppState,
+        principal: Principal,
+        per_group: Vec<(String, Vec<(FunctionalGroup, AccessLevel)>)>,
+        address: Option<String>,
+    ) -> Result<Self, AppError> {
         let policy = state.reference.get(&state.db).await?.overlap_policy;
         let levels = FunctionalGroup::ALL
             .into_iter()

@@ -36,7 +36,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
     if is_sqlite {
         options.max_connections(1).min_connections(1);
     } else {
-        options.max_connections(16);
+        // A small pool: more connections than cores only queue in the database server.
+        options.max_connections(8);
     }
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {

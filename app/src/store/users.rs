@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
 };
 
-use super::entities::{sessions, user_group_members, user_groups, users};
+use super::entities::{sessions, user_group_members, user_group_privileges, user_groups, users};
 
 /// The account named `name`, if any.
 pub async fn find_by_name<C: ConnectionTrait>(
@@ -172,4 +172,79 @@ pub async fn delete<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<(), sea_
         .exec(db)
         .await
         .map(|_| ())
+}
+
+/// (group, functional group, level) rows of a user's groups, sorted by group.
+pub type GroupLevelRows = Vec<(String, Option<String>, Option<String>)>;
+
+/// What a request needs to know of its user: the account's flags and its groups' privileges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAccess {
+    /// Primary key.
+    pub id: i32,
+    /// The user ID.
+    pub name: String,
+    /// A disabled user cannot log in.
+    pub disabled: bool,
+    /// True while a password change is due.
+    pub must_change_password: bool,
+    /// The groups' privilege rows (a group without privileges gives one row without them).
+    pub rows: GroupLevelRows,
+}
+
+/// The account `id` with its groups' privileges, in one query.
+pub async fn with_group_levels<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<UserAccess>, sea_orm::DbErr> {
+    type Row = (
+        i32,
+        String,
+        bool,
+        bool,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .column(users::Column::Name)
+        .column(users::Column::Disabled)
+        .column(users::Column::MustChangePassword)
+        .column_as(user_groups::Column::Name, "group_name")
+        .column_as(
+            user_group_privileges::Column::FunctionalGroup,
+            "functional_group",
+        )
+        .column_as(user_group_privileges::Column::AccessLevel, "access_level")
+        .join(JoinType::LeftJoin, users::Relation::Memberships.def())
+        .join(
+            JoinType::LeftJoin,
+            user_group_members::Relation::Group.def(),
+        )
+        .join(
+            JoinType::LeftJoin,
+            user_group_privileges::Relation::Group.def().rev(),
+        )
+        .filter(users::Column::Id.eq(id))
+        .order_by_asc(user_groups::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let (id, name, disabled, must_change_password) = (first.0, first.1.clone(), first.2, first.3);
+    let rows = rows
+        .into_iter()
+        .filter_map(|(_, _, _, _, group, fg, level)| group.map(|g| (g, fg, level)))
+        .collect();
+    Ok(Some(UserAccess {
+        id,
+        name,
+        disabled,
+        must_change_password,
+        rows,
+    }))
 }
