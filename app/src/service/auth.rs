@@ -17,8 +17,8 @@ use crate::error::AppError;
 use crate::store::session_store::LOGIN_KEY;
 use crate::store::{throttle, users};
 
-/// The user a request acts for, after its session was checked. Only [`current`] and [`login`]
-/// make one, so an operation that takes a `Principal` cannot be reached without a valid session.
+/// The user a request acts for, after its session (or API token) was checked; operations take
+/// the typed grants of [`super::authz::Privileges`] made from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     /// The user's primary key.
@@ -150,16 +150,9 @@ async fn login_event(
     .await
 }
 
-/// The principal of the session, or [`AppError::Unauthenticated`]. An expired session, or one
-/// whose user is gone or disabled, is deleted on the server.
-pub async fn current(state: &AppState, session: &Session) -> Result<Principal, AppError> {
-    current_privileges(state, session, None)
-        .await
-        .map(|p| p.principal)
-}
-
 /// The checked privileges of the session's user (the user and their group levels in one query),
-/// or [`AppError::Unauthenticated`], as [`current`] judges the session.
+/// or [`AppError::Unauthenticated`]. An expired session (idle or absolute limit, judged against
+/// the injected clock), or one whose user is gone or disabled, is deleted on the server.
 pub async fn current_privileges(
     state: &AppState,
     session: &Session,

@@ -106,10 +106,22 @@ impl TestDb {
         if let Some(name) = self.pg_name {
             let admin_url = std::env::var("CCMADMIN_TEST_PG_URL").unwrap();
             let admin = Database::connect(&admin_url).await.unwrap();
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await
-                .unwrap();
+            // An autovacuum worker may still be in the database for a moment: try again.
+            let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            let mut last = None;
+            for _ in 0..20 {
+                match admin.execute_unprepared(&drop).await {
+                    Ok(_) => {
+                        last = None;
+                        break;
+                    }
+                    Err(e) => last = Some(e),
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            if let Some(e) = last {
+                eprintln!("warning: test database {name} not dropped: {e}");
+            }
             admin.close().await.unwrap();
         }
     }
