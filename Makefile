@@ -42,6 +42,7 @@ test-prereqs: prereqs
 	  $(APT_GET) update && $(APT_GET) install -y chromium postgresql; \
 	fi
 	@command -v npm >/dev/null || { $(APT_GET) update && $(APT_GET) install -y nodejs npm; }
+	@command -v sqlite3 >/dev/null && command -v openssl >/dev/null || { $(APT_GET) update && $(APT_GET) install -y sqlite3 openssl; }
 	@cd end2end && if [ ! -d node_modules/@playwright/test ]; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
 
 # Starts Debian's PostgreSQL on loopback unless one already answers, and makes the test role.

@@ -37,6 +37,9 @@ pub enum AppError {
     /// The named record does not exist (HTTP 404).
     #[error("{0} was not found.")]
     NotFound(String),
+    /// The record is still used by others and cannot be removed (HTTP 409).
+    #[error("{0}")]
+    InUse(String),
     /// The record changed since it was read (HTTP 409).
     #[error("{0}")]
     Conflict(String),
@@ -63,7 +66,7 @@ impl AppError {
             Self::Unauthenticated | Self::BadCredentials => 401,
             Self::PasswordChangeRequired | Self::Forbidden => 403,
             Self::NotFound(_) => 404,
-            Self::Conflict(_) => 409,
+            Self::Conflict(_) | Self::InUse(_) => 409,
             Self::TooManyAttempts { .. } => 429,
             Self::Invalid { .. } => 422,
             Self::Transport(_) => 400,

@@ -20,6 +20,11 @@ use leptos_router::path;
 use crate::components::layout::Layout;
 use crate::pages::device::phone::{AddPhonePage, PhonePage};
 use crate::pages::device::phones::FindPhonesPage;
+use crate::pages::service::parameters::ServiceParametersPage;
+use crate::pages::serviceability::activation::ServiceActivationPage;
+use crate::pages::system::parameters::EnterpriseParametersPage;
+use crate::pages::system::servers::{AddServerPage, ServerPage, ServersPage};
+use crate::pages::system::srst::{AddSrstPage, SrstListPage, SrstPage};
 use crate::pages::user::access::{
     AddUserGroupPage, AssignPrivilegesPage, FunctionalGroupsPage, PrivilegeReportPage,
     UserGroupPage, UserGroupsPage,
@@ -89,6 +94,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/phones") view=FindPhonesPage />
                     <Route path=path!("/phones/:name") view=PhonePage />
                     <Route path=path!("/add-phone") view=AddPhonePage />
+                    <Route path=path!("/srst") view=SrstListPage />
+                    <Route path=path!("/srst/:name") view=SrstPage />
+                    <Route path=path!("/add-srst") view=AddSrstPage />
+                    <Route path=path!("/enterprise-parameters") view=EnterpriseParametersPage />
+                    <Route path=path!("/servers") view=ServersPage />
+                    <Route path=path!("/servers/:name") view=ServerPage />
+                    <Route path=path!("/add-server") view=AddServerPage />
+                    <Route path=path!("/service-parameters") view=ServiceParametersPage />
+                    <Route path=path!("/service-activation") view=ServiceActivationPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -9,6 +9,8 @@
 pub mod access;
 pub mod audit;
 pub mod phones;
+pub mod services;
+pub mod system;
 pub mod tokens;
 pub mod users;
 

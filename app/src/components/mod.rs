@@ -1,4 +1,7 @@
 //! Pieces that pages share: the page shell and form helpers.
 
+pub mod chart;
+pub mod field;
 pub mod form;
 pub mod layout;
+pub mod parameter;

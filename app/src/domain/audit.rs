@@ -81,4 +81,14 @@ pub mod object {
     pub const ROUTE: &str = "Route";
     /// A phone.
     pub const PHONE: &str = "Phone";
+    /// An SRST reference.
+    pub const SRST_REFERENCE: &str = "SrstReference";
+    /// A service parameter (`server/service/name`).
+    pub const SERVICE_PARAMETER: &str = "ServiceParameter";
+    /// A service's activation on a server (`server/service`).
+    pub const SERVICE_ACTIVATION: &str = "ServiceActivation";
+    /// A server (Cisco CallManager).
+    pub const SERVER: &str = "Server";
+    /// Another cluster sharing the TFTP servers.
+    pub const TFTP_CLUSTER: &str = "TftpCluster";
 }

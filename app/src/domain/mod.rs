@@ -3,8 +3,16 @@
 
 pub mod access;
 pub mod account;
+pub mod actions;
 pub mod audit;
+pub mod dashboard;
 pub mod device;
+pub mod net;
+pub mod parameters;
 pub mod security;
+pub mod servers;
+pub mod services;
 pub mod session_policy;
+pub mod srst;
+pub mod tftp_share;
 pub mod throttle;

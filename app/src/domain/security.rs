@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::actions::RequiredAction;
+
 /// The cluster's security mode, set by the CTL operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ClusterSecurityMode {
@@ -111,6 +113,14 @@ impl ConfiguredMode {
         ConfiguredMode::Explicit(SecurityMode::Authenticated),
         ConfiguredMode::Explicit(SecurityMode::Encrypted),
     ];
+
+    /// The mode asked for: the explicit one, or the enterprise parameter's for Use System Default.
+    pub fn resolve(self, system_default: SecurityMode) -> SecurityMode {
+        match self {
+            ConfiguredMode::UseSystemDefault => system_default,
+            ConfiguredMode::Explicit(mode) => mode,
+        }
+    }
 
     /// The stored name.
     pub fn key(self) -> &'static str {
@@ -467,13 +477,6 @@ impl Default for Hardening {
             pc_port: true,
         }
     }
-}
-
-/// An action a change requires before it takes effect (R10).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum RequiredAction {
-    /// Reset one device (it fetches its config and CTL again).
-    ResetDevice(String),
 }
 
 /// R10, device part: a changed security mode or hardening setting requires a reset of the device.

@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::get_home_info;
+use crate::domain::access::{Access, FunctionalGroup};
+use crate::pages::system::dashboard::SecurityDashboard;
 
 /// The logged-in user, the version and the cluster's name.
 #[component]
@@ -17,6 +19,7 @@ pub fn HomePage() -> impl IntoView {
                 info.await
                     .map(|info| {
                         view! {
+                            {info.user.may(FunctionalGroup::System, Access::Read).then(|| view! { <SecurityDashboard /> })}
                             <dl class="facts">
                                 <dt>"User"</dt>
                                 <dd data-testid="home-user">{info.user.name}</dd>

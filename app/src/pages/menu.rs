@@ -70,6 +70,25 @@ const fn entry(
 /// Every page the menu bar offers.
 pub const ENTRIES: &[MenuEntry] = &[
     entry(
+        Area::System,
+        "Cisco CallManager",
+        "/servers",
+        Some(FunctionalGroup::System),
+    ),
+    entry(Area::System, "SRST", "/srst", Some(FunctionalGroup::System)),
+    entry(
+        Area::System,
+        "Enterprise Parameters",
+        "/enterprise-parameters",
+        Some(FunctionalGroup::System),
+    ),
+    entry(
+        Area::Service,
+        "Service Parameters",
+        "/service-parameters",
+        Some(FunctionalGroup::Service),
+    ),
+    entry(
         Area::Device,
         "Phone",
         "/phones",
@@ -111,6 +130,12 @@ pub const ENTRIES: &[MenuEntry] = &[
         "/audit",
         Some(FunctionalGroup::UserPrivilegeManagement),
     ),
+    entry(
+        Area::Serviceability,
+        "Service Activation",
+        "/service-activation",
+        Some(FunctionalGroup::Serviceability),
+    ),
 ];
 
 /// The areas where `may_read` allows at least one page, each with those pages, in menu-bar
@@ -139,7 +164,7 @@ mod tests {
         let areas = areas(|_| true);
         assert!(areas.iter().all(|(_, entries)| !entries.is_empty()));
         assert!(areas.iter().any(|(area, _)| *area == Area::User));
-        assert!(!areas.iter().any(|(area, _)| *area == Area::Serviceability));
+        assert!(areas.iter().any(|(area, _)| *area == Area::Serviceability));
     }
 
     #[test]

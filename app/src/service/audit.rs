@@ -34,7 +34,7 @@ pub async fn record<C: ConnectionTrait>(
     at: DateTime<Utc>,
     actor: &Actor,
     event: Event<'_>,
-) -> Result<(), AppError> {
+) -> Result<i64, AppError> {
     audit::record(
         db,
         AuditRecord {

@@ -148,6 +148,7 @@ async fn login_event(
         },
     )
     .await
+    .map(|_| ())
 }
 
 /// The checked privileges of the session's user (the user and their group levels in one query),

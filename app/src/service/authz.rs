@@ -48,7 +48,9 @@ const fn r(method: &'static str, path: &'static str, rule: Rule) -> RouteRule {
 }
 
 use Access::{Read, Write};
-use FunctionalGroup::{Phone, System, UserManagement as Um, UserPrivilegeManagement as Upm};
+use FunctionalGroup::{
+    Phone, Service, Serviceability, System, UserManagement as Um, UserPrivilegeManagement as Upm,
+};
 use Rule::{Authenticated, Public, Require};
 
 /// Every route of the console and what it requires. Deny by default: a route not listed here is
@@ -148,7 +150,7 @@ pub const RULES: &[RouteRule] = &[
     r("GET", "/phones", Require(Phone, Read)),
     r("GET", "/phones/{name}", Require(Phone, Read)),
     r("GET", "/add-phone", Require(Phone, Write)),
-    // System > Enterprise Parameters.
+    // System > Enterprise Parameters, and the clusters sharing TFTP (R3).
     r(
         "GET",
         "/api/v1/enterprise-parameters",
@@ -159,6 +161,124 @@ pub const RULES: &[RouteRule] = &[
         "/api/v1/enterprise-parameters/{name}",
         Require(System, Write),
     ),
+    r(
+        "POST",
+        "/api/v1/enterprise-parameters/{name}/default",
+        Require(System, Write),
+    ),
+    r(
+        "POST",
+        "/api/v1/enterprise-parameters/defaults",
+        Require(System, Write),
+    ),
+    r("GET", "/api/v1/tftp-clusters", Require(System, Read)),
+    r("POST", "/api/v1/tftp-clusters", Require(System, Write)),
+    r(
+        "PUT",
+        "/api/v1/tftp-clusters/{name}",
+        Require(System, Write),
+    ),
+    r(
+        "DELETE",
+        "/api/v1/tftp-clusters/{name}",
+        Require(System, Write),
+    ),
+    r("POST", "/fn/enterprise_parameters", Require(System, Read)),
+    r(
+        "POST",
+        "/fn/set_enterprise_parameters",
+        Require(System, Write),
+    ),
+    r(
+        "POST",
+        "/fn/enterprise_parameter_default",
+        Require(System, Write),
+    ),
+    r("POST", "/fn/save_tftp_cluster", Require(System, Write)),
+    r("POST", "/fn/delete_tftp_cluster", Require(System, Write)),
+    r("GET", "/enterprise-parameters", Require(System, Read)),
+    // System > SRST.
+    r("GET", "/api/v1/srst-references", Require(System, Read)),
+    r("POST", "/api/v1/srst-references", Require(System, Write)),
+    r(
+        "GET",
+        "/api/v1/srst-references/{name}",
+        Require(System, Read),
+    ),
+    r(
+        "PUT",
+        "/api/v1/srst-references/{name}",
+        Require(System, Write),
+    ),
+    r(
+        "DELETE",
+        "/api/v1/srst-references/{name}",
+        Require(System, Write),
+    ),
+    r(
+        "POST",
+        "/api/v1/srst-references/{name}/certificate",
+        Require(System, Write),
+    ),
+    r("POST", "/fn/list_srst", Require(System, Read)),
+    r("POST", "/fn/get_srst", Require(System, Read)),
+    r("POST", "/fn/save_srst", Require(System, Write)),
+    r(
+        "POST",
+        "/fn/update_srst_certificate",
+        Require(System, Write),
+    ),
+    r("POST", "/fn/delete_srst", Require(System, Write)),
+    r("GET", "/srst", Require(System, Read)),
+    r("GET", "/srst/{name}", Require(System, Read)),
+    r("GET", "/add-srst", Require(System, Write)),
+    // System > Cisco CallManager.
+    r("POST", "/api/v1/servers", Require(System, Write)),
+    r("GET", "/api/v1/servers/{name}", Require(System, Read)),
+    r("PUT", "/api/v1/servers/{name}", Require(System, Write)),
+    r("DELETE", "/api/v1/servers/{name}", Require(System, Write)),
+    r("POST", "/fn/list_servers", Require(System, Read)),
+    r("POST", "/fn/get_server", Require(System, Read)),
+    r("POST", "/fn/save_server", Require(System, Write)),
+    r("POST", "/fn/delete_server", Require(System, Write)),
+    r("GET", "/servers", Require(System, Read)),
+    r("GET", "/servers/{name}", Require(System, Read)),
+    r("GET", "/add-server", Require(System, Write)),
+    // The security dashboard (on the home page for users with System read access).
+    r("GET", "/api/v1/dashboard", Require(System, Read)),
+    r("POST", "/fn/dashboard", Require(System, Read)),
+    // Service > Service Parameters.
+    r("GET", "/api/v1/service-parameters", Require(Service, Read)),
+    r(
+        "PUT",
+        "/api/v1/service-parameters/{server}/{service}/{name}",
+        Require(Service, Write),
+    ),
+    r("POST", "/fn/service_parameters", Require(Service, Read)),
+    r(
+        "POST",
+        "/fn/set_service_parameters",
+        Require(Service, Write),
+    ),
+    r("GET", "/service-parameters", Require(Service, Read)),
+    // Serviceability > Tools > Service Activation.
+    r("GET", "/api/v1/services", Require(Serviceability, Read)),
+    r(
+        "PUT",
+        "/api/v1/servers/{server}/services/{service}",
+        Require(Serviceability, Write),
+    ),
+    r(
+        "POST",
+        "/fn/service_activations",
+        Require(Serviceability, Read),
+    ),
+    r(
+        "POST",
+        "/fn/set_service_activation",
+        Require(Serviceability, Write),
+    ),
+    r("GET", "/service-activation", Require(Serviceability, Read)),
 ];
 
 /// True when `path` matches `pattern` segment by segment (`{…}` matches any non-empty segment).
@@ -407,7 +527,14 @@ pub mod area {
             }
         )*};
     }
-    areas!(System, Phone, UserManagement, UserPrivilegeManagement);
+    areas!(
+        System,
+        Service,
+        Phone,
+        UserManagement,
+        UserPrivilegeManagement,
+        Serviceability
+    );
 }
 
 /// Proof that the actor may do `M` on `G`. Only [`Privileges::grant`] makes one.

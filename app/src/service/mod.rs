@@ -2,11 +2,14 @@
 //! caller reaches it without a valid session), validates with `domain`, and writes in one
 //! transaction.
 
+pub mod actions;
 pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod bulk;
+pub mod certificate_fetch;
 pub mod clock;
+pub mod dashboard;
 pub mod demo;
 pub mod groups;
 pub mod guard;
@@ -15,6 +18,9 @@ pub mod parameters;
 pub mod password;
 pub mod phones;
 pub mod reference;
+pub mod servers;
+pub mod service_settings;
+pub mod srst;
 pub mod state;
 pub mod tokens;
 pub mod users;

@@ -1,28 +1,27 @@
-//! Enterprise parameters (System): reading them, and setting the ones the console knows.
+//! System > Enterprise Parameters: reading and setting the parameters of
+//! `domain::parameters::ENTERPRISE` (typed, with ranges, "Set to Default" per parameter and for
+//! the page, the R5 message, R10's required actions), and the list of the other clusters that share
+//! the TFTP servers (R3).
 
-use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
 use super::state::internal;
-use super::{guard, AppState};
-use crate::domain::access::{OverlapPolicy, OVERLAP_POLICY_PARAMETER};
+use super::{actions, guard, AppState};
 use crate::domain::audit::{object, AuditAction};
+use crate::domain::parameters::{
+    enterprise, enterprise_change_requires, r5_on_enterprise_update, ParameterDef, ParameterValue,
+    ALTERNATE_TFTP_PATH, ENTERPRISE, TFTP_PATH,
+};
+use crate::domain::security::ClusterSecurityMode;
+use crate::domain::tftp_share::{r3_warnings, validate_tftp_cluster, TftpCluster};
 use crate::error::AppError;
-use crate::store::entities::enterprise_parameters;
+use crate::model::system::{EnterpriseParameters, ParameterSaved, TftpClusterInfo};
+use crate::store::entities::{cluster, enterprise_parameters, servers, tftp_clusters};
 use crate::store::parameters;
-
-/// An enterprise parameter as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ParameterInfo {
-    /// Its name.
-    pub name: String,
-    /// Its value.
-    pub value: String,
-    /// Optimistic-concurrency version.
-    pub version: i32,
-}
 
 /// A change of one parameter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,34 +34,119 @@ pub struct ParameterChange {
     pub version: Option<i32>,
 }
 
-fn to_info(row: enterprise_parameters::Model) -> ParameterInfo {
-    ParameterInfo {
-        name: row.name,
-        value: row.value,
-        version: row.version,
+/// The name of the read-only enterprise parameter Cluster Security Mode.
+pub const CLUSTER_SECURITY_MODE: &str = "ClusterSecurityMode";
+
+fn value_of(def: &ParameterDef, row: Option<&enterprise_parameters::Model>) -> ParameterValue {
+    ParameterValue {
+        name: def.name.to_owned(),
+        label: def.label.to_owned(),
+        section: def.section.to_owned(),
+        value: row.map_or(def.default, |r| r.value.as_str()).to_owned(),
+        default: def.default.to_owned(),
+        version: row.map_or(0, |r| r.version),
     }
 }
 
-/// Every enterprise parameter.
-pub async fn list(
-    state: &AppState,
-    _grant: &Grant<area::System, Reads>,
-) -> Result<Vec<ParameterInfo>, AppError> {
-    Ok(parameters::all(&state.db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(to_info)
+async fn values<C: ConnectionTrait>(db: &C) -> Result<Vec<ParameterValue>, AppError> {
+    let rows = parameters::all(db).await.map_err(internal)?;
+    Ok(ENTERPRISE
+        .iter()
+        .map(|def| value_of(def, rows.iter().find(|r| r.name == def.name)))
         .collect())
 }
 
-fn validate(name: &str, value: &str) -> Result<(), AppError> {
-    match name {
-        OVERLAP_POLICY_PARAMETER => OverlapPolicy::from_name(value)
-            .map(|_| ())
-            .ok_or_else(|| AppError::invalid(name, "must be Maximum or Minimum")),
-        _ => Err(AppError::NotFound(format!("Enterprise parameter {name}"))),
+/// Every enterprise parameter with its value and default.
+pub async fn list(
+    state: &AppState,
+    _grant: &Grant<area::System, Reads>,
+) -> Result<Vec<ParameterValue>, AppError> {
+    values(&state.db).await
+}
+
+async fn cluster_row<C: ConnectionTrait>(db: &C) -> Result<cluster::Model, AppError> {
+    cluster::Entity::find()
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| internal("the cluster row is missing"))
+}
+
+async fn tftp_rows<C: ConnectionTrait>(db: &C) -> Result<Vec<TftpClusterInfo>, AppError> {
+    Ok(tftp_clusters::Entity::find()
+        .order_by_asc(tftp_clusters::Column::Name)
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| TftpClusterInfo {
+            cluster: TftpCluster {
+                name: r.name,
+                tftp_path: r.tftp_path,
+                alternate_tftp_path: r.alternate_tftp_path,
+                security_mode: ClusterSecurityMode::from_key(&r.security_mode),
+            },
+            version: r.version,
+        })
+        .collect())
+}
+
+/// This cluster as R3 compares it, and the others that share its TFTP servers.
+pub async fn tftp_sharing<C: ConnectionTrait>(
+    db: &C,
+) -> Result<(TftpCluster, Vec<TftpClusterInfo>), AppError> {
+    let cluster = cluster_row(db).await?;
+    let values = values(db).await?;
+    let value = |name: &str| {
+        values
+            .iter()
+            .find(|v| v.name == name)
+            .map(|v| v.value.clone())
+            .unwrap_or_default()
+    };
+    let this = TftpCluster {
+        name: cluster.name,
+        tftp_path: value(TFTP_PATH),
+        alternate_tftp_path: value(ALTERNATE_TFTP_PATH),
+        security_mode: ClusterSecurityMode::from_key(&cluster.security_mode),
+    };
+    Ok((this, tftp_rows(db).await?))
+}
+
+/// Everything the Enterprise Parameters page shows.
+pub async fn page(
+    state: &AppState,
+    _grant: &Grant<area::System, Reads>,
+) -> Result<EnterpriseParameters, AppError> {
+    let (this, others) = tftp_sharing(&state.db).await?;
+    let peers: Vec<TftpCluster> = others.iter().map(|o| o.cluster.clone()).collect();
+    let auto_registration_on = servers::Entity::find()
+        .order_by_asc(servers::Column::Name)
+        .all(&state.db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .filter(|s| s.auto_registration)
+        .map(|s| s.name)
+        .collect();
+    Ok(EnterpriseParameters {
+        r3_warnings: r3_warnings(&this, &peers),
+        cluster_mode: this.security_mode,
+        cluster_name: this.name,
+        auto_registration_on,
+        parameters: values(&state.db).await?,
+        tftp_clusters: others,
+    })
+}
+
+fn definition(name: &str) -> Result<&'static ParameterDef, AppError> {
+    if name == CLUSTER_SECURITY_MODE {
+        return Err(AppError::invalid(
+            "Cluster Security Mode",
+            "is read-only here: it is changed by the CTL operation (Security > CTL)",
+        ));
     }
+    enterprise(name).ok_or_else(|| AppError::NotFound(format!("Enterprise parameter {name}")))
 }
 
 /// Sets one parameter.
@@ -71,40 +155,252 @@ pub async fn set(
     grant: &Grant<area::System, Writes>,
     name: &str,
     change: ParameterChange,
-) -> Result<ParameterInfo, AppError> {
-    validate(name, &change.value)?;
+) -> Result<ParameterSaved, AppError> {
+    let def = definition(name)?;
+    let value = def
+        .check(&change.value)
+        .map_err(|reason| AppError::invalid(def.label, reason))?;
+    apply(state, grant, vec![(def, value, change.version)]).await
+}
+
+/// Sets several parameters in one transaction (the page's Update): each `(name, value, version)`.
+pub async fn set_many(
+    state: &AppState,
+    grant: &Grant<area::System, Writes>,
+    changes: Vec<(String, String, i32)>,
+) -> Result<ParameterSaved, AppError> {
+    let mut checked = Vec::new();
+    for (name, value, version) in changes {
+        let def = definition(&name)?;
+        let value = def
+            .check(&value)
+            .map_err(|reason| AppError::invalid(def.label, reason))?;
+        checked.push((def, value, Some(version)));
+    }
+    apply(state, grant, checked).await
+}
+
+/// "Set to Default": one parameter, or every parameter of the page (`None`).
+pub async fn set_to_default(
+    state: &AppState,
+    grant: &Grant<area::System, Writes>,
+    name: Option<&str>,
+) -> Result<ParameterSaved, AppError> {
+    let defs: Vec<&'static ParameterDef> = match name {
+        Some(name) => vec![definition(name)?],
+        None => ENTERPRISE.iter().collect(),
+    };
+    apply(
+        state,
+        grant,
+        defs.into_iter()
+            .map(|d| (d, d.default.to_owned(), None))
+            .collect(),
+    )
+    .await
+}
+
+/// Writes `changes` in one transaction: each with its audit row, its R5 message and its R10
+/// actions; a parameter whose value does not change writes nothing.
+async fn apply(
+    state: &AppState,
+    grant: &Grant<area::System, Writes>,
+    changes: Vec<(&'static ParameterDef, String, Option<i32>)>,
+) -> Result<ParameterSaved, AppError> {
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    let row = parameters::find(&txn, name)
+    let mut warnings = Vec::new();
+    let mut required_actions = Vec::new();
+    for (def, value, version) in changes {
+        let row = parameters::find(&txn, def.name).await.map_err(internal)?;
+        if version.is_some_and(|v| v != row.as_ref().map_or(0, |r| r.version)) {
+            return Err(audit::conflict(&txn, object::ENTERPRISE_PARAMETER, def.name).await);
+        }
+        let before = row
+            .as_ref()
+            .map_or(def.default, |r| r.value.as_str())
+            .to_owned();
+        if before == value {
+            continue;
+        }
+        match row {
+            Some(row) => {
+                let next = row.version + 1;
+                let mut active: enterprise_parameters::ActiveModel = row.into();
+                active.value = Set(value.clone());
+                active.version = Set(next);
+                active.updated_at = Set(now);
+                active.update(&txn).await.map_err(internal)?;
+            }
+            None => {
+                enterprise_parameters::ActiveModel {
+                    name: Set(def.name.to_owned()),
+                    value: Set(value.clone()),
+                    version: Set(1),
+                    updated_at: Set(now),
+                }
+                .insert(&txn)
+                .await
+                .map_err(internal)?;
+            }
+        }
+        guard::super_user_keeps_control(&txn, def.name).await?;
+        let audit_id = audit::record(
+            &txn,
+            now,
+            &grant.actor,
+            Event {
+                action: AuditAction::Update,
+                object_type: object::ENTERPRISE_PARAMETER,
+                object_name: def.name,
+                before: Some(json!({ "value": before })),
+                after: Some(json!({ "value": value })),
+                detail: format!("{} set to {}", def.label, def.label_of(&value)),
+            },
+        )
+        .await?;
+        warnings.extend(r5_on_enterprise_update(def.name).map(str::to_owned));
+        required_actions.extend(
+            actions::record(
+                &txn,
+                now,
+                &enterprise_change_requires(def.name),
+                &format!("Enterprise parameter {} changed", def.label),
+                audit_id,
+            )
+            .await?,
+        );
+    }
+    let parameters = values(&txn).await?;
+    txn.commit().await.map_err(internal)?;
+    state.reference.invalidate();
+    Ok(ParameterSaved {
+        parameters,
+        warnings,
+        required_actions,
+    })
+}
+
+/// Adds (`original` empty) or updates another cluster sharing the TFTP servers; answers with the
+/// R3 warnings that now hold.
+pub async fn save_tftp_cluster(
+    state: &AppState,
+    grant: &Grant<area::System, Writes>,
+    original: Option<&str>,
+    cluster: TftpCluster,
+    version: Option<i32>,
+) -> Result<Vec<String>, AppError> {
+    validate_tftp_cluster(&cluster)?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    let (this, others) = tftp_sharing(&txn).await?;
+    if cluster.name == this.name {
+        return Err(AppError::invalid(
+            "Cluster Name",
+            format!("{} is this cluster", this.name),
+        ));
+    }
+    let existing = |name: &str| others.iter().find(|o| o.cluster.name == name).cloned();
+    if original != Some(cluster.name.as_str()) && existing(&cluster.name).is_some() {
+        return Err(AppError::invalid(
+            "Cluster Name",
+            format!("{} already exists", cluster.name),
+        ));
+    }
+    let before = match original {
+        Some(name) => {
+            let row =
+                existing(name).ok_or_else(|| AppError::NotFound(format!("Cluster {name}")))?;
+            if version.is_some_and(|v| v != row.version) {
+                return Err(audit::conflict(&txn, object::TFTP_CLUSTER, name).await);
+            }
+            Some(row)
+        }
+        None => None,
+    };
+    let row = tftp_clusters::Entity::find()
+        .all(&txn)
         .await
         .map_err(internal)?
-        .ok_or_else(|| AppError::NotFound(format!("Enterprise parameter {name}")))?;
-    if change.version.is_some_and(|v| v != row.version) {
-        return Err(audit::conflict(&txn, object::ENTERPRISE_PARAMETER, name).await);
-    }
-    let before = row.value.clone();
-    let version = row.version + 1;
-    let mut active: enterprise_parameters::ActiveModel = row.into();
-    active.value = Set(change.value.clone());
-    active.version = Set(version);
-    active.updated_at = Set(now);
-    let updated = active.update(&txn).await.map_err(internal)?;
-    guard::super_user_keeps_control(&txn, name).await?;
+        .into_iter()
+        .find(|r| Some(r.name.as_str()) == original);
+    let mut active = match row {
+        Some(r) => {
+            let next = r.version + 1;
+            let mut a: tftp_clusters::ActiveModel = r.into();
+            a.version = Set(next);
+            a
+        }
+        None => tftp_clusters::ActiveModel {
+            version: Set(1),
+            ..Default::default()
+        },
+    };
+    active.name = Set(cluster.name.clone());
+    active.tftp_path = Set(cluster.tftp_path.trim().to_owned());
+    active.alternate_tftp_path = Set(cluster.alternate_tftp_path.trim().to_owned());
+    active.security_mode = Set(cluster.security_mode.key().to_owned());
+    active.save(&txn).await.map_err(internal)?;
     audit::record(
         &txn,
         now,
         &grant.actor,
         Event {
-            action: AuditAction::Update,
-            object_type: object::ENTERPRISE_PARAMETER,
-            object_name: name,
-            before: Some(serde_json::json!({ "value": before })),
-            after: Some(serde_json::json!({ "value": change.value })),
-            detail: format!("{name} set to {}", change.value),
+            action: if before.is_some() {
+                AuditAction::Update
+            } else {
+                AuditAction::Create
+            },
+            object_type: object::TFTP_CLUSTER,
+            object_name: &cluster.name,
+            before: before.map(|b| json!(b.cluster)),
+            after: Some(json!(cluster)),
+            detail: format!("Cluster {} sharing the TFTP servers saved", cluster.name),
         },
     )
     .await?;
+    let (this, others) = tftp_sharing(&txn).await?;
     txn.commit().await.map_err(internal)?;
-    state.reference.invalidate();
-    Ok(to_info(updated))
+    let peers: Vec<TftpCluster> = others.into_iter().map(|o| o.cluster).collect();
+    Ok(r3_warnings(&this, &peers))
+}
+
+/// Removes another cluster from the TFTP sharing list.
+pub async fn delete_tftp_cluster(
+    state: &AppState,
+    grant: &Grant<area::System, Writes>,
+    name: &str,
+    version: Option<i32>,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    let row = tftp_clusters::Entity::find()
+        .all(&txn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| AppError::NotFound(format!("Cluster {name}")))?;
+    if version.is_some_and(|v| v != row.version) {
+        return Err(audit::conflict(&txn, object::TFTP_CLUSTER, name).await);
+    }
+    tftp_clusters::Entity::delete_by_id(row.id)
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    audit::record(
+        &txn,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Delete,
+            object_type: object::TFTP_CLUSTER,
+            object_name: name,
+            before: Some(json!({ "tftp_path": row.tftp_path })),
+            after: None,
+            detail: format!("Cluster {name} removed from the TFTP sharing list"),
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(internal)
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 use serde_json::json;
 
@@ -11,19 +11,21 @@ use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
 use super::reference::Reference;
 use super::state::internal;
-use super::AppState;
+use super::{actions, AppState};
 use crate::domain::audit::{object, AuditAction};
+use crate::domain::dashboard::{ClusterFacts, DeviceFinding};
 use crate::domain::device::{
     validate_phone, AuthenticationMode, CertificateOperation, PhoneFields, Protocol,
 };
 use crate::domain::security::{
-    device_change_requires, effective_mode, r5_warning, BuiltInBridge, ConfiguredMode, Hardening,
-    RequiredAction, SecurityMode, BUILT_IN_BRIDGE_ENABLE_DEFAULT,
+    device_change_requires, effective_mode, r5_warning, BuiltInBridge, ClusterSecurityMode,
+    ConfiguredMode, Hardening, SecurityMode,
 };
+use crate::domain::srst::{secure_srst, SecureSrst};
 use crate::error::AppError;
 use crate::model::{Page, PhoneContext, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved};
 use crate::store::entities::{device_pools, devices, phone_models};
-use crate::store::phones::{PhoneQuery, SortBy};
+use crate::store::phones::{ClassCondition, ClassTerm, PhoneQuery, SortBy};
 use crate::store::{cluster, phones};
 
 /// The largest page Find and List Phones serves.
@@ -35,18 +37,34 @@ pub const CAPF_OPERATION_EXPIRES_DAYS: i64 = 10;
 pub(crate) struct Facts {
     context: PhoneContext,
     reference: Arc<Reference>,
+    now: DateTime<Utc>,
 }
 
+/// The facts as of now. Call it before opening a transaction: on SQLite's single connection a
+/// read of the reference data inside one would wait for that transaction.
 pub(crate) async fn facts(state: &AppState) -> Result<Facts, AppError> {
     let reference = state.reference.get(&state.db).await?;
+    let now = state.clock.now();
     let context = PhoneContext {
         cluster_mode: reference.cluster_mode,
         system_default: reference.system_default,
-        bridge_service_default_on: BUILT_IN_BRIDGE_ENABLE_DEFAULT,
+        bridge_service_default_on: reference.bridge_default_on,
         models: reference.models.iter().map(cluster::model_info).collect(),
         pools: reference.pools.iter().map(|p| p.name.clone()).collect(),
+        pool_srst: reference
+            .pools
+            .iter()
+            .map(|p| {
+                let status = reference.srst_of_pool(p.id).map(|r| r.status(now));
+                (p.name.clone(), status)
+            })
+            .collect(),
     };
-    Ok(Facts { context, reference })
+    Ok(Facts {
+        context,
+        reference,
+        now,
+    })
 }
 
 impl Facts {
@@ -85,11 +103,20 @@ impl Facts {
         )
     }
 
+    fn secure_srst(&self, pool_id: i32, effective: SecurityMode) -> SecureSrst {
+        let status = self
+            .reference
+            .srst_of_pool(pool_id)
+            .map(|r| r.status(self.now));
+        secure_srst(self.context.cluster_mode, effective, status.as_ref())
+    }
+
     fn detail(&self, row: devices::Model) -> PhoneDetail {
         let configured =
             ConfiguredMode::parse(&row.security_mode).unwrap_or(ConfiguredMode::UseSystemDefault);
         let effective = self.effective(configured, row.model_id);
         PhoneDetail {
+            secure_srst: self.secure_srst(row.device_pool_id, effective.mode),
             fields: PhoneFields {
                 description: row.description,
                 model: self
@@ -212,7 +239,112 @@ impl Facts {
                 query.all_models = all_models;
             }
         }
+        if let Some(wanted) = non_empty(&filter.secure_srst) {
+            let negate = match wanted.as_str() {
+                "yes" => false,
+                "no" => true,
+                other => {
+                    return Err(AppError::invalid(
+                        "Secure SRST",
+                        format!("{other:?} is neither yes nor no"),
+                    ))
+                }
+            };
+            query.classes.push(self.secure_srst_condition(negate));
+        }
+        if let Some(server) = non_empty(&filter.server) {
+            let pools = self
+                .reference
+                .server_pools
+                .iter()
+                .find(|(name, _)| *name == server)
+                .map(|(_, pools)| pools.clone())
+                .unwrap_or_default();
+            query.classes.push(ClassCondition {
+                pools: Some(pools),
+                ..Default::default()
+            });
+        }
+        if let Some(key) = non_empty(&filter.finding) {
+            let finding = DeviceFinding::parse(&key)
+                .ok_or_else(|| AppError::invalid("Finding", format!("{key:?} is not a finding")))?;
+            query.classes.push(self.finding_condition(finding));
+        }
         Ok(query)
+    }
+
+    /// R9 as SQL: a pool whose reference is secure with a valid certificate, and an effective
+    /// mode of Authenticated or Encrypted, in a Mixed cluster.
+    fn secure_srst_condition(&self, negate: bool) -> ClassCondition {
+        let secure_pools: Vec<i32> = self
+            .pools()
+            .iter()
+            .filter(|p| {
+                self.reference.srst_of_pool(p.id).is_some_and(|r| {
+                    let status = r.status(self.now);
+                    status.is_secure && status.certificate_valid
+                })
+            })
+            .map(|p| p.id)
+            .collect();
+        let mixed = self.context.cluster_mode == ClusterSecurityMode::Mixed;
+        let terms = ConfiguredMode::ALL
+            .into_iter()
+            .filter(|_| mixed)
+            .map(|configured| ClassTerm {
+                configured: configured.key().to_owned(),
+                bridge: None,
+                models: Some(
+                    self.models()
+                        .iter()
+                        .filter(|m| {
+                            self.effective(configured, m.id).mode != SecurityMode::NonSecure
+                        })
+                        .map(|m| m.id)
+                        .collect(),
+                ),
+            })
+            .filter(|t| t.models.as_ref().is_some_and(|m| !m.is_empty()))
+            .collect();
+        ClassCondition {
+            terms: Some(terms),
+            pools: Some(secure_pools),
+            negate,
+        }
+    }
+
+    /// A dashboard finding as SQL: the (configured mode, built-in bridge, models) it holds for.
+    fn finding_condition(&self, finding: DeviceFinding) -> ClassCondition {
+        let facts = ClusterFacts {
+            cluster: self.context.cluster_mode,
+            system_default: self.context.system_default,
+            bridge_default_on: self.context.bridge_service_default_on,
+        };
+        let mut terms = Vec::new();
+        for configured in ConfiguredMode::ALL {
+            for bridge in BuiltInBridge::ALL {
+                let models: Vec<i32> = self
+                    .models()
+                    .iter()
+                    .filter(|m| {
+                        finding.matches(&facts, configured, &cluster::capabilities(m), bridge)
+                    })
+                    .map(|m| m.id)
+                    .collect();
+                if !models.is_empty() {
+                    terms.push(ClassTerm {
+                        configured: configured.key().to_owned(),
+                        bridge: Some(bridge.label().to_owned()),
+                        models: Some(models),
+                    });
+                }
+            }
+        }
+        ClassCondition {
+            terms: Some(terms),
+            pools: None,
+            negate: false,
+        }
     }
 
     fn warnings(&self, fields: &PhoneFields) -> Vec<String> {
@@ -233,15 +365,6 @@ fn snapshot(d: &PhoneDetail) -> serde_json::Value {
         "fields": d.fields,
         "effective": d.effective.mode.label(),
     })
-}
-
-fn describe(actions: Vec<RequiredAction>) -> Vec<String> {
-    actions
-        .into_iter()
-        .map(|a| match a {
-            RequiredAction::ResetDevice(name) => format!("Reset {name} (R10)"),
-        })
-        .collect()
 }
 
 /// What the page needs to apply the rules while the admin edits.
@@ -309,6 +432,7 @@ pub async fn list(
                 ConfiguredMode::Explicit(mode) => mode,
             };
             PhoneRow {
+                secure_srst: d.secure_srst.secure,
                 overridden: resolved != d.effective.mode,
                 name: d.fields.name,
                 description: d.fields.description,
@@ -368,9 +492,9 @@ pub async fn create(
     grant: &Grant<area::Phone, Writes>,
     fields: PhoneFields,
 ) -> Result<PhoneSaved, AppError> {
+    let facts = facts(state).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    let facts = facts(state).await?;
     let (model_id, pool_id) = facts.check(&fields)?;
     if phones::find(&txn, &fields.name)
         .await
@@ -433,9 +557,9 @@ pub async fn update(
             "cannot be changed; use Copy to make a phone with another name",
         ));
     }
+    let facts = facts(state).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    let facts = facts(state).await?;
     let (model_id, pool_id) = facts.check(&fields)?;
     let row = phones::find(&txn, name)
         .await
@@ -469,7 +593,7 @@ pub async fn update(
         &before.fields.hardening,
         &phone.fields.hardening,
     );
-    audit::record(
+    let audit_id = audit::record(
         &txn,
         now,
         &grant.actor,
@@ -483,10 +607,18 @@ pub async fn update(
         },
     )
     .await?;
+    let required_actions = actions::record(
+        &txn,
+        now,
+        &required,
+        &format!("Security settings of phone {name} changed"),
+        audit_id,
+    )
+    .await?;
     txn.commit().await.map_err(internal)?;
     Ok(PhoneSaved {
         warnings: facts.warnings(&phone.fields),
-        required_actions: describe(required),
+        required_actions,
         phone,
     })
 }
@@ -498,9 +630,9 @@ pub async fn delete(
     name: &str,
     version: Option<i32>,
 ) -> Result<(), AppError> {
+    let facts = facts(state).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    let facts = facts(state).await?;
     let row = phones::find(&txn, name)
         .await
         .map_err(internal)?

@@ -36,7 +36,7 @@ pub struct AuditRecord<'a> {
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     rec: AuditRecord<'_>,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<i64, sea_orm::DbErr> {
     audit_log::ActiveModel {
         at: Set(rec.at),
         actor: Set(rec.actor.map(str::to_owned)),
@@ -51,7 +51,7 @@ pub async fn record<C: ConnectionTrait>(
     }
     .insert(db)
     .await
-    .map(|_| ())
+    .map(|row| row.id)
 }
 
 /// Which rows to read.

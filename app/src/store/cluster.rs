@@ -2,11 +2,9 @@
 
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
-use super::entities::{
-    callmanager_groups, cluster, device_pools, phone_models, servers, srst_references,
-};
+use super::entities::{callmanager_groups, cluster, device_pools, phone_models, srst_references};
 use crate::domain::security::{Capabilities, ClusterSecurityMode, DeviceClass};
-use crate::model::{ModelInfo, PoolInfo, ServerInfo};
+use crate::model::{ModelInfo, PoolInfo};
 
 /// The cluster's security mode.
 pub async fn security_mode<C: ConnectionTrait>(
@@ -89,22 +87,6 @@ pub async fn pools<C: ConnectionTrait>(db: &C) -> Result<Vec<PoolInfo>, sea_orm:
                 _ => "Disable".to_owned(),
             },
             name: p.name,
-        })
-        .collect())
-}
-
-/// Every server, by name.
-pub async fn servers<C: ConnectionTrait>(db: &C) -> Result<Vec<ServerInfo>, sea_orm::DbErr> {
-    Ok(servers::Entity::find()
-        .order_by_asc(servers::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| ServerInfo {
-            name: s.name,
-            address: s.address,
-            role: s.role,
-            description: s.description,
         })
         .collect())
 }

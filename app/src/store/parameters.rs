@@ -6,22 +6,14 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use super::entities::enterprise_parameters;
 use crate::domain::access::{OverlapPolicy, OVERLAP_POLICY_PARAMETER};
+use crate::domain::parameters::{DEVICE_SECURITY_MODE, ENTERPRISE};
 use crate::domain::security::SecurityMode;
-
-/// Every enterprise parameter the console keeps, with its default value.
-pub const DEFAULTS: &[(&str, &str)] = &[
-    (OVERLAP_POLICY_PARAMETER, "Maximum"),
-    (DEVICE_SECURITY_MODE_PARAMETER, "non_secure"),
-];
-
-/// The enterprise parameter Device Security Mode: what "Use System Default" means.
-pub const DEVICE_SECURITY_MODE_PARAMETER: &str = "DeviceSecurityMode";
 
 /// The enterprise parameter Device Security Mode in force.
 pub async fn device_security_mode<C: ConnectionTrait>(
     db: &C,
 ) -> Result<SecurityMode, sea_orm::DbErr> {
-    Ok(find(db, DEVICE_SECURITY_MODE_PARAMETER)
+    Ok(find(db, DEVICE_SECURITY_MODE)
         .await?
         .and_then(|p| SecurityMode::parse(&p.value))
         .unwrap_or(SecurityMode::NonSecure))
@@ -57,10 +49,10 @@ pub async fn seed_defaults<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
-    for (name, value) in DEFAULTS {
+    for def in ENTERPRISE {
         enterprise_parameters::Entity::insert(enterprise_parameters::ActiveModel {
-            name: Set((*name).to_owned()),
-            value: Set((*value).to_owned()),
+            name: Set(def.name.to_owned()),
+            value: Set(def.default.to_owned()),
             version: Set(1),
             updated_at: Set(now),
         })

@@ -45,6 +45,71 @@ pub struct PhoneQuery {
     pub names: Option<Vec<String>>,
     /// Every model's id: a pair of `effective_in` listing them all needs no model condition.
     pub all_models: Vec<i32>,
+    /// Conditions on the facts the rules read, all of which must hold.
+    pub classes: Vec<ClassCondition>,
+}
+
+/// Devices whose facts match any of `terms` (all devices when `None`) and whose device pool is
+/// one of `pools` (any pool when `None`); the opposite when `negate`.
+#[derive(Debug, Clone, Default)]
+pub struct ClassCondition {
+    /// Combinations of configured mode, built-in bridge and models.
+    pub terms: Option<Vec<ClassTerm>>,
+    /// Device pool ids.
+    pub pools: Option<Vec<i32>>,
+    /// Match the devices that do not match.
+    pub negate: bool,
+}
+
+/// Devices with this configured mode, this built-in bridge (any when `None`) and one of these
+/// models (any when `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassTerm {
+    /// Configured mode (stored name).
+    pub configured: String,
+    /// Built In Bridge (stored label).
+    pub bridge: Option<String>,
+    /// Model ids.
+    pub models: Option<Vec<i32>>,
+}
+
+fn never() -> Condition {
+    Condition::all().add(Expr::val(1).eq(0))
+}
+
+fn class_condition(c: &ClassCondition) -> Condition {
+    let mut cond = Condition::all();
+    if let Some(terms) = &c.terms {
+        if terms.is_empty() {
+            cond = cond.add(never());
+        } else {
+            let mut any = Condition::any();
+            for t in terms {
+                let mut term =
+                    Condition::all().add(devices::Column::SecurityMode.eq(t.configured.clone()));
+                if let Some(bridge) = &t.bridge {
+                    term = term.add(devices::Column::BuiltInBridge.eq(bridge.clone()));
+                }
+                if let Some(models) = &t.models {
+                    term = term.add(devices::Column::ModelId.is_in(models.clone()));
+                }
+                any = any.add(term);
+            }
+            cond = cond.add(any);
+        }
+    }
+    if let Some(pools) = &c.pools {
+        cond = cond.add(if pools.is_empty() {
+            never()
+        } else {
+            Condition::all().add(devices::Column::DevicePoolId.is_in(pools.clone()))
+        });
+    }
+    if c.negate {
+        cond.not()
+    } else {
+        cond
+    }
 }
 
 fn contains(col: devices::Column, text: &str) -> sea_orm::sea_query::SimpleExpr {
@@ -83,7 +148,7 @@ fn condition(q: &PhoneQuery) -> Condition {
         }
         // An empty `any` matches nothing, which is what an impossible effective mode means.
         cond = cond.add(if pairs.iter().all(|(_, m)| m.is_empty()) {
-            Condition::all().add(Expr::val(1).eq(0))
+            never()
         } else {
             any
         });
@@ -94,7 +159,34 @@ fn condition(q: &PhoneQuery) -> Condition {
     if let Some(names) = &q.names {
         cond = cond.add(devices::Column::Name.is_in(names.clone()));
     }
+    for class in &q.classes {
+        cond = cond.add(class_condition(class));
+    }
     cond
+}
+
+/// How many devices there are per (configured mode, model, built-in bridge, device pool): the
+/// facts every rule of the dashboard reads.
+pub async fn fact_counts<C: ConnectionTrait>(
+    db: &C,
+) -> Result<Vec<(String, i32, String, i32, i64)>, sea_orm::DbErr> {
+    devices::Entity::find()
+        .select_only()
+        .column(devices::Column::SecurityMode)
+        .column(devices::Column::ModelId)
+        .column(devices::Column::BuiltInBridge)
+        .column(devices::Column::DevicePoolId)
+        .column_as(
+            Expr::col((devices::Entity, devices::Column::Id)).count(),
+            "n",
+        )
+        .group_by(devices::Column::SecurityMode)
+        .group_by(devices::Column::ModelId)
+        .group_by(devices::Column::BuiltInBridge)
+        .group_by(devices::Column::DevicePoolId)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// How many phones matching `q` there are per (model, value of `column`).

@@ -8,7 +8,9 @@ pub mod error;
 pub mod json;
 mod parameters;
 mod phones;
+mod services;
 mod session;
+mod system;
 mod tokens;
 mod users;
 
@@ -98,12 +100,89 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Method::DELETE, "/phones/{name}", delete(phones::remove)),
         ep(Method::GET, "/phone-models", get(phones::models)),
         ep(Method::GET, "/device-pools", get(phones::pools)),
-        ep(Method::GET, "/servers", get(phones::servers)),
         ep(Method::GET, "/enterprise-parameters", get(parameters::list)),
         ep(
             Method::PUT,
             "/enterprise-parameters/{name}",
             put(parameters::set),
+        ),
+        ep(
+            Method::POST,
+            "/enterprise-parameters/{name}/default",
+            post(parameters::set_default),
+        ),
+        ep(
+            Method::POST,
+            "/enterprise-parameters/defaults",
+            post(parameters::set_all_defaults),
+        ),
+        ep(
+            Method::GET,
+            "/tftp-clusters",
+            get(parameters::tftp_clusters),
+        ),
+        ep(
+            Method::POST,
+            "/tftp-clusters",
+            post(parameters::create_tftp_cluster),
+        ),
+        ep(
+            Method::PUT,
+            "/tftp-clusters/{name}",
+            put(parameters::update_tftp_cluster),
+        ),
+        ep(
+            Method::DELETE,
+            "/tftp-clusters/{name}",
+            delete(parameters::delete_tftp_cluster),
+        ),
+        ep(Method::GET, "/srst-references", get(system::list_srst)),
+        ep(Method::POST, "/srst-references", post(system::create_srst)),
+        ep(
+            Method::GET,
+            "/srst-references/{name}",
+            get(system::get_srst),
+        ),
+        ep(
+            Method::PUT,
+            "/srst-references/{name}",
+            put(system::update_srst),
+        ),
+        ep(
+            Method::DELETE,
+            "/srst-references/{name}",
+            delete(system::delete_srst),
+        ),
+        ep(
+            Method::POST,
+            "/srst-references/{name}/certificate",
+            post(system::update_certificate),
+        ),
+        ep(Method::GET, "/servers", get(system::list_servers)),
+        ep(Method::POST, "/servers", post(system::create_server)),
+        ep(Method::GET, "/servers/{name}", get(system::get_server)),
+        ep(Method::PUT, "/servers/{name}", put(system::update_server)),
+        ep(
+            Method::DELETE,
+            "/servers/{name}",
+            delete(system::delete_server),
+        ),
+        ep(Method::GET, "/dashboard", get(system::dashboard)),
+        ep(
+            Method::GET,
+            "/service-parameters",
+            get(services::parameters),
+        ),
+        ep(
+            Method::PUT,
+            "/service-parameters/{server}/{service}/{name}",
+            put(services::set_parameter),
+        ),
+        ep(Method::GET, "/services", get(services::activations)),
+        ep(
+            Method::PUT,
+            "/servers/{server}/services/{service}",
+            put(services::set_activation),
         ),
     ]
 }

@@ -1,4 +1,4 @@
-//! `/api/v1/phones`, `/api/v1/phone-models`, `/api/v1/device-pools`, `/api/v1/servers`.
+//! `/api/v1/phones`, `/api/v1/phone-models`, `/api/v1/device-pools`, `/api/v1/jobs/{id}`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -10,8 +10,7 @@ use super::json::ApiJson;
 use super::VersionQuery;
 use app::domain::device::PhoneFields;
 use app::model::{
-    BulkRequest, JobInfo, ModelInfo, Page, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved,
-    PoolInfo, ServerInfo,
+    BulkRequest, JobInfo, ModelInfo, Page, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved, PoolInfo,
 };
 use app::service::authz::{area, Privileges, Reads, Writes};
 use app::service::state::internal;
@@ -100,15 +99,6 @@ pub async fn pools(
 ) -> Result<Json<Vec<PoolInfo>>, ApiError> {
     privileges.grant::<area::System, Reads>()?;
     Ok(Json(cluster::pools(&state.db).await.map_err(internal)?))
-}
-
-/// `GET /servers`.
-pub async fn servers(
-    State(state): State<AppState>,
-    Extension(privileges): Extension<Privileges>,
-) -> Result<Json<Vec<ServerInfo>>, ApiError> {
-    privileges.grant::<area::System, Reads>()?;
-    Ok(Json(cluster::servers(&state.db).await.map_err(internal)?))
 }
 
 /// Body of `POST /phones/bulk`: the request, and whether only to preview it.

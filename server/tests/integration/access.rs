@@ -668,7 +668,7 @@ async fn bad_input_names_the_field_and_saves_nothing() {
             "PUT",
             "/api/v1/enterprise-parameters/EffectiveAccessPrivilegesForOverlappingUserGroups",
             json!({"value": "Average"}),
-            "EffectiveAccessPrivilegesForOverlappingUserGroups",
+            "Effective Access Privileges For Overlapping User Groups and Functional Groups",
         ),
     ];
     for (method, path, body, field) in cases {

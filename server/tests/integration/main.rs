@@ -8,3 +8,4 @@ mod phones;
 mod sessions;
 mod store;
 mod support;
+mod system;

@@ -18,6 +18,7 @@ use crate::domain::device::{
 use crate::domain::security::{
     effective_mode, r5_warning, refuse_mode, BuiltInBridge, ConfiguredMode,
 };
+use crate::domain::srst::secure_srst;
 use crate::error::AppError;
 use crate::model::{PhoneContext, PhoneDetail, PhoneSaved};
 
@@ -209,6 +210,11 @@ fn PhoneForm(
                 .map(|m| effective_mode(mode.get(), c.system_default, c.cluster_mode, &m.caps))
         })
     };
+    let srst = move || {
+        ctx.with_value(|c| {
+            effective().map(|e| secure_srst(c.cluster_mode, e.mode, c.srst_of_pool(&pool.get())))
+        })
+    };
     let r5 = move || {
         ctx.with_value(|c| {
             r5_warning(
@@ -341,6 +347,11 @@ fn PhoneForm(
                 <strong data-testid="effective-mode">{move || effective().map(|e| e.mode.label()).unwrap_or("—")}</strong>
             </div>
             <p class="reason" data-testid="effective-reason">{move || effective().map(|e| e.reason).unwrap_or_default()}</p>
+            <div>
+                <span class="caption">"Secure SRST"</span>
+                <strong data-testid="secure-srst">{move || srst().map(|s| if s.secure { "Yes" } else { "No" }).unwrap_or("—")}</strong>
+            </div>
+            <p class="reason" data-testid="secure-srst-reason">{move || srst().map(|s| s.reason).unwrap_or_default()}</p>
         </section>
         {move || r5().map(|w| view! {
             <p class="warning-box" data-testid="r5-warning"><strong>"Warning: "</strong>{w}</p>

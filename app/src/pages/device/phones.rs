@@ -10,6 +10,7 @@ use crate::api::phones::{get_phone_context, list_phones};
 use crate::components::form::{query_escape, Pagination};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
+use crate::domain::dashboard::DeviceFinding;
 use crate::domain::security::{ConfiguredMode, SecurityMode};
 use crate::model::PhoneFilter;
 use crate::pages::device::bulk::BulkPanel;
@@ -30,6 +31,9 @@ pub fn FindPhonesPage() -> impl IntoView {
         configured: field("configured"),
         effective: field("effective"),
         lsc_status: field("lsc_status"),
+        secure_srst: field("secure_srst"),
+        server: field("server"),
+        finding: field("finding"),
         sort: field("sort"),
         desc: field("desc").map(|d| d == "true"),
         page: field("page").and_then(|p| p.parse().ok()),
@@ -48,6 +52,9 @@ pub fn FindPhonesPage() -> impl IntoView {
             ("configured", f.configured.clone()),
             ("effective", f.effective.clone()),
             ("lsc_status", f.lsc_status.clone()),
+            ("secure_srst", f.secure_srst.clone()),
+            ("server", f.server.clone()),
+            ("finding", f.finding.clone()),
             ("sort", sort.map(str::to_owned)),
             ("desc", desc.then(|| "true".to_owned())),
             ("page", (page > 1).then(|| page.to_string())),
@@ -124,7 +131,33 @@ pub fn FindPhonesPage() -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </div>
+                        <div>
+                            <label for="f-srst">"Secure SRST"</label>
+                            <select id="f-srst" name="secure_srst">
+                                <option value="">"Any"</option>
+                                <option value="yes" selected=move || selected("secure_srst", "yes".to_owned())>"Yes"</option>
+                                <option value="no" selected=move || selected("secure_srst", "no".to_owned())>"No"</option>
+                            </select>
+                        </div>
+                        {field("server").map(|server| view! {
+                            <div class="kept-filter">
+                                <input type="hidden" name="server" value=server.clone() />
+                                <span>{format!("Registered to {server}")}</span>
+                            </div>
+                        })}
+                        {field("finding").map(|finding| {
+                            let title = DeviceFinding::parse(&finding).map_or_else(|| finding.clone(), |f| format!("{} ({})", f.title(), f.rule()));
+                            view! {
+                                <div class="kept-filter">
+                                    <input type="hidden" name="finding" value=finding />
+                                    <span>{format!("Finding: {title}")}</span>
+                                </div>
+                            }
+                        })}
                         <button type="submit">"Find"</button>
+                        {(field("server").is_some() || field("finding").is_some()).then(|| view! {
+                            <A href="/phones" attr:class="button secondary-link">"Clear"</A>
+                        })}
                     </Form>
                     <p class="toolbar">
                         {if may_write {
@@ -178,6 +211,7 @@ pub fn FindPhonesPage() -> impl IntoView {
                                             {header("configured", "Device Security Mode")}
                                             <th scope="col">"Effective Mode"</th>
                                             <th scope="col">"LSC Status"</th>
+                                            <th scope="col">"Secure SRST"</th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -211,6 +245,7 @@ pub fn FindPhonesPage() -> impl IntoView {
                                                         {differs.then_some(" *")}
                                                     </td>
                                                     <td>{p.lsc_status}</td>
+                                                    <td class="secure-srst">{if p.secure_srst { "Yes" } else { "No" }}</td>
                                                 </tr>
                                             }
                                         }).collect_view()}

@@ -1,6 +1,8 @@
 //! Data the pages receive from the server (serialised into the page and over server functions),
 //! and the request bodies of forms.
 
+pub mod system;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -290,19 +292,6 @@ pub struct PoolInfo {
     pub srst: String,
 }
 
-/// A server as the API lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerInfo {
-    /// Host name.
-    pub name: String,
-    /// IP address.
-    pub address: String,
-    /// Publisher or subscriber.
-    pub role: String,
-    /// Free text.
-    pub description: String,
-}
-
 /// What the phone page needs to apply the rules as the administrator edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneContext {
@@ -316,12 +305,22 @@ pub struct PhoneContext {
     pub models: Vec<ModelInfo>,
     /// Every device pool's name.
     pub pools: Vec<String>,
+    /// Each device pool's SRST reference as R9 reads it (`None`: no reference).
+    pub pool_srst: Vec<(String, Option<crate::domain::srst::SrstStatus>)>,
 }
 
 impl PhoneContext {
     /// The model named `name`.
     pub fn model(&self, name: &str) -> Option<&ModelInfo> {
         self.models.iter().find(|m| m.name == name)
+    }
+
+    /// The SRST reference the device pool `pool` uses, as R9 reads it.
+    pub fn srst_of_pool(&self, pool: &str) -> Option<&crate::domain::srst::SrstStatus> {
+        self.pool_srst
+            .iter()
+            .find(|(name, _)| name == pool)
+            .and_then(|(_, status)| status.as_ref())
     }
 }
 
@@ -344,6 +343,8 @@ pub struct PhoneRow {
     pub effective: crate::domain::security::SecurityMode,
     /// True when a rule (R7, R8) makes the device run another mode than the one it is set to.
     pub overridden: bool,
+    /// Its SRST fallback is secure (R9).
+    pub secure_srst: bool,
     /// LSC status.
     pub lsc_status: String,
 }
@@ -355,6 +356,8 @@ pub struct PhoneDetail {
     pub fields: crate::domain::device::PhoneFields,
     /// The mode it runs with, and why.
     pub effective: crate::domain::security::EffectiveMode,
+    /// Whether its SRST fallback is secure, and why (R9).
+    pub secure_srst: crate::domain::srst::SecureSrst,
     /// Certificate Operation Status (read-only).
     pub certificate_operation_status: String,
     /// LSC status (read-only).
@@ -404,6 +407,15 @@ pub struct PhoneFilter {
     /// LSC status.
     #[serde(default)]
     pub lsc_status: Option<String>,
+    /// Secure SRST (R9): `yes` or `no`.
+    #[serde(default)]
+    pub secure_srst: Option<String>,
+    /// Registered to this server (the first of its device pool's CallManager group).
+    #[serde(default)]
+    pub server: Option<String>,
+    /// A dashboard finding: `r5`, `r7` or `r8`.
+    #[serde(default)]
+    pub finding: Option<String>,
     /// Sort column: name, description, model, device_pool, configured.
     #[serde(default)]
     pub sort: Option<String>,

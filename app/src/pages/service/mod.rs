@@ -1,0 +1,3 @@
+//! The Service menu: service parameters.
+
+pub mod parameters;

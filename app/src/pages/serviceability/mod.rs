@@ -1,0 +1,3 @@
+//! Serviceability: service activation.
+
+pub mod activation;
