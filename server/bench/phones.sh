@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Benchmark of Find and List Phones and of a bulk change, on SQLite and on PostgreSQL, against the
-# release binary over HTTPS on loopback. Prints figures; asserts nothing. Run by `make bench`.
+# Benchmark of Find and List Phones, the security dashboard and a bulk change, on SQLite and on
+# PostgreSQL, against the release binary over HTTPS on loopback. Prints figures; asserts nothing.
+# Run by `make bench`.
 #
 #  1. `ccmadmin demo --phones 100000` fills a fresh store.
 #  2. wrk: 32 connections for 15 s on a filtered page of 50 (model, effective mode, page 3).
-#  3. A bulk change of every Cisco 7960 (about 40,000 phones) to Encrypted; the job's own start and
+#  3. wrk: 1 connection for 10 s on the dashboard's figures (`/api/v1/dashboard`) and on the whole
+#     home page that renders them (`/`, server-side rendered HTML).
+#  4. A bulk change of every Cisco 7960 (about 40,000 phones) to Encrypted; the job's own start and
 #     end times give its database part (it does nothing but database work).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,6 +37,11 @@ run() {
   echo "-- Find and List Phones: filtered page of 50, 32 connections, 15 s"
   wrk -t2 -c32 -d15s --latency -H "Cookie: $cookie" "https://127.0.0.1:$PORT$PAGE" \
     | grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx' || true
+  for target in /api/v1/dashboard /; do
+    echo "-- Security dashboard: $target, 1 connection, 10 s"
+    wrk -t1 -c1 -d10s --latency -H "Cookie: $cookie" "https://127.0.0.1:$PORT$target" \
+      | grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx' || true
+  done
   echo "-- Bulk change: every Cisco 7960 to Encrypted"
   local job
   job=$(curl -ksf -b "$jar" -H 'Content-Type: application/json' \

@@ -46,15 +46,18 @@ impl FromRef<ServerState> for AppState {
 
 /// Builds the whole router.
 pub fn build(app_state: AppState, leptos: LeptosOptions) -> Router {
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(app_state.db.clone()))
-        .with_name(SESSION_COOKIE)
-        .with_secure(true)
-        .with_http_only(true)
-        .with_same_site(SameSite::Strict)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
-            IDLE_TIMEOUT.num_seconds(),
-        )));
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(
+        app_state.db.clone(),
+        app_state.read.clone(),
+    ))
+    .with_name(SESSION_COOKIE)
+    .with_secure(true)
+    .with_http_only(true)
+    .with_same_site(SameSite::Strict)
+    .with_path("/")
+    .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+        IDLE_TIMEOUT.num_seconds(),
+    )));
     let context = {
         let app_state = app_state.clone();
         move || {

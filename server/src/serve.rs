@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::RustlsConfig;
 use axum_server::Handle;
 use leptos::prelude::LeptosOptions;
@@ -51,8 +52,10 @@ pub async fn open_store(settings: &Settings) -> Result<AppState, ServeError> {
         path: settings.data_dir.display().to_string(),
         source,
     })?;
-    let db = store::connect(&settings.database_url()).await?;
-    Ok(AppState::new(db, Arc::new(SystemClock)))
+    let url = settings.database_url();
+    let db = store::connect(&url).await?;
+    let read = store::connect_reader(&url, &db).await?;
+    Ok(AppState::new(db, Arc::new(SystemClock)).with_reader(read))
 }
 
 /// Runs the console until SIGINT or SIGTERM.
@@ -94,7 +97,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
              It is shown only now and must be changed at first login."
         );
     }
-    spawn_session_cleanup(DbSessionStore::new(state.db.clone()));
+    spawn_session_cleanup(DbSessionStore::new(state.db.clone(), state.read.clone()));
 
     let leptos = LeptosOptions::builder()
         .output_name("ccmadmin")
@@ -120,6 +123,9 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
             addr: local.to_string(),
             source,
         })?
+        // Small responses leave at once: without TCP_NODELAY a streamed page waits for the
+        // client's delayed ACK (about 40 ms on Linux) between its chunks.
+        .map(|tls| tls.acceptor(NoDelayAcceptor::new()))
         .handle(handle)
         .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await

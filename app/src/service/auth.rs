@@ -178,7 +178,7 @@ pub async fn current_privileges(
         }
         SessionState::Fresh => {}
     }
-    match users::with_group_levels(&state.db, stamp.user_id)
+    match users::with_group_levels(&state.read, stamp.user_id)
         .await
         .map_err(internal)?
     {

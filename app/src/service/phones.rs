@@ -412,9 +412,9 @@ pub async fn list(
             ))
         }
     };
-    let total = phones::count(&state.db, &query).await.map_err(internal)?;
+    let total = phones::count(&state.read, &query).await.map_err(internal)?;
     let rows = phones::page(
-        &state.db,
+        &state.read,
         &query,
         sort,
         filter.desc.unwrap_or(false),

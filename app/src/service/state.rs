@@ -11,8 +11,11 @@ use crate::error::AppError;
 /// Shared state of the running console.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The config store.
+    /// The config store: every write, and every read inside a transaction.
     pub db: DatabaseConnection,
+    /// Connections for the hot read paths outside transactions (see `store::connect_reader`);
+    /// the same as `db` unless set with [`AppState::with_reader`].
+    pub read: DatabaseConnection,
     /// The time source.
     pub clock: Arc<dyn Clock>,
     /// The node's copy of the rarely changing reference data.
@@ -23,10 +26,16 @@ impl AppState {
     /// State on `db` with `clock`.
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
         Self {
+            read: db.clone(),
             db,
             clock,
             reference: Arc::default(),
         }
+    }
+
+    /// The state with `read` serving the hot read paths.
+    pub fn with_reader(self, read: DatabaseConnection) -> Self {
+        Self { read, ..self }
     }
 
     /// The state provided to server functions through Leptos' context.

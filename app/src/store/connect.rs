@@ -57,6 +57,35 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
     Ok(db)
 }
 
+/// Read-only connections to an SQLite store, beside its one writer.
+pub const SQLITE_READERS: u32 = 3;
+
+/// The connections that serve the hot read paths (sessions, privileges, phone lists). On SQLite a
+/// pool of [`SQLITE_READERS`] read-only connections: in WAL mode readers run beside the one writer
+/// and see every committed write, so reads are no longer queued behind a single connection. On
+/// PostgreSQL the writer's pool serves reads too.
+pub async fn connect_reader(
+    url: &str,
+    writer: &DatabaseConnection,
+) -> Result<DatabaseConnection, StoreError> {
+    if writer.get_database_backend() != DbBackend::Sqlite {
+        return Ok(writer.clone());
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(SQLITE_READERS)
+        .min_connections(1)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.read_only(true)
+                .busy_timeout(Duration::from_secs(5))
+                .pragma("query_only", "ON")
+        });
+    Ok(Database::connect(options).await?)
+}
+
 /// The URL with any password replaced, for messages and logs.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

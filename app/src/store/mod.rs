@@ -16,4 +16,4 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 
-pub use connect::{connect, StoreError};
+pub use connect::{connect, connect_reader, StoreError};

@@ -18,12 +18,13 @@ pub const LOGIN_KEY: &str = "login";
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
+    read: DatabaseConnection,
 }
 
 impl DbSessionStore {
-    /// A store on `db`.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// A store on `db`, loading sessions through `read` (`store::connect_reader`).
+    pub fn new(db: DatabaseConnection, read: DatabaseConnection) -> Self {
+        Self { db, read }
     }
 
     /// Deletes every session whose expiry has passed; returns how many.
@@ -99,7 +100,7 @@ impl SessionStore for DbSessionStore {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let Some(row) = sessions::Entity::find_by_id(id.to_string())
             .filter(sessions::Column::ExpiresAt.gt(now))
-            .one(&self.db)
+            .one(&self.read)
             .await
             .map_err(backend)?
         else {

@@ -8,13 +8,13 @@ use app::service::{auth, password, AppState, ManualClock};
 use app::store::entities::{cluster, sessions};
 use app::store::session_store::DbSessionStore;
 use app::store::users;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::sync::Arc;
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::SessionStore;
 
-use crate::support::{add_user, backends, t0, TestDb};
+use crate::support::{add_user, backends, t0, Backend, TestDb};
 
 fn state_on(db: &TestDb) -> AppState {
     AppState::new(db.db.clone(), Arc::new(ManualClock::new(t0())))
@@ -111,7 +111,7 @@ async fn host_password_reset_ends_the_users_sessions() {
         let state = state_on(&db);
         add_user(&state, "bob", "bob's long password").await;
         let bob = users::find_by_name(&db.db, "bob").await.unwrap().unwrap();
-        let store = DbSessionStore::new(db.db.clone());
+        let store = DbSessionStore::new(db.db.clone(), db.db.clone());
         let mut record = login_record(bob.id);
         store.create(&mut record).await.unwrap();
 
@@ -154,7 +154,7 @@ async fn session_store_saves_loads_expires_and_deletes() {
         let state = state_on(&db);
         add_user(&state, "carol", "carol's long password").await;
         let carol = users::find_by_name(&db.db, "carol").await.unwrap().unwrap();
-        let store = DbSessionStore::new(db.db.clone());
+        let store = DbSessionStore::new(db.db.clone(), db.db.clone());
 
         let mut record = login_record(carol.id);
         store.create(&mut record).await.unwrap();
@@ -192,4 +192,27 @@ async fn session_store_saves_loads_expires_and_deletes() {
         assert_eq!(left, 0);
         db.finish().await;
     }
+}
+
+#[tokio::test]
+async fn sqlite_readers_see_every_committed_write_and_cannot_write() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let read = app::store::connect_reader(&db.url, &db.db).await.unwrap();
+    let state = state_on(&db).with_reader(read.clone());
+    add_user(&state, "carol", "carol's long password").await;
+    let carol = users::find_by_name(&read, "carol").await.unwrap();
+    assert!(
+        carol.is_some(),
+        "a committed write is visible to the readers"
+    );
+    let refused = read
+        .execute_unprepared("DELETE FROM users")
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("readonly") || refused.to_string().contains("read-only"),
+        "{refused}"
+    );
+    read.close().await.unwrap();
+    db.finish().await;
 }
