@@ -15,6 +15,7 @@ export default async function globalSetup(config: FullConfig) {
     ...process.env,
     CCMADMIN_BIND: `127.0.0.1:${port}`,
     CCMADMIN_DATA_DIR: dataDir,
+    CCMADMIN_TFTP_BIND: '127.0.0.1:0',
     CCMADMIN_SITE_ROOT: process.env.CCMADMIN_SITE_ROOT ?? path.join(root, 'target/site'),
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
   };

@@ -11,6 +11,8 @@ pub mod pages;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod tftp;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -20,6 +22,9 @@ use leptos_router::path;
 use crate::components::layout::Layout;
 use crate::pages::device::phone::{AddPhonePage, PhonePage};
 use crate::pages::device::phones::FindPhonesPage;
+use crate::pages::security::certificates::CertificatesPage;
+use crate::pages::security::ctl::CtlPage;
+use crate::pages::security::tftp_files::TftpFilesPage;
 use crate::pages::service::parameters::ServiceParametersPage;
 use crate::pages::serviceability::activation::ServiceActivationPage;
 use crate::pages::system::parameters::EnterpriseParametersPage;
@@ -103,6 +108,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/add-server") view=AddServerPage />
                     <Route path=path!("/service-parameters") view=ServiceParametersPage />
                     <Route path=path!("/service-activation") view=ServiceActivationPage />
+                    <Route path=path!("/certificates") view=CertificatesPage />
+                    <Route path=path!("/ctl") view=CtlPage />
+                    <Route path=path!("/tftp-files") view=TftpFilesPage />
                 </ParentRoute>
             </Routes>
         </Router>

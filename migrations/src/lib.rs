@@ -8,6 +8,7 @@ mod m20261126_000002_access_rights;
 mod m20261126_000003_cluster_model;
 mod m20261126_000004_jobs;
 mod m20261126_000005_security_settings;
+mod m20261126_000006_tftp_files;
 
 /// The ordered list of every migration of the store.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_cluster_model::Migration),
             Box::new(m20261126_000004_jobs::Migration),
             Box::new(m20261126_000005_security_settings::Migration),
+            Box::new(m20261126_000006_tftp_files::Migration),
         ]
     }
 }

@@ -58,6 +58,14 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub bootstrap_password: Option<String>,
+    /// UDP address of the TFTP server that serves the built files.
+    #[arg(
+        long,
+        env = "CCMADMIN_TFTP_BIND",
+        default_value = "127.0.0.1:6969",
+        global = true
+    )]
+    pub tftp_bind: SocketAddr,
     /// Folder of the built browser files (`pkg/`, favicon).
     #[arg(
         long,
@@ -96,6 +104,16 @@ pub enum Command {
         /// How many phones (1 to 100,000).
         #[arg(long, default_value_t = 200)]
         phones: u64,
+    },
+    /// Read a signed file (`.sgn`) or a CTL file, print its header, and check its signature:
+    /// exit 0 valid, 1 invalid, 2 unreadable.
+    Verify {
+        /// The file.
+        file: PathBuf,
+        /// The signer's certificate (PEM or DER); default: a CTL file's own token record, or the
+        /// TFTP record of the `CTLFile.tlv` beside a signed file.
+        #[arg(long)]
+        cert: Option<PathBuf>,
     },
 }
 

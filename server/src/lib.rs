@@ -1,4 +1,5 @@
-//! The ccmadmin server: command line, HTTPS, router and middleware, and the JSON API.
+//! The ccmadmin server: command line, HTTPS, router and middleware, the JSON API, the TFTP server
+//! and the `verify` command.
 
 pub mod cli;
 pub mod commands;
@@ -6,4 +7,6 @@ pub mod middleware;
 pub mod rest;
 pub mod router;
 pub mod serve;
+pub mod tftp;
 pub mod tls;
+pub mod verify;

@@ -7,7 +7,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use server::cli::{Cli, Command, UserCommand};
-use server::{commands, serve};
+use server::{commands, serve, verify};
 
 fn main() -> ExitCode {
     if rustls::crypto::ring::default_provider()
@@ -24,6 +24,9 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Verify { file, cert }) = &cli.command {
+        return ExitCode::from(verify::verify(file, cert.as_deref()));
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
                     .await
                     .map_err(|e| e.to_string())
             }
+            Command::Verify { .. } => Ok(()),
         }
     });
     match result {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::tftp::{pipeline, TftpDirs};
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::RustlsConfig;
 use axum_server::Handle;
@@ -14,6 +15,7 @@ use app::store::session_store::DbSessionStore;
 use app::store::{self, StoreError};
 
 use crate::cli::Settings;
+use crate::tftp;
 use crate::{router, tls};
 
 /// Why the console could not start or stopped with an error.
@@ -55,7 +57,9 @@ pub async fn open_store(settings: &Settings) -> Result<AppState, ServeError> {
     let url = settings.database_url();
     let db = store::connect(&url).await?;
     let read = store::connect_reader(&url, &db).await?;
-    Ok(AppState::new(db, Arc::new(SystemClock)).with_reader(read))
+    Ok(AppState::new(db, Arc::new(SystemClock))
+        .with_reader(read)
+        .with_files(TftpDirs::under(&settings.data_dir)))
 }
 
 /// Runs the console until SIGINT or SIGTERM.
@@ -98,6 +102,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         );
     }
     spawn_session_cleanup(DbSessionStore::new(state.db.clone(), state.read.clone()));
+    start_tftp(settings, &state).await?;
 
     let leptos = LeptosOptions::builder()
         .output_name("ccmadmin")
@@ -136,6 +141,32 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
 }
 
 /// Deletes expired sessions every ten minutes.
+/// Starts the file pipeline and the TFTP server on the built files.
+async fn start_tftp(settings: &Settings, state: &AppState) -> Result<(), ServeError> {
+    let dirs = TftpDirs::under(&settings.data_dir);
+    dirs.create().map_err(|source| ServeError::DataDir {
+        path: dirs.files.display().to_string(),
+        source,
+    })?;
+    let socket = tokio::net::UdpSocket::bind(settings.tftp_bind)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: format!("udp {}", settings.tftp_bind),
+            source,
+        })?;
+    let local = socket.local_addr().map_err(|source| ServeError::Listen {
+        addr: format!("udp {}", settings.tftp_bind),
+        source,
+    })?;
+    println!(
+        "ccmadmin TFTP serving {} on udp {local}",
+        dirs.files.display()
+    );
+    tokio::spawn(tftp::serve(socket, dirs.files));
+    tokio::spawn(pipeline::run(state.clone()));
+    Ok(())
+}
+
 fn spawn_session_cleanup(store: DbSessionStore) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod audit;
 pub mod phones;
+pub mod security;
 pub mod services;
 pub mod system;
 pub mod tokens;

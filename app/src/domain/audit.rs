@@ -91,4 +91,19 @@ pub mod object {
     pub const SERVER: &str = "Server";
     /// Another cluster sharing the TFTP servers.
     pub const TFTP_CLUSTER: &str = "TftpCluster";
+    /// A certificate of the cluster (CallManager, TFTP, CAPF, security token).
+    pub const CERTIFICATE: &str = "Certificate";
+    /// The CTL file and the cluster security mode.
+    pub const CTL: &str = "Ctl";
+
+    /// The object types whose changes can change the TFTP files.
+    pub const TFTP_RELEVANT: &[&str] = &[
+        PHONE,
+        SRST_REFERENCE,
+        ENTERPRISE_PARAMETER,
+        SERVICE_PARAMETER,
+        SERVER,
+        CERTIFICATE,
+        CTL,
+    ];
 }

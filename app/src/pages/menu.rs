@@ -12,6 +12,8 @@ pub enum Area {
     Service,
     /// Device.
     Device,
+    /// Security: certificates, the CTL, the TFTP files (CallManager 4.1 had a Windows client).
+    Security,
     /// User.
     User,
     /// Serviceability.
@@ -20,10 +22,11 @@ pub enum Area {
 
 impl Area {
     /// Every area in menu-bar order.
-    pub const ALL: [Area; 5] = [
+    pub const ALL: [Area; 6] = [
         Area::System,
         Area::Service,
         Area::Device,
+        Area::Security,
         Area::User,
         Area::Serviceability,
     ];
@@ -34,6 +37,7 @@ impl Area {
             Area::System => "System",
             Area::Service => "Service",
             Area::Device => "Device",
+            Area::Security => "Security",
             Area::User => "User",
             Area::Serviceability => "Serviceability",
         }
@@ -93,6 +97,19 @@ pub const ENTRIES: &[MenuEntry] = &[
         "Phone",
         "/phones",
         Some(FunctionalGroup::Phone),
+    ),
+    entry(
+        Area::Security,
+        "Certificates",
+        "/certificates",
+        Some(FunctionalGroup::System),
+    ),
+    entry(Area::Security, "CTL", "/ctl", Some(FunctionalGroup::System)),
+    entry(
+        Area::Security,
+        "TFTP Files",
+        "/tftp-files",
+        Some(FunctionalGroup::System),
     ),
     entry(
         Area::User,

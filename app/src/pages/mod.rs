@@ -6,6 +6,7 @@ pub mod home;
 pub mod login;
 pub mod menu;
 pub mod not_found;
+pub mod security;
 pub mod service;
 pub mod serviceability;
 pub mod system;

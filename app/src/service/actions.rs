@@ -2,6 +2,7 @@
 //! requires them, kept until done. An action already pending is not recorded twice.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
@@ -48,6 +49,24 @@ pub async fn record<C: ConnectionTrait>(
         .map_err(internal)?;
     }
     Ok(actions.iter().map(RequiredAction::describe).collect())
+}
+
+/// Marks the pending actions equal to `action` done.
+pub async fn complete<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    action: &RequiredAction,
+) -> Result<u64, AppError> {
+    let mut update = required_actions::Entity::update_many()
+        .col_expr(required_actions::Column::DoneAt, Expr::value(Some(now)))
+        .filter(required_actions::Column::DoneAt.is_null())
+        .filter(required_actions::Column::Kind.eq(action.kind()))
+        .filter(required_actions::Column::Target.eq(action.target()));
+    update = match action.server() {
+        Some(server) => update.filter(required_actions::Column::Server.eq(server)),
+        None => update.filter(required_actions::Column::Server.is_null()),
+    };
+    Ok(update.exec(db).await.map_err(internal)?.rows_affected)
 }
 
 /// Every pending action, oldest first.

@@ -247,6 +247,35 @@ pub const RULES: &[RouteRule] = &[
     // The security dashboard (on the home page for users with System read access).
     r("GET", "/api/v1/dashboard", Require(System, Read)),
     r("POST", "/fn/dashboard", Require(System, Read)),
+    // Security: certificates, the CTL operation, the TFTP files.
+    r("GET", "/api/v1/certificates", Require(System, Read)),
+    r(
+        "GET",
+        "/api/v1/certificates/{id}/der",
+        Require(System, Read),
+    ),
+    r(
+        "GET",
+        "/api/v1/certificates/{id}/pem",
+        Require(System, Read),
+    ),
+    r(
+        "POST",
+        "/api/v1/certificates/{id}/regenerate",
+        Require(System, Write),
+    ),
+    r("GET", "/api/v1/ctl", Require(System, Read)),
+    r("POST", "/api/v1/ctl", Require(System, Write)),
+    r("GET", "/api/v1/tftp-files", Require(System, Read)),
+    r("GET", "/api/v1/tftp-files/{name}", Require(System, Read)),
+    r("POST", "/fn/list_certificates", Require(System, Read)),
+    r("POST", "/fn/regenerate_certificate", Require(System, Write)),
+    r("POST", "/fn/ctl_status", Require(System, Read)),
+    r("POST", "/fn/run_ctl", Require(System, Write)),
+    r("POST", "/fn/tftp_status", Require(System, Read)),
+    r("GET", "/certificates", Require(System, Read)),
+    r("GET", "/ctl", Require(System, Read)),
+    r("GET", "/tftp-files", Require(System, Read)),
     // Service > Service Parameters.
     r("GET", "/api/v1/service-parameters", Require(Service, Read)),
     r(

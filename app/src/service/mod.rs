@@ -8,7 +8,9 @@ pub mod auth;
 pub mod authz;
 pub mod bulk;
 pub mod certificate_fetch;
+pub mod certificates;
 pub mod clock;
+pub mod ctl;
 pub mod dashboard;
 pub mod demo;
 pub mod groups;
@@ -22,6 +24,7 @@ pub mod servers;
 pub mod service_settings;
 pub mod srst;
 pub mod state;
+pub mod tftp_files;
 pub mod tokens;
 pub mod users;
 

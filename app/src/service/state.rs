@@ -20,6 +20,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The node's copy of the rarely changing reference data.
     pub reference: Arc<ReferenceCache>,
+    /// The TFTP and keys folders, when this node runs the TFTP side.
+    pub files: Option<Arc<crate::tftp::TftpDirs>>,
+    /// Wakes the TFTP file pipeline after a change made through this node.
+    pub changed: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -30,6 +34,16 @@ impl AppState {
             db,
             clock,
             reference: Arc::default(),
+            files: None,
+            changed: Arc::default(),
+        }
+    }
+
+    /// The state with the TFTP side in `dirs`.
+    pub fn with_files(self, dirs: crate::tftp::TftpDirs) -> Self {
+        Self {
+            files: Some(Arc::new(dirs)),
+            ..self
         }
     }
 

@@ -8,6 +8,7 @@ pub mod error;
 pub mod json;
 mod parameters;
 mod phones;
+mod security;
 mod services;
 mod session;
 mod system;
@@ -178,6 +179,30 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/service-parameters/{server}/{service}/{name}",
             put(services::set_parameter),
         ),
+        ep(
+            Method::GET,
+            "/certificates",
+            get(security::list_certificates),
+        ),
+        ep(
+            Method::GET,
+            "/certificates/{id}/der",
+            get(security::certificate_der),
+        ),
+        ep(
+            Method::GET,
+            "/certificates/{id}/pem",
+            get(security::certificate_pem),
+        ),
+        ep(
+            Method::POST,
+            "/certificates/{id}/regenerate",
+            post(security::regenerate),
+        ),
+        ep(Method::GET, "/ctl", get(security::ctl_status)),
+        ep(Method::POST, "/ctl", post(security::run_ctl)),
+        ep(Method::GET, "/tftp-files", get(security::tftp_status)),
+        ep(Method::GET, "/tftp-files/{name}", get(security::tftp_file)),
         ep(Method::GET, "/services", get(services::activations)),
         ep(
             Method::PUT,

@@ -9,3 +9,4 @@ mod sessions;
 mod store;
 mod support;
 mod system;
+mod tftp;

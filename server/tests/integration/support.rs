@@ -159,6 +159,15 @@ impl InProcess {
         }
     }
 
+    /// Builds the router again on the current `state` (after changing it).
+    pub fn rebuild_router(&mut self) {
+        let leptos = LeptosOptions::builder()
+            .output_name("ccmadmin")
+            .site_root(self._site.path().display().to_string())
+            .build();
+        self.router = server::router::build(self.state.clone(), leptos);
+    }
+
     /// Sends a request with a bearer token.
     pub async fn send_bearer(
         &self,
@@ -266,6 +275,8 @@ pub struct RunningServer {
     pub child: Child,
     pub base_url: String,
     pub stdout: Vec<String>,
+    /// Where its TFTP server listens.
+    pub tftp_addr: Option<std::net::SocketAddr>,
 }
 
 impl RunningServer {
@@ -274,6 +285,7 @@ impl RunningServer {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ccmadmin"));
         cmd.arg("serve")
             .env("CCMADMIN_BIND", "127.0.0.1:0")
+            .env("CCMADMIN_TFTP_BIND", "127.0.0.1:0")
             .env("CCMADMIN_DATA_DIR", data_dir)
             .env("CCMADMIN_SITE_ROOT", data_dir.join("site"))
             .env_remove("DATABASE_URL")
@@ -289,6 +301,7 @@ impl RunningServer {
             child: cmd.spawn().expect("start ccmadmin"),
             base_url: String::new(),
             stdout: Vec::new(),
+            tftp_addr: None,
         };
         let stdout = server.child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -306,6 +319,9 @@ impl RunningServer {
             };
             if let Some(url) = line.strip_prefix("ccmadmin listening on ") {
                 server.base_url = url.to_owned();
+            }
+            if line.starts_with("ccmadmin TFTP serving") {
+                server.tftp_addr = line.rsplit(' ').next().and_then(|a| a.parse().ok());
             }
             server.stdout.push(line);
         }

@@ -58,7 +58,7 @@ async fn set_cluster(console: &InProcess, mode: &str) {
 
 /// A TLS server on loopback presenting a self-signed certificate for `name`; it answers every
 /// handshake until the test ends.
-async fn tls_gateway(name: &str) -> SocketAddr {
+pub(crate) async fn tls_gateway(name: &str) -> SocketAddr {
     let mut params = rcgen::CertificateParams::new(vec![name.to_owned()]).unwrap();
     params
         .distinguished_name

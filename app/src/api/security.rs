@@ -1,0 +1,64 @@
+//! Server functions of the Security menu: certificates, the CTL operation, the TFTP files.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::error::AppError;
+
+use crate::model::security::{
+    CertificateInfo, CtlRequest, CtlResult, CtlStatus, Regenerated, TftpStatus,
+};
+
+#[cfg(feature = "ssr")]
+use super::ctx;
+
+/// Every certificate of the cluster.
+#[server(prefix = "/fn", endpoint = "list_certificates")]
+pub async fn list_certificates() -> Result<Vec<CertificateInfo>, AppError> {
+    use crate::service::authz::{area, Reads};
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.grant::<area::System, Reads>()?;
+    crate::service::certificates::list(&state, &grant).await
+}
+
+/// Regenerates certificate `id` read at `version`.
+#[server(prefix = "/fn", endpoint = "regenerate_certificate")]
+pub async fn regenerate_certificate(id: i32, version: i32) -> Result<Regenerated, AppError> {
+    use crate::service::authz::{area, Writes};
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.grant::<area::System, Writes>()?;
+    let (certificate, required_actions) =
+        crate::service::certificates::regenerate(&state, &grant, id, Some(version)).await?;
+    state.changed.notify_one();
+    Ok(Regenerated {
+        certificate,
+        required_actions,
+    })
+}
+
+/// The CTL page.
+#[server(prefix = "/fn", endpoint = "ctl_status")]
+pub async fn get_ctl_status() -> Result<CtlStatus, AppError> {
+    use crate::service::authz::{area, Reads};
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.grant::<area::System, Reads>()?;
+    crate::service::ctl::status(&state, &grant).await
+}
+
+/// Runs the CTL operation.
+#[server(prefix = "/fn", endpoint = "run_ctl", input = Json)]
+pub async fn run_ctl(request: CtlRequest) -> Result<CtlResult, AppError> {
+    use crate::service::authz::{area, Writes};
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.grant::<area::System, Writes>()?;
+    crate::service::ctl::apply(&state, &grant, request).await
+}
+
+/// The TFTP Files page; `filter` keeps the files whose name contains it.
+#[server(prefix = "/fn", endpoint = "tftp_status")]
+pub async fn get_tftp_status(filter: String) -> Result<TftpStatus, AppError> {
+    use crate::service::authz::{area, Reads};
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.grant::<area::System, Reads>()?;
+    crate::service::tftp_files::status(&state, &grant, &filter).await
+}

@@ -1,0 +1,181 @@
+//! Data of the Security pages: the cluster's certificates, the CTL operation, the TFTP files.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::security::ClusterSecurityMode;
+
+/// A certificate's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CertRole {
+    /// A software security token that signs the CTL file.
+    Sast,
+    /// A server's self-signed CallManager certificate.
+    CallManager,
+    /// The TFTP signing identity (signs `.sgn` files).
+    Tftp,
+    /// The CAPF certificate authority.
+    Capf,
+}
+
+impl CertRole {
+    /// The stored name.
+    pub fn key(self) -> &'static str {
+        match self {
+            CertRole::Sast => "sast",
+            CertRole::CallManager => "callmanager",
+            CertRole::Tftp => "tftp",
+            CertRole::Capf => "capf",
+        }
+    }
+
+    /// The role stored as `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        [
+            CertRole::Sast,
+            CertRole::CallManager,
+            CertRole::Tftp,
+            CertRole::Capf,
+        ]
+        .into_iter()
+        .find(|r| r.key() == key)
+    }
+
+    /// The label the page shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            CertRole::Sast => "Security token (SAST)",
+            CertRole::CallManager => "CallManager",
+            CertRole::Tftp => "TFTP",
+            CertRole::Capf => "CAPF",
+        }
+    }
+}
+
+/// A certificate as the page and the API show it (never its key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateInfo {
+    /// Id, for downloads.
+    pub id: i32,
+    /// Role.
+    pub role: CertRole,
+    /// The server or token it belongs to.
+    pub name: String,
+    /// Subject.
+    pub subject: String,
+    /// Issuer.
+    pub issuer: String,
+    /// Serial number (hex).
+    pub serial: String,
+    /// Valid from.
+    pub not_before: DateTime<Utc>,
+    /// Valid until.
+    pub not_after: DateTime<Utc>,
+    /// SHA-256 fingerprint.
+    pub sha256: String,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+}
+
+/// The answer to a regeneration: the new certificate and what it requires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Regenerated {
+    /// The new certificate.
+    pub certificate: CertificateInfo,
+    /// Required actions (R10, R17).
+    pub required_actions: Vec<String>,
+}
+
+/// The CTL operation's request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CtlRequest {
+    /// The cluster security mode to set.
+    pub mode: ClusterSecurityMode,
+    /// The security tokens to list (one or two); the first signs the file.
+    pub tokens: Vec<String>,
+}
+
+/// A record of the CTL file as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CtlRecordInfo {
+    /// Role.
+    pub role: String,
+    /// DNS name.
+    pub name: String,
+    /// Subject.
+    pub subject: String,
+}
+
+/// The CTL page: the mode, the file, and what would refuse an operation now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CtlStatus {
+    /// The cluster security mode.
+    pub mode: ClusterSecurityMode,
+    /// The tokens that can sign.
+    pub tokens: Vec<String>,
+    /// The records of the current CTL file (empty: none yet).
+    pub records: Vec<CtlRecordInfo>,
+    /// The current file's signer.
+    pub signer: Option<String>,
+    /// Servers where Cisco CTL Provider is not activated (R18).
+    pub ctl_provider_missing: Vec<String>,
+    /// Servers with auto-registration on (R2).
+    pub auto_registration_on: Vec<String>,
+}
+
+/// The answer to a CTL operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CtlResult {
+    /// The page after the operation.
+    pub status: CtlStatus,
+    /// What must follow (R10).
+    pub required_actions: Vec<String>,
+}
+
+/// The largest list the TFTP Files page shows at once.
+pub const MAX_LISTED: usize = 200;
+
+/// A built file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TftpFile {
+    /// Its name.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// A signed file (`.sgn`).
+    pub signed: bool,
+}
+
+/// The pipeline and the folder at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TftpStatus {
+    /// `idle`, `running` or `failed`.
+    pub status: String,
+    /// Whether the files reflect the newest change.
+    pub up_to_date: bool,
+    /// Files of the current or last build.
+    pub total: i64,
+    /// Files written by it.
+    pub written: i64,
+    /// Files signed by it.
+    pub signed: i64,
+    /// Stale files it removed.
+    pub removed: i64,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// When the current or last build started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the last build finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Files in the folder.
+    pub files_in_folder: u64,
+    /// Signed files in the folder.
+    pub signed_in_folder: u64,
+    /// Whether the folder holds a CTL file.
+    pub ctl_present: bool,
+    /// The files whose name contains the filter (at most [`MAX_LISTED`]), by name.
+    pub files: Vec<TftpFile>,
+    /// How many files match the filter in all.
+    pub matching: u64,
+}

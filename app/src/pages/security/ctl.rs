@@ -1,0 +1,139 @@
+//! Security > CTL: choose the cluster security mode and the security tokens, build and sign the
+//! CTL file; the refusals of R18 and R2 are stated before the admin tries, and the required
+//! actions after.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::security::{get_ctl_status, RunCtl};
+use crate::components::form::{last_error, ErrorBox};
+use crate::components::layout::use_current_user;
+use crate::domain::access::{Access, FunctionalGroup};
+use crate::domain::security::ClusterSecurityMode;
+use crate::model::security::{CtlRequest, CtlStatus};
+
+/// Security > CTL.
+#[component]
+pub fn CtlPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_ctl_status());
+    let me = use_current_user();
+    let run = ServerAction::<RunCtl>::new();
+    Effect::new(move |_| {
+        if run.value().get().is_some_and(|r| r.is_ok()) {
+            data.refetch();
+        }
+    });
+    view! {
+        <Title text="CTL" />
+        <h1>"Certificate Trust List (CTL)"</h1>
+        {move || run.value().get().and_then(Result::ok).map(|r| view! {
+            <div class="status-box" role="status" data-testid="ctl-result">
+                <p><strong>"Done: "</strong>{format!("CTL file built; the cluster security mode is {}.", r.status.mode.label())}</p>
+                <ul data-testid="required-actions">
+                    {r.required_actions.into_iter().map(|a| view! { <li><strong>"Required: "</strong>{a}</li> }).collect_view()}
+                </ul>
+            </div>
+        })}
+        <ErrorBox error=last_error(run.value()) />
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let may_write = me.await.map(|u| u.may(FunctionalGroup::System, Access::Write)).unwrap_or(false);
+                match data.await {
+                    Ok(status) => Either::Left(view! { <CtlForm status may_write run /> }),
+                    Err(e) => Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CtlForm(status: CtlStatus, may_write: bool, run: ServerAction<RunCtl>) -> impl IntoView {
+    let mode = RwSignal::new(status.mode);
+    let tokens = RwSignal::new(status.tokens.clone());
+    let all_tokens = status.tokens.clone();
+    let missing = status.ctl_provider_missing.clone();
+    let auto = status.auto_registration_on.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        run.dispatch(RunCtl {
+            request: CtlRequest {
+                mode: mode.get_untracked(),
+                tokens: tokens.get_untracked(),
+            },
+        });
+    };
+    let records = status.records.clone();
+    view! {
+        <dl class="facts">
+            <dt>"Cluster Security Mode"</dt>
+            <dd data-testid="ctl-mode">{status.mode.label()}</dd>
+            <dt>"CTL file"</dt>
+            <dd>{match &status.signer {
+                Some(s) => format!("{} records, signed by {s}", status.records.len()),
+                None => "none yet".to_owned(),
+            }}</dd>
+        </dl>
+        {(!missing.is_empty()).then(|| view! {
+            <p class="warning-box" data-testid="r18-warning"><strong>"Refused until fixed: "</strong>
+                {format!("Cisco CTL Provider is not activated on {} (R18). Activate it under Serviceability > Service Activation.", missing.join(", "))}
+            </p>
+        })}
+        {(!auto.is_empty()).then(|| view! {
+            <p class="warning-box" data-testid="r2-warning"><strong>"Mixed mode refused until fixed: "</strong>
+                {format!("auto-registration is on for {} (R2).", auto.join(", "))}
+            </p>
+        })}
+        <form class="form" on:submit=submit>
+            <fieldset class="choices">
+                <legend>"Cluster Security Mode"</legend>
+                <label class="check">
+                    <input type="radio" name="ctl-mode" value="NonSecure" disabled=!may_write
+                        prop:checked=move || mode.get() == ClusterSecurityMode::NonSecure
+                        on:change=move |_| mode.set(ClusterSecurityMode::NonSecure) />
+                    "Non Secure"
+                </label>
+                <label class="check">
+                    <input type="radio" name="ctl-mode" value="Mixed" disabled=!may_write
+                        prop:checked=move || mode.get() == ClusterSecurityMode::Mixed
+                        on:change=move |_| mode.set(ClusterSecurityMode::Mixed) />
+                    "Mixed"
+                </label>
+            </fieldset>
+            <fieldset class="choices">
+                <legend>"Security Tokens (the first checked signs the file)"</legend>
+                {all_tokens.into_iter().map(|t| {
+                    let name = t.clone();
+                    let toggle = t.clone();
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" disabled=!may_write
+                                prop:checked=move || tokens.with(|ts| ts.contains(&name))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    let t = toggle.clone();
+                                    tokens.update(|ts| { ts.retain(|x| *x != t); if on { ts.push(t); ts.sort(); } });
+                                } />
+                            {t}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <div class="button-row">
+                <button type="submit" class="primary" disabled=move || !may_write || run.pending().get()>"Build and Sign the CTL File"</button>
+            </div>
+        </form>
+        <table class="data-table" data-testid="ctl-records">
+            <caption>"Records of the current CTL file"</caption>
+            <thead>
+                <tr><th scope="col">"Role"</th><th scope="col">"Name"</th><th scope="col">"Subject"</th></tr>
+            </thead>
+            <tbody>
+                {records.into_iter().map(|r| view! {
+                    <tr><td>{r.role}</td><td>{r.name}</td><td>{r.subject}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,383 @@
+//! Security > Certificates: the cluster's certificates — a self-signed CallManager certificate
+//! per server (its name and GUID in the subject), the TFTP signing identity, the CAPF CA and two
+//! software security tokens (SAST) that sign the CTL. Made on first need; private keys stay in
+//! 0600 files of the data dir and never leave the server.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use super::audit::{self, Event};
+use super::authz::{area, Actor, Grant, Reads, Writes};
+use super::state::internal;
+use super::{actions, AppState};
+use crate::domain::actions::RequiredAction;
+use crate::domain::audit::{object, AuditAction};
+use crate::domain::security::ClusterSecurityMode;
+use crate::domain::services::Service;
+use crate::error::AppError;
+pub use crate::model::security::{CertRole, CertificateInfo};
+use crate::store::cluster;
+use crate::store::entities::{certificates, servers};
+use crate::tftp::keys::{self, CertificateRequest, KeyError, SigningIdentity};
+use crate::tftp::TftpDirs;
+
+/// The two security tokens.
+pub const TOKENS: [&str; 2] = ["SAST1", "SAST2"];
+
+fn info(row: &certificates::Model) -> CertificateInfo {
+    CertificateInfo {
+        id: row.id,
+        role: CertRole::from_key(&row.role).unwrap_or(CertRole::CallManager),
+        name: row.name.clone(),
+        subject: row.subject.clone(),
+        issuer: row.issuer.clone(),
+        serial: row.serial.clone(),
+        not_before: row.not_before,
+        not_after: row.not_after,
+        sha256: row.sha256.clone(),
+        version: row.version,
+    }
+}
+
+fn dirs(state: &AppState) -> Result<&TftpDirs, AppError> {
+    state.files.as_deref().ok_or_else(|| {
+        tracing::error!("the TFTP folders are not configured");
+        AppError::Internal
+    })
+}
+
+fn key_error(e: KeyError) -> AppError {
+    internal(e)
+}
+
+/// What a certificate of `role` for `name` says.
+fn request_for(
+    role: CertRole,
+    name: &str,
+    cluster: &str,
+    server: Option<&servers::Model>,
+) -> CertificateRequest {
+    let (common_name, unit, names, years) = match (role, server) {
+        (CertRole::CallManager, Some(s)) => (
+            s.name.clone(),
+            s.guid.clone(),
+            vec![s.name.clone(), s.address.clone()],
+            5,
+        ),
+        (CertRole::Sast, _) => (
+            name.to_owned(),
+            "Security Token".to_owned(),
+            vec![name.to_owned()],
+            10,
+        ),
+        (CertRole::Tftp, _) => (
+            "TFTP".to_owned(),
+            "TFTP".to_owned(),
+            vec!["tftp".to_owned()],
+            5,
+        ),
+        (CertRole::Capf, _) => (
+            "CAPF".to_owned(),
+            "CAPF".to_owned(),
+            vec!["capf".to_owned()],
+            5,
+        ),
+        (CertRole::CallManager, None) => (name.to_owned(), String::new(), vec![name.to_owned()], 5),
+    };
+    CertificateRequest {
+        common_name,
+        unit,
+        organization: cluster.to_owned(),
+        names,
+        years,
+    }
+}
+
+fn key_file(role: CertRole, name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{}-{safe}.key", role.key())
+}
+
+async fn cluster_name<C: ConnectionTrait>(db: &C) -> Result<String, AppError> {
+    Ok(crate::store::entities::cluster::Entity::find()
+        .one(db)
+        .await
+        .map_err(internal)?
+        .map(|c| c.name)
+        .unwrap_or_default())
+}
+
+/// Makes the certificates that are missing: one CallManager certificate per server, the TFTP
+/// identity, CAPF and the two tokens. Returns how many were made.
+pub async fn ensure(state: &AppState) -> Result<usize, AppError> {
+    let dirs = dirs(state)?.clone();
+    dirs.create().map_err(internal)?;
+    let existing = certificates::Entity::find()
+        .all(&state.db)
+        .await
+        .map_err(internal)?;
+    let servers = servers::Entity::find()
+        .order_by_asc(servers::Column::Name)
+        .all(&state.db)
+        .await
+        .map_err(internal)?;
+    let mut wanted: Vec<(CertRole, String, Option<servers::Model>)> = TOKENS
+        .iter()
+        .map(|t| (CertRole::Sast, (*t).to_owned(), None))
+        .collect();
+    wanted.push((CertRole::Tftp, "TFTP".to_owned(), None));
+    wanted.push((CertRole::Capf, "CAPF".to_owned(), None));
+    wanted.extend(
+        servers
+            .into_iter()
+            .map(|s| (CertRole::CallManager, s.name.clone(), Some(s))),
+    );
+    let cluster = cluster_name(&state.db).await?;
+    let mut made = 0;
+    for (role, name, server) in wanted {
+        let present = existing
+            .iter()
+            .any(|c| c.role == role.key() && c.name == name);
+        if present {
+            continue;
+        }
+        let request = request_for(role, &name, &cluster, server.as_ref());
+        let file = key_file(role, &name);
+        let now = state.clock.now();
+        let keys_dir = dirs.keys.clone();
+        let der =
+            tokio::task::spawn_blocking(move || keys::generate(&keys_dir, &file, &request, now))
+                .await
+                .map_err(internal)?
+                .map_err(key_error)?;
+        store_new(&state.db, role, &name, &der, now).await?;
+        made += 1;
+    }
+    Ok(made)
+}
+
+async fn store_new<C: ConnectionTrait>(
+    db: &C,
+    role: CertRole,
+    name: &str,
+    der: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    let facts = keys::certificate_facts(der).map_err(key_error)?;
+    certificates::ActiveModel {
+        role: Set(role.key().to_owned()),
+        name: Set(name.to_owned()),
+        der: Set(der.to_vec()),
+        subject: Set(facts.subject),
+        issuer: Set(facts.issuer),
+        serial: Set(hex(&facts.serial)),
+        not_before: Set(facts.not_before),
+        not_after: Set(facts.not_after),
+        sha256: Set(facts.sha256),
+        key_file: Set(key_file(role, name)),
+        version: Set(1),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// Bytes as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every certificate, by role and name.
+pub async fn list(
+    state: &AppState,
+    _grant: &Grant<area::System, Reads>,
+) -> Result<Vec<CertificateInfo>, AppError> {
+    Ok(rows(&state.db).await?.iter().map(info).collect())
+}
+
+async fn rows<C: ConnectionTrait>(db: &C) -> Result<Vec<certificates::Model>, AppError> {
+    certificates::Entity::find()
+        .order_by_asc(certificates::Column::Role)
+        .order_by_asc(certificates::Column::Name)
+        .all(db)
+        .await
+        .map_err(internal)
+}
+
+/// A certificate's DER bytes and its name, for download.
+pub async fn download(
+    state: &AppState,
+    _grant: &Grant<area::System, Reads>,
+    id: i32,
+) -> Result<(String, Vec<u8>), AppError> {
+    let row = certificates::Entity::find_by_id(id)
+        .one(&state.db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound(format!("Certificate {id}")))?;
+    Ok((format!("{}-{}", row.role, row.name), row.der))
+}
+
+/// The certificate of `role` named `name` with its key, ready to sign.
+pub async fn identity<C: ConnectionTrait>(
+    db: &C,
+    dirs: &TftpDirs,
+    role: CertRole,
+    name: &str,
+) -> Result<std::sync::Arc<SigningIdentity>, AppError> {
+    let row = certificates::Entity::find()
+        .filter(certificates::Column::Role.eq(role.key()))
+        .filter(certificates::Column::Name.eq(name))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound(format!("{} certificate {name}", role.label())))?;
+    SigningIdentity::load(&dirs.keys.join(&row.key_file), &row.der).map_err(key_error)
+}
+
+/// Every certificate row (for the CTL).
+pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<certificates::Model>, AppError> {
+    rows(db).await
+}
+
+/// What regenerating a certificate of `role` requires (R10, R17): in a Mixed cluster the CTL file
+/// must be updated, then services restarted and devices reset.
+pub fn regeneration_requires(role: CertRole, mode: ClusterSecurityMode) -> Vec<RequiredAction> {
+    let mut out = vec![RequiredAction::UpdateCtl];
+    if mode == ClusterSecurityMode::Mixed && role != CertRole::Sast {
+        out.push(RequiredAction::RestartService {
+            server: None,
+            service: if role == CertRole::Capf {
+                Service::Capf
+            } else {
+                Service::CallManager
+            },
+        });
+        out.push(RequiredAction::ResetAllDevices);
+    }
+    out
+}
+
+/// Regenerates certificate `id` (read at `version`): a new key and certificate; the answer lists
+/// the required actions.
+pub async fn regenerate(
+    state: &AppState,
+    grant: &Grant<area::System, Writes>,
+    id: i32,
+    version: Option<i32>,
+) -> Result<(CertificateInfo, Vec<String>), AppError> {
+    let dirs = dirs(state)?.clone();
+    let row = certificates::Entity::find_by_id(id)
+        .one(&state.db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound(format!("Certificate {id}")))?;
+    if version.is_some_and(|v| v != row.version) {
+        return Err(audit::conflict(&state.db, object::CERTIFICATE, &row.name).await);
+    }
+    let role = CertRole::from_key(&row.role).unwrap_or(CertRole::CallManager);
+    let server = servers::Entity::find()
+        .filter(servers::Column::Name.eq(row.name.as_str()))
+        .one(&state.db)
+        .await
+        .map_err(internal)?;
+    let cluster = cluster_name(&state.db).await?;
+    let request = request_for(role, &row.name, &cluster, server.as_ref());
+    let now = state.clock.now();
+    // The new key goes to a new file: the old one stays valid until the row points elsewhere.
+    let file = format!("{}.{}", key_file(role, &row.name), row.version + 1);
+    let keys_dir = dirs.keys.clone();
+    let file2 = file.clone();
+    let der = tokio::task::spawn_blocking(move || keys::generate(&keys_dir, &file2, &request, now))
+        .await
+        .map_err(internal)?
+        .map_err(key_error)?;
+    let facts = keys::certificate_facts(&der).map_err(key_error)?;
+    let txn = state.db.begin().await.map_err(internal)?;
+    let mode = cluster::security_mode(&txn).await.map_err(internal)?;
+    let current = certificates::Entity::find_by_id(id)
+        .one(&txn)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound(format!("Certificate {id}")))?;
+    if current.version != row.version {
+        return Err(audit::conflict(&txn, object::CERTIFICATE, &row.name).await);
+    }
+    let before = current.sha256.clone();
+    let mut active: certificates::ActiveModel = current.into();
+    active.der = Set(der);
+    active.subject = Set(facts.subject);
+    active.issuer = Set(facts.issuer);
+    active.serial = Set(hex(&facts.serial));
+    active.not_before = Set(facts.not_before);
+    active.not_after = Set(facts.not_after);
+    active.sha256 = Set(facts.sha256.clone());
+    active.key_file = Set(file);
+    active.version = Set(row.version + 1);
+    active.created_at = Set(now);
+    let updated = active.update(&txn).await.map_err(internal)?;
+    let audit_id = record(
+        &txn,
+        now,
+        &grant.actor,
+        &row.name,
+        role,
+        &before,
+        &facts.sha256,
+    )
+    .await?;
+    let required = actions::record(
+        &txn,
+        now,
+        &regeneration_requires(role, mode),
+        &format!("{} certificate {} regenerated", role.label(), row.name),
+        audit_id,
+    )
+    .await?;
+    txn.commit().await.map_err(internal)?;
+    let old = dirs.keys.join(&row.key_file);
+    if let Err(e) = std::fs::remove_file(&old) {
+        tracing::warn!("old key {} not removed: {e}", old.display());
+    }
+    Ok((info(&updated), required))
+}
+
+async fn record<C: ConnectionTrait>(
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &Actor,
+    name: &str,
+    role: CertRole,
+    before: &str,
+    after: &str,
+) -> Result<i64, AppError> {
+    audit::record(
+        db,
+        now,
+        actor,
+        Event {
+            action: AuditAction::Update,
+            object_type: object::CERTIFICATE,
+            object_name: name,
+            before: Some(json!({ "sha256": before })),
+            after: Some(json!({ "sha256": after })),
+            detail: format!("{} certificate {name} regenerated", role.label()),
+        },
+    )
+    .await
+}

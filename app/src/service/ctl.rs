@@ -1,0 +1,288 @@
+//! Security > CTL: the CTL operation CallManager needed a Windows client and USB tokens for.
+//! Choose the cluster security mode and the security tokens; the console builds `CTLFile.tlv`
+//! (the tokens, each CallManager server, TFTP and CAPF — without CallManager and TFTP in
+//! Non-Secure mode), signs it with a token listed in it, and records what must follow (R10).
+//! Refused while Cisco CTL Provider is not activated on every server (R18) and, for Mixed, while
+//! any server has auto-registration on (R2).
+
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use serde_json::json;
+
+use super::audit::{self, Event};
+use super::authz::{area, Grant, Reads, Writes};
+use super::certificates::{self, CertRole, TOKENS};
+use super::state::internal;
+use super::{actions, AppState};
+use crate::domain::actions::RequiredAction;
+use crate::domain::audit::{object, AuditAction};
+use crate::domain::security::ClusterSecurityMode;
+use crate::domain::services::{ServerRole, Service};
+use crate::error::AppError;
+pub use crate::model::security::{CtlRecordInfo, CtlRequest, CtlResult, CtlStatus};
+use crate::store::entities::{cluster as cluster_row, servers};
+use crate::store::{cluster, service_settings};
+use crate::tftp::ctl::{self, Record, Role};
+use crate::tftp::pipeline::atomic_write;
+use crate::tftp::sgn::{self, HashAlgorithm, HeaderKind};
+use crate::tftp::CTL_FILE;
+
+async fn gates(
+    state: &AppState,
+) -> Result<(Vec<servers::Model>, Vec<String>, Vec<String>), AppError> {
+    let servers = servers::Entity::find()
+        .order_by_asc(servers::Column::Name)
+        .all(&state.db)
+        .await
+        .map_err(internal)?;
+    let activations = service_settings::activations(&state.db)
+        .await
+        .map_err(internal)?;
+    let missing = servers
+        .iter()
+        .filter(|s| {
+            !activations
+                .iter()
+                .find(|a| a.server_id == s.id && a.service == Service::CtlProvider.key())
+                .map_or(Service::CtlProvider.activated_by_default(), |a| a.activated)
+        })
+        .map(|s| s.name.clone())
+        .collect();
+    let auto = servers
+        .iter()
+        .filter(|s| s.auto_registration)
+        .map(|s| s.name.clone())
+        .collect();
+    Ok((servers, missing, auto))
+}
+
+/// The CTL page's facts.
+pub async fn status(
+    state: &AppState,
+    _grant: &Grant<area::System, Reads>,
+) -> Result<CtlStatus, AppError> {
+    status_now(state).await
+}
+
+async fn status_now(state: &AppState) -> Result<CtlStatus, AppError> {
+    let (_, missing, auto) = gates(state).await?;
+    let mode = cluster::security_mode(&state.db).await.map_err(internal)?;
+    let (records, signer) = match state
+        .files
+        .as_deref()
+        .and_then(|d| std::fs::read(d.files.join(CTL_FILE)).ok())
+    {
+        Some(bytes) => match sgn::parse(&bytes) {
+            Ok(parsed) => (
+                ctl::decode(&parsed.content)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| CtlRecordInfo {
+                        role: r.role.label().to_owned(),
+                        name: r.dns_name,
+                        subject: r.subject,
+                    })
+                    .collect(),
+                Some(parsed.header.signer),
+            ),
+            Err(_) => (Vec::new(), None),
+        },
+        None => (Vec::new(), None),
+    };
+    Ok(CtlStatus {
+        mode,
+        tokens: TOKENS.iter().map(|t| (*t).to_owned()).collect(),
+        records,
+        signer,
+        ctl_provider_missing: missing,
+        auto_registration_on: auto,
+    })
+}
+
+/// Runs the CTL operation.
+pub async fn apply(
+    state: &AppState,
+    grant: &Grant<area::System, Writes>,
+    request: CtlRequest,
+) -> Result<CtlResult, AppError> {
+    let dirs = state
+        .files
+        .as_deref()
+        .ok_or_else(|| internal("the TFTP folders are not configured"))?
+        .clone();
+    let (servers, missing, auto) = gates(state).await?;
+    if servers.is_empty() {
+        return Err(AppError::invalid(
+            "Cisco CTL Provider",
+            "no server is configured: add the cluster's servers first",
+        ));
+    }
+    if !missing.is_empty() {
+        return Err(AppError::invalid(
+            "Cisco CTL Provider",
+            format!(
+                "must be activated and running on every server before any CTL operation (R18); it \
+                 is not activated on {}",
+                missing.join(", ")
+            ),
+        ));
+    }
+    if request.mode == ClusterSecurityMode::Mixed && !auto.is_empty() {
+        return Err(AppError::invalid(
+            "Cluster Security Mode",
+            format!(
+                "cannot be Mixed while auto-registration is on (R2): switch it off on {} first",
+                auto.join(", ")
+            ),
+        ));
+    }
+    if request.tokens.is_empty() || request.tokens.len() > 2 {
+        return Err(AppError::invalid(
+            "Security Tokens",
+            "choose one or two security tokens; the first signs the CTL file",
+        ));
+    }
+    if let Some(unknown) = request
+        .tokens
+        .iter()
+        .find(|t| !TOKENS.contains(&t.as_str()))
+    {
+        return Err(AppError::invalid(
+            "Security Tokens",
+            format!("{unknown} is not a security token of this console"),
+        ));
+    }
+    certificates::ensure(state).await?;
+    let all = certificates::all(&state.db).await?;
+    let cert = |role: CertRole, name: &str| {
+        all.iter()
+            .find(|c| c.role == role.key() && c.name == name)
+            .map(|c| c.der.clone())
+            .ok_or_else(|| {
+                internal(format!(
+                    "the {} certificate {name} is missing",
+                    role.label()
+                ))
+            })
+    };
+    let mut records = Vec::new();
+    for t in &request.tokens {
+        records.push(Record {
+            role: Role::Sast,
+            dns_name: t.clone(),
+            ip_address: String::new(),
+            certificate: cert(CertRole::Sast, t)?,
+        });
+    }
+    if request.mode == ClusterSecurityMode::Mixed {
+        for s in &servers {
+            records.push(Record {
+                role: Role::CallManager,
+                dns_name: s.name.clone(),
+                ip_address: s.address.clone(),
+                certificate: cert(CertRole::CallManager, &s.name)?,
+            });
+        }
+        let tftp_host = servers
+            .iter()
+            .find(|s| ServerRole::parse(&s.role) == Some(ServerRole::Publisher))
+            .or(servers.first());
+        records.push(Record {
+            role: Role::Tftp,
+            dns_name: "TFTP".to_owned(),
+            ip_address: tftp_host.map(|s| s.address.clone()).unwrap_or_default(),
+            certificate: cert(CertRole::Tftp, "TFTP")?,
+        });
+    }
+    records.push(Record {
+        role: Role::Capf,
+        dns_name: "CAPF".to_owned(),
+        ip_address: String::new(),
+        certificate: cert(CertRole::Capf, "CAPF")?,
+    });
+    let body = ctl::encode(&records).map_err(internal)?;
+    let signer =
+        certificates::identity(&state.db, &dirs, CertRole::Sast, &request.tokens[0]).await?;
+    let now = state.clock.now();
+    let timestamp = u32::try_from(now.timestamp()).unwrap_or(0);
+    let file = sgn::build(
+        HeaderKind::Ctl,
+        &body,
+        CTL_FILE,
+        timestamp,
+        HashAlgorithm::Sha1,
+        &signer.info,
+        |data| signer.sign(HashAlgorithm::Sha1, data),
+    )
+    .map_err(internal)?;
+
+    let txn = state.db.begin().await.map_err(internal)?;
+    let row = cluster_row::Entity::find()
+        .one(&txn)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| internal("the cluster row is missing"))?;
+    let before = ClusterSecurityMode::from_key(&row.security_mode);
+    let version = row.version;
+    let mut active: cluster_row::ActiveModel = row.into();
+    active.security_mode = Set(request.mode.key().to_owned());
+    active.version = Set(version + 1);
+    active.updated_at = Set(now);
+    active.update(&txn).await.map_err(internal)?;
+    let audit_id = audit::record(
+        &txn,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Update,
+            object_type: object::CTL,
+            object_name: CTL_FILE,
+            before: Some(json!({ "mode": before.label() })),
+            after: Some(json!({ "mode": request.mode.label(), "tokens": request.tokens, "records": records.len() })),
+            detail: format!(
+                "CTL file built with {} records, signed by {}; cluster security mode {}",
+                records.len(),
+                request.tokens[0],
+                request.mode.label()
+            ),
+        },
+    )
+    .await?;
+    let mut needed = vec![
+        RequiredAction::RestartService {
+            server: None,
+            service: Service::CallManager,
+        },
+        RequiredAction::RestartService {
+            server: None,
+            service: Service::Tftp,
+        },
+        RequiredAction::ResetAllDevices,
+    ];
+    if before != request.mode {
+        needed.push(RequiredAction::ResetAllDevices);
+    }
+    // This operation is the "update the CTL file" that added servers asked for (R17).
+    actions::complete(&txn, now, &RequiredAction::UpdateCtl).await?;
+    let required_actions = actions::record(
+        &txn,
+        now,
+        &needed,
+        &format!(
+            "CTL file updated; cluster security mode {}",
+            request.mode.label()
+        ),
+        audit_id,
+    )
+    .await?;
+    txn.commit().await.map_err(internal)?;
+    // The file follows the store: should writing it fail, the error is reported and the
+    // operation can simply be run again.
+    dirs.create().map_err(internal)?;
+    atomic_write(&dirs.files, CTL_FILE, &file).map_err(internal)?;
+    state.reference.invalidate();
+    state.changed.notify_one();
+    Ok(CtlResult {
+        status: status_now(state).await?,
+        required_actions,
+    })
+}

@@ -1,0 +1,262 @@
+//! Keys and certificates of the cluster: RSA-2048 keys made and used with OpenSSL (the only
+//! implementation here that signs PKCS#1 v1.5 with SHA-1 at OpenSSL's speed), self-signed
+//! certificates made with rcgen. Private keys live in 0600 PEM files of the keys folder and are
+//! never serialised anywhere else.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private, Public};
+use openssl::rsa::Rsa;
+use openssl::sign::{Signer as OsslSigner, Verifier};
+use sha2::{Digest, Sha256};
+
+use super::sgn::{HashAlgorithm, SignerInfo};
+
+/// RSA key size: what 4.x phones verify.
+pub const RSA_BITS: u32 = 2048;
+
+/// Why a key or certificate could not be made, read or used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// OpenSSL refused.
+    #[error("OpenSSL: {0}")]
+    OpenSsl(#[from] openssl::error::ErrorStack),
+    /// rcgen refused.
+    #[error("certificate generation: {0}")]
+    Rcgen(#[from] rcgen::Error),
+    /// A key file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A certificate could not be read.
+    #[error("certificate: {0}")]
+    Certificate(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
+    move |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// A private key with the facts of its certificate: what signs `.sgn` and CTL files.
+pub struct SigningIdentity {
+    key: PKey<Private>,
+    /// The certificate's facts the signed header carries.
+    pub info: SignerInfo,
+    /// The certificate (DER).
+    pub certificate: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigningIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningIdentity")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningIdentity {
+    /// The identity of the key in `key_file` and the certificate `der`.
+    pub fn load(key_file: &Path, der: &[u8]) -> Result<Arc<Self>, KeyError> {
+        let pem = fs::read(key_file).map_err(io(key_file))?;
+        let key = PKey::private_key_from_pem(&pem)?;
+        let facts = certificate_facts(der)?;
+        Ok(Arc::new(Self {
+            info: SignerInfo {
+                subject: facts.subject,
+                issuer: facts.issuer,
+                serial: facts.serial,
+                modulus_bytes: usize::try_from(key.size()).unwrap_or(256),
+            },
+            key,
+            certificate: der.to_vec(),
+        }))
+    }
+
+    /// RSA PKCS#1 v1.5 signature of `data` with `hash`.
+    pub fn sign(&self, hash: HashAlgorithm, data: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let mut signer = OsslSigner::new(digest(hash), &self.key)?;
+        signer.update(data)?;
+        Ok(signer.sign_to_vec()?)
+    }
+}
+
+fn digest(hash: HashAlgorithm) -> MessageDigest {
+    match hash {
+        HashAlgorithm::Sha1 => MessageDigest::sha1(),
+        HashAlgorithm::Sha512 => MessageDigest::sha512(),
+    }
+}
+
+/// Whether `signature` over `data` verifies with the public key of certificate `der`.
+pub fn verify(
+    der: &[u8],
+    hash: HashAlgorithm,
+    data: &[u8],
+    signature: &[u8],
+) -> Result<bool, KeyError> {
+    let key = public_key(der)?;
+    let mut verifier = Verifier::new(digest(hash), &key)?;
+    verifier.update(data)?;
+    Ok(verifier.verify(signature).unwrap_or(false))
+}
+
+/// The public key of certificate `der`.
+pub fn public_key(der: &[u8]) -> Result<PKey<Public>, KeyError> {
+    Ok(openssl::x509::X509::from_der(der)?.public_key()?)
+}
+
+/// The facts of a certificate the pages and the signed headers show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateFacts {
+    /// Subject, RFC 4514.
+    pub subject: String,
+    /// Issuer, RFC 4514.
+    pub issuer: String,
+    /// Serial number bytes.
+    pub serial: Vec<u8>,
+    /// Valid from.
+    pub not_before: DateTime<Utc>,
+    /// Valid until.
+    pub not_after: DateTime<Utc>,
+    /// SHA-256 fingerprint, colon-separated upper-case hex.
+    pub sha256: String,
+}
+
+/// Reads the facts of certificate `der`.
+pub fn certificate_facts(der: &[u8]) -> Result<CertificateFacts, KeyError> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der)
+        .map_err(|e| KeyError::Certificate(e.to_string()))?;
+    let instant = |t: x509_parser::time::ASN1Time| {
+        DateTime::<Utc>::from_timestamp(t.timestamp(), 0)
+            .ok_or_else(|| KeyError::Certificate("a validity date is out of range".to_owned()))
+    };
+    Ok(CertificateFacts {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        serial: cert.raw_serial().to_vec(),
+        not_before: instant(cert.validity().not_before)?,
+        not_after: instant(cert.validity().not_after)?,
+        sha256: fingerprint(der),
+    })
+}
+
+/// The SHA-256 fingerprint of `der`, colon-separated upper-case hex.
+pub fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// What a new certificate says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRequest {
+    /// Common name.
+    pub common_name: String,
+    /// Organizational unit (a server's GUID, a token's role).
+    pub unit: String,
+    /// Organization (the cluster).
+    pub organization: String,
+    /// Names and addresses it is for.
+    pub names: Vec<String>,
+    /// Years of validity.
+    pub years: i64,
+}
+
+/// A new RSA key, written to `keys_dir/key_file` (0600), and its self-signed certificate (DER).
+pub fn generate(
+    keys_dir: &Path,
+    key_file: &str,
+    request: &CertificateRequest,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, KeyError> {
+    let rsa = Rsa::generate(RSA_BITS)?;
+    let key = PKey::from_rsa(rsa)?;
+    let pkcs8 = key.private_key_to_pem_pkcs8()?;
+    let pem = String::from_utf8(pkcs8).map_err(|e| KeyError::Certificate(e.to_string()))?;
+    let pair = rcgen::KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256)?;
+    let mut params = rcgen::CertificateParams::new(request.names.clone())?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, request.common_name.clone());
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationalUnitName, request.unit.clone());
+    params.distinguished_name.push(
+        rcgen::DnType::OrganizationName,
+        request.organization.clone(),
+    );
+    let mut serial = [0u8; 16];
+    openssl::rand::rand_bytes(&mut serial)?;
+    serial[0] &= 0x7f;
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+    params.not_before = offset(now - Duration::days(1))?;
+    params.not_after = offset(now + Duration::days(365 * request.years))?;
+    let cert = params.self_signed(&pair)?;
+    write_key(&keys_dir.join(key_file), pem.as_bytes())?;
+    Ok(cert.der().to_vec())
+}
+
+fn offset(t: DateTime<Utc>) -> Result<time::OffsetDateTime, KeyError> {
+    time::OffsetDateTime::from_unix_timestamp(t.timestamp())
+        .map_err(|e| KeyError::Certificate(e.to_string()))
+}
+
+/// Writes a key file readable by the owner only, atomically.
+fn write_key(path: &Path, pem: &[u8]) -> Result<(), KeyError> {
+    let tmp: PathBuf = path.with_extension("tmp");
+    {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp).map_err(io(&tmp))?;
+        file.write_all(pem).map_err(io(&tmp))?;
+        file.sync_all().map_err(io(&tmp))?;
+    }
+    fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// A certificate given as PEM or DER, as DER.
+pub fn certificate_der(bytes: &[u8]) -> Result<Vec<u8>, KeyError> {
+    if bytes.starts_with(b"-----BEGIN") {
+        Ok(openssl::x509::X509::from_pem(bytes)?.to_der()?)
+    } else {
+        Ok(bytes.to_vec())
+    }
+}
+
+/// The PEM text of certificate `der`.
+pub fn pem(der: &[u8]) -> Result<String, KeyError> {
+    let pem = openssl::x509::X509::from_der(der)?.to_pem()?;
+    String::from_utf8(pem).map_err(|e| KeyError::Certificate(e.to_string()))
+}
+
+/// The RSA public key of certificate `der` as PKCS#1 DER (what CTL records carry).
+pub fn rsa_public_pkcs1(der: &[u8]) -> Result<Vec<u8>, KeyError> {
+    Ok(public_key(der)?.rsa()?.public_key_to_der_pkcs1()?)
+}
+
+/// The signature value of certificate `der`.
+pub fn certificate_signature(der: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der)
+        .map_err(|e| KeyError::Certificate(e.to_string()))?;
+    Ok(cert.signature_value.data.to_vec())
+}

@@ -1,0 +1,47 @@
+//! The TFTP side of the console (ssr only): the cluster's keys and certificates, the signed-file
+//! and CTL formats (`FORMATS.md`), the per-device config files, and the pipeline that keeps the
+//! TFTP folder in step with the store.
+
+pub mod cnf;
+pub mod ctl;
+pub mod keys;
+pub mod pipeline;
+pub mod sgn;
+pub mod static_files;
+pub mod tlv;
+
+use std::path::{Path, PathBuf};
+
+/// Where the TFTP side keeps its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TftpDirs {
+    /// The folder the TFTP server serves (built files, signed files, the CTL file).
+    pub files: PathBuf,
+    /// The private keys, one 0600 PEM file each.
+    pub keys: PathBuf,
+}
+
+impl TftpDirs {
+    /// The folders under `data_dir`: `tftp/` and `keys/`.
+    pub fn under(data_dir: &Path) -> Self {
+        Self {
+            files: data_dir.join("tftp"),
+            keys: data_dir.join("keys"),
+        }
+    }
+
+    /// Creates both folders (the keys folder readable by the owner only).
+    pub fn create(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.files)?;
+        std::fs::create_dir_all(&self.keys)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.keys, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+}
+
+/// The name of the CTL file.
+pub const CTL_FILE: &str = "CTLFile.tlv";

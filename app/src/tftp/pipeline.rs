@@ -1,0 +1,661 @@
+//! The file pipeline: the TFTP folder follows the store. It reacts to changes (the audit rows of
+//! the objects that shape the files, and a wake-up from this node), rebuilds every file in memory
+//! (cheap), and writes and signs only the files whose bytes changed (R12). Writes are atomic:
+//! temporary files, one `syncfs` per batch, then renames and a folder sync — a crash at any
+//! moment leaves each file old or new. The store tracks the change the files reflect; a start
+//! that finds them behind (or a build interrupted) builds again.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use super::cnf::{self, CallManagerEntry, DeviceConfig, SrstEntry};
+use super::keys::SigningIdentity;
+use super::sgn::{self, HashAlgorithm, HeaderKind};
+use super::{static_files, TftpDirs, CTL_FILE};
+use crate::domain::audit::object::TFTP_RELEVANT;
+use crate::domain::device::AuthenticationMode;
+use crate::domain::parameters::{CAPF_PHONE_PORT, TFTP_SIGNATURE_ALGORITHM};
+use crate::domain::security::{
+    effective_mode, ClusterSecurityMode, ConfiguredMode, DeviceClass, Hardening, SecurityMode,
+};
+use crate::domain::services::Service;
+use crate::domain::srst::secure_srst;
+use crate::error::AppError;
+use crate::service::certificates::{self, CertRole};
+use crate::service::state::internal;
+use crate::service::AppState;
+use crate::store::entities::{
+    audit_log, callmanager_group_members, callmanager_groups, device_pools, devices, phone_models,
+    servers, srst_certificates, srst_references, tftp_state,
+};
+use crate::store::{cluster, parameters, service_settings};
+
+/// Files per batch: written, synced and renamed together, with one progress update.
+pub const BATCH: usize = 2_000;
+
+/// What one build did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildReport {
+    /// Files the store describes (plain files).
+    pub total: u64,
+    /// Files written because their bytes changed (plain and signed).
+    pub written: u64,
+    /// Files signed.
+    pub signed: u64,
+    /// Stale files removed.
+    pub removed: u64,
+}
+
+/// The newest change that can shape the files: the highest audit row id of the relevant objects.
+pub async fn latest_change<C: ConnectionTrait>(db: &C) -> Result<i64, AppError> {
+    let max: Option<Option<i64>> = audit_log::Entity::find()
+        .select_only()
+        .column_as(Expr::col(audit_log::Column::Id).max(), "m")
+        .filter(audit_log::Column::ObjectType.is_in(TFTP_RELEVANT.iter().copied()))
+        .into_tuple()
+        .one(db)
+        .await
+        .map_err(internal)?;
+    Ok(max.flatten().unwrap_or(0))
+}
+
+/// The pipeline's state row (made on first use).
+pub async fn state_row<C: ConnectionTrait>(db: &C) -> Result<tftp_state::Model, AppError> {
+    if let Some(row) = tftp_state::Entity::find_by_id(1)
+        .one(db)
+        .await
+        .map_err(internal)?
+    {
+        return Ok(row);
+    }
+    tftp_state::ActiveModel {
+        id: Set(1),
+        wanted_change: Set(0),
+        built_change: Set(-1),
+        status: Set("idle".to_owned()),
+        total: Set(0),
+        written: Set(0),
+        signed: Set(0),
+        removed: Set(0),
+        errors: Set(0),
+        last_error: Set(None),
+        started_at: Set(None),
+        finished_at: Set(None),
+        updated_at: Set(None),
+    }
+    .insert(db)
+    .await
+    .map_err(internal)
+}
+
+/// Runs for ever: builds at start when the files are behind the store (or a build was cut
+/// short), then whenever a relevant change appears — checked every second, or at once when this
+/// node signals one.
+pub async fn run(state: AppState) {
+    loop {
+        match build_if_behind(&state).await {
+            Ok(_) => {}
+            Err(e) => tracing::error!("TFTP file build failed: {e}"),
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), state.changed.notified()).await;
+    }
+}
+
+/// Builds when the files are behind the store; returns the report of the build it ran.
+pub async fn build_if_behind(state: &AppState) -> Result<Option<BuildReport>, AppError> {
+    let row = state_row(&state.db).await?;
+    let latest = latest_change(&state.db).await?;
+    if row.status != "running" && row.built_change >= latest && row.built_change >= 0 {
+        return Ok(None);
+    }
+    build(state, latest).await.map(Some)
+}
+
+/// Builds every file for the store as of change `target`, records progress, and marks the
+/// files as reflecting `target` when done.
+pub async fn build(state: &AppState, target: i64) -> Result<BuildReport, AppError> {
+    let dirs = state
+        .files
+        .as_deref()
+        .ok_or_else(|| internal("the TFTP folders are not configured"))?
+        .clone();
+    dirs.create().map_err(internal)?;
+    let started = state.clock.now();
+    progress(state, |a| {
+        a.status = Set("running".to_owned());
+        a.wanted_change = Set(target);
+        a.started_at = Set(Some(started));
+        a.total = Set(0);
+        a.written = Set(0);
+        a.signed = Set(0);
+        a.removed = Set(0);
+        a.errors = Set(0);
+        a.last_error = Set(None);
+    })
+    .await?;
+    match build_files(state, &dirs).await {
+        Ok(report) => {
+            let finished = state.clock.now();
+            progress(state, |a| {
+                a.status = Set("idle".to_owned());
+                a.built_change = Set(target);
+                a.finished_at = Set(Some(finished));
+                a.removed = Set(i64::try_from(report.removed).unwrap_or(i64::MAX));
+            })
+            .await?;
+            Ok(report)
+        }
+        Err(e) => {
+            let message = e.to_string();
+            progress(state, |a| {
+                a.status = Set("failed".to_owned());
+                a.last_error = Set(Some(message.clone()));
+                a.errors = Set(1);
+            })
+            .await?;
+            Err(e)
+        }
+    }
+}
+
+async fn progress(
+    state: &AppState,
+    change: impl FnOnce(&mut tftp_state::ActiveModel),
+) -> Result<(), AppError> {
+    let row = state_row(&state.db).await?;
+    let mut active: tftp_state::ActiveModel = row.into();
+    change(&mut active);
+    active.updated_at = Set(Some(state.clock.now()));
+    active.update(&state.db).await.map_err(internal)?;
+    Ok(())
+}
+
+/// The CAPF authentication mode's code in the file (assumed: the page's order, from 1).
+fn capf_auth_code(mode: AuthenticationMode) -> u8 {
+    match mode {
+        AuthenticationMode::ByAuthenticationString => 1,
+        AuthenticationMode::ByNullString => 2,
+        AuthenticationMode::ByExistingCertificateLsc => 3,
+        AuthenticationMode::ByExistingCertificateMic => 4,
+    }
+}
+
+fn port(v: i64, default: u16) -> u16 {
+    u16::try_from(v).ok().filter(|p| *p > 0).unwrap_or(default)
+}
+
+/// Every file the store describes, by name, and the mode it is built for.
+pub async fn describe<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> Result<
+    (
+        ClusterSecurityMode,
+        HashAlgorithm,
+        BTreeMap<String, Vec<u8>>,
+    ),
+    AppError,
+> {
+    let mode = cluster::security_mode(db).await.map_err(internal)?;
+    let system_default = parameters::device_security_mode(db)
+        .await
+        .map_err(internal)?;
+    let hash = HashAlgorithm::from_parameter(
+        &parameter(db, TFTP_SIGNATURE_ALGORITHM)
+            .await?
+            .unwrap_or_default(),
+    );
+    let capf_port = port(
+        parameter(db, CAPF_PHONE_PORT)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3804),
+        3804,
+    );
+    let servers = servers::Entity::find()
+        .order_by_asc(servers::Column::Name)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let sip = service_settings::parameter_everywhere(db, Service::CallManager, "SipPort")
+        .await
+        .map_err(internal)?;
+    let sip_tls = service_settings::parameter_everywhere(db, Service::CallManager, "SipTlsPort")
+        .await
+        .map_err(internal)?;
+    let entry = |s: &servers::Model| {
+        let of = |rows: &[crate::store::entities::service_parameters::Model], default: u16| {
+            rows.iter()
+                .find(|r| r.server_id == s.id)
+                .and_then(|r| r.value.parse::<i64>().ok())
+                .map_or(default, |v| port(v, default))
+        };
+        CallManagerEntry {
+            name: s.name.clone(),
+            address: s.address.clone(),
+            ethernet_phone_port: port(s.ethernet_phone_port.into(), 2000),
+            sip_port: of(&sip, 5060),
+            secured_sip_port: of(&sip_tls, 5061),
+            mgcp_listen: port(s.mgcp_listen_port.into(), 2427),
+            mgcp_keep_alive: port(s.mgcp_keep_alive_port.into(), 2428),
+        }
+    };
+    let by_id: HashMap<i32, CallManagerEntry> = servers.iter().map(|s| (s.id, entry(s))).collect();
+    let capf_node = servers
+        .iter()
+        .find(|s| s.role == "publisher")
+        .or(servers.first())
+        .map(|s| s.address.clone())
+        .unwrap_or_default();
+    let groups: HashMap<i32, String> = callmanager_groups::Entity::find()
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let mut members: HashMap<i32, Vec<CallManagerEntry>> = HashMap::new();
+    for m in callmanager_group_members::Entity::find()
+        .order_by_asc(callmanager_group_members::Column::GroupId)
+        .order_by_asc(callmanager_group_members::Column::Priority)
+        .all(db)
+        .await
+        .map_err(internal)?
+    {
+        if let Some(e) = by_id.get(&m.server_id) {
+            members.entry(m.group_id).or_default().push(e.clone());
+        }
+    }
+    let references: HashMap<i32, srst_references::Model> = srst_references::Entity::find()
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let srst_certs: HashMap<i32, srst_certificates::Model> = srst_certificates::Entity::find()
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|c| (c.srst_reference_id, c))
+        .collect();
+    let pools: HashMap<i32, device_pools::Model> = device_pools::Entity::find()
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let models: HashMap<i32, phone_models::Model> = phone_models::Entity::find()
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+
+    let mut files = BTreeMap::new();
+    for (name, bytes) in static_files::FILES {
+        files.insert((*name).to_owned(), bytes.to_vec());
+    }
+    let defaults: Vec<CallManagerEntry> = servers.iter().take(3).map(entry).collect();
+    files.insert(
+        "XMLDefault.cnf.xml".to_owned(),
+        cnf::default_file(&defaults, SecurityMode::NonSecure),
+    );
+    let rows = devices::Entity::find()
+        .filter(devices::Column::Name.starts_with("SEP"))
+        .order_by_asc(devices::Column::Name)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    for d in rows {
+        let Some(model) = models.get(&d.model_id) else {
+            continue;
+        };
+        let caps = cluster::capabilities(model);
+        if caps.class != DeviceClass::Phone {
+            continue;
+        }
+        let configured =
+            ConfiguredMode::parse(&d.security_mode).unwrap_or(ConfiguredMode::UseSystemDefault);
+        // R8: the file carries the effective mode — Non Secure whenever the cluster is.
+        let effective = effective_mode(configured, system_default, mode, &caps).mode;
+        let pool = pools.get(&d.device_pool_id);
+        let srst = pool.map_or_else(
+            || disabled_srst("Disable"),
+            |p| srst_entry(p, &references, &srst_certs, mode, effective, now),
+        );
+        let config = DeviceConfig {
+            name: d.name.clone(),
+            description: d.description.clone(),
+            protocol: if d.protocol == "SIP" { "SIP" } else { "SCCP" },
+            pool: pool.map(|p| p.name.clone()).unwrap_or_default(),
+            group: pool
+                .and_then(|p| groups.get(&p.callmanager_group_id).cloned())
+                .unwrap_or_default(),
+            members: pool
+                .and_then(|p| members.get(&p.callmanager_group_id).cloned())
+                .unwrap_or_default(),
+            srst,
+            hardening: Hardening {
+                gratuitous_arp: d.gratuitous_arp,
+                web_access: d.web_access,
+                pc_voice_vlan_access: d.pc_voice_vlan_access,
+                settings_access: d.settings_access,
+                pc_port: d.pc_port,
+            },
+            mode: effective,
+            capf_auth_mode: capf_auth_code(
+                AuthenticationMode::parse(&d.authentication_mode)
+                    .unwrap_or(AuthenticationMode::ByNullString),
+            ),
+            capf_port,
+            capf_node: capf_node.clone(),
+        };
+        files.insert(format!("{}.cnf.xml", d.name), cnf::device_file(&config));
+    }
+    Ok((mode, hash, files))
+}
+
+async fn parameter<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<String>, AppError> {
+    parameters::find(db, name)
+        .await
+        .map(|p| p.map(|p| p.value))
+        .map_err(internal)
+}
+
+fn disabled_srst(option: &'static str) -> SrstEntry {
+    SrstEntry {
+        name: option.to_owned(),
+        option,
+        address: None,
+        sip_address: None,
+        is_secure: false,
+        certificate: None,
+    }
+}
+
+/// The SRST section of a device in pool `p`: R9 decides `isSecure` and the certificate.
+fn srst_entry(
+    p: &device_pools::Model,
+    references: &HashMap<i32, srst_references::Model>,
+    certs: &HashMap<i32, srst_certificates::Model>,
+    mode: ClusterSecurityMode,
+    effective: SecurityMode,
+    now: DateTime<Utc>,
+) -> SrstEntry {
+    match p.srst_option.as_str() {
+        "default_gateway" => disabled_srst("Use Default Gateway"),
+        "reference" => {
+            let Some(r) = p.srst_reference_id.and_then(|id| references.get(&id)) else {
+                return disabled_srst("Disable");
+            };
+            let cert = certs.get(&r.id).filter(|c| c.der.is_some());
+            let valid = cert.is_some_and(|c| {
+                c.not_before.is_some_and(|t| t <= now) && c.not_after.is_some_and(|t| now <= t)
+            });
+            let status = crate::domain::srst::SrstStatus {
+                name: r.name.clone(),
+                is_secure: r.is_secure,
+                certificate_valid: valid,
+            };
+            let secure = secure_srst(mode, effective, Some(&status)).secure;
+            SrstEntry {
+                name: r.name.clone(),
+                option: "User Specific",
+                address: Some((r.ip_address.clone(), port(r.port.into(), 2000))),
+                sip_address: r
+                    .sip_address
+                    .clone()
+                    .map(|a| (a, port(r.sip_port.into(), 5060))),
+                is_secure: secure,
+                certificate: if secure {
+                    cert.and_then(|c| c.der.clone())
+                } else {
+                    None
+                },
+            }
+        }
+        _ => disabled_srst("Disable"),
+    }
+}
+
+/// Builds the folder: describe every file, then write and sign by batches the ones that
+/// changed, then remove what the store no longer describes.
+async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, AppError> {
+    let now = state.clock.now();
+    let (mode, hash, files) = describe(&state.db, now).await?;
+    let signer = if mode == ClusterSecurityMode::Mixed {
+        certificates::ensure(state).await?;
+        Some((
+            certificates::identity(&state.db, dirs, CertRole::Tftp, "TFTP").await?,
+            hash,
+        ))
+    } else {
+        None
+    };
+    let mut report = BuildReport {
+        total: files.len() as u64,
+        ..BuildReport::default()
+    };
+    progress(state, |a| {
+        a.total = Set(i64::try_from(report.total).unwrap_or(0))
+    })
+    .await?;
+    let expected: HashSet<String> = files
+        .keys()
+        .flat_map(|name| {
+            let mut names = vec![name.clone()];
+            if let Some((_, h)) = &signer {
+                names.push(h.signed_name(name));
+            }
+            names
+        })
+        .collect();
+    let timestamp = u32::try_from(now.timestamp()).unwrap_or(0);
+    let entries: Vec<(String, Vec<u8>)> = files.into_iter().collect();
+    for chunk in entries.chunks(BATCH) {
+        let chunk = chunk.to_vec();
+        let folder = dirs.files.clone();
+        let signer = signer.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            write_batch(&folder, chunk, signer.as_ref(), timestamp)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+        report.written += done.written;
+        report.signed += done.signed;
+        let (w, s) = (report.written, report.signed);
+        progress(state, |a| {
+            a.written = Set(i64::try_from(w).unwrap_or(0));
+            a.signed = Set(i64::try_from(s).unwrap_or(0));
+        })
+        .await?;
+    }
+    let folder = dirs.files.clone();
+    report.removed = tokio::task::spawn_blocking(move || remove_stale(&folder, &expected))
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+    Ok(report)
+}
+
+/// What one batch did.
+#[derive(Debug, Default)]
+struct BatchDone {
+    written: u64,
+    signed: u64,
+}
+
+/// Whether `existing` is a signed copy of `content` by `identity` with `hash`.
+fn signed_copy_of(
+    existing: &[u8],
+    content: &[u8],
+    identity: &SigningIdentity,
+    hash: HashAlgorithm,
+) -> bool {
+    sgn::parse(existing).is_ok_and(|p| {
+        p.content == content && p.header.serial == identity.info.serial && p.header.hash == hash
+    })
+}
+
+/// Decides, signs and writes one batch, using every core for the signatures.
+fn write_batch(
+    folder: &Path,
+    files: Vec<(String, Vec<u8>)>,
+    signer: Option<&(Arc<SigningIdentity>, HashAlgorithm)>,
+    timestamp: u32,
+) -> Result<BatchDone, PipelineError> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let per = files.len().div_ceil(threads).max(1);
+    let outputs: Vec<Result<Vec<(String, Vec<u8>, bool)>, PipelineError>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(per)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut out = Vec::new();
+                        for (name, bytes) in part {
+                            let path = folder.join(name);
+                            let changed = fs::read(&path).map_or(true, |old| old != *bytes);
+                            if changed {
+                                out.push((name.clone(), bytes.clone(), false));
+                            }
+                            if let Some((identity, hash)) = signer {
+                                let signed_name = hash.signed_name(name);
+                                let current = fs::read(folder.join(&signed_name)).ok();
+                                let fresh = current
+                                    .as_deref()
+                                    .is_some_and(|c| signed_copy_of(c, bytes, identity, *hash));
+                                if changed || !fresh {
+                                    let signed = sgn::build(
+                                        HeaderKind::Signed,
+                                        bytes,
+                                        name,
+                                        timestamp,
+                                        *hash,
+                                        &identity.info,
+                                        |data| identity.sign(*hash, data),
+                                    )
+                                    .map_err(|e| {
+                                        PipelineError::Sign(name.clone(), e.to_string())
+                                    })?;
+                                    out.push((signed_name, signed, true));
+                                }
+                            }
+                        }
+                        Ok(out)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(PipelineError::Thread)))
+                .collect()
+        });
+    let mut writes = Vec::new();
+    for part in outputs {
+        writes.extend(part?);
+    }
+    let done = BatchDone {
+        written: writes.len() as u64,
+        signed: writes.iter().filter(|(_, _, s)| *s).count() as u64,
+    };
+    atomic_write_all(folder, &writes)?;
+    Ok(done)
+}
+
+/// The temporary name of `name` while it is written.
+fn temporary(name: &str) -> String {
+    format!(".{name}.tmp")
+}
+
+/// Writes every file as a temporary file, makes them durable with one `syncfs`, renames them
+/// into place and syncs the folder: each file is either its old or its new version, whatever
+/// happens in between.
+fn atomic_write_all(folder: &Path, files: &[(String, Vec<u8>, bool)]) -> Result<(), PipelineError> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    for (name, bytes, _) in files {
+        let tmp = folder.join(temporary(name));
+        fs::write(&tmp, bytes).map_err(|e| PipelineError::Io(tmp.display().to_string(), e))?;
+    }
+    let dir =
+        fs::File::open(folder).map_err(|e| PipelineError::Io(folder.display().to_string(), e))?;
+    rustix::fs::syncfs(&dir)
+        .map_err(|e| PipelineError::Io(folder.display().to_string(), e.into()))?;
+    for (name, _, _) in files {
+        let tmp = folder.join(temporary(name));
+        let path = folder.join(name);
+        fs::rename(&tmp, &path).map_err(|e| PipelineError::Io(path.display().to_string(), e))?;
+    }
+    dir.sync_all()
+        .map_err(|e| PipelineError::Io(folder.display().to_string(), e))
+}
+
+/// Writes one file atomically (temporary file, fsync, rename, folder sync).
+pub fn atomic_write(folder: &Path, name: &str, bytes: &[u8]) -> Result<(), PipelineError> {
+    let tmp = folder.join(temporary(name));
+    {
+        use std::io::Write;
+        let mut f =
+            fs::File::create(&tmp).map_err(|e| PipelineError::Io(tmp.display().to_string(), e))?;
+        f.write_all(bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| PipelineError::Io(tmp.display().to_string(), e))?;
+    }
+    let path = folder.join(name);
+    fs::rename(&tmp, &path).map_err(|e| PipelineError::Io(path.display().to_string(), e))?;
+    fs::File::open(folder)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| PipelineError::Io(folder.display().to_string(), e))
+}
+
+/// Removes the generated files the store no longer describes (and leftovers of an interrupted
+/// write); the CTL file and anything else stay.
+fn remove_stale(folder: &Path, expected: &HashSet<String>) -> Result<u64, PipelineError> {
+    let mut removed = 0;
+    let entries =
+        fs::read_dir(folder).map_err(|e| PipelineError::Io(folder.display().to_string(), e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let generated = name.ends_with(".cnf.xml")
+            || name.ends_with(".sgn")
+            || (name.starts_with('.') && name.ends_with(".tmp"))
+            || static_files::FILES.iter().any(|(n, _)| *n == name);
+        if generated && name != CTL_FILE && !expected.contains(&name) {
+            fs::remove_file(entry.path())
+                .map_err(|e| PipelineError::Io(entry.path().display().to_string(), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Why the pipeline could not write a file.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// A file could not be written, synced, renamed or removed.
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+    /// A file could not be signed.
+    #[error("{0} could not be signed: {1}")]
+    Sign(String, String),
+    /// A signing thread stopped.
+    #[error("a signing thread stopped")]
+    Thread,
+}
