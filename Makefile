@@ -25,10 +25,11 @@ run: prereqs site-release server-release
 ## make test — formatting, lints, Rust tests (SQLite and PostgreSQL), Playwright (both stores)
 test: test-prereqs postgres fmt-check clippy rust-tests e2e
 
-# The Rust toolchain pieces: the wasm32 target, rustfmt, clippy, and the wasm-bindgen CLI that
-# matches the wasm-bindgen crate in Cargo.lock.
+# The Rust toolchain pieces: the wasm32 target, OpenSSL's headers (RSA signing of the TFTP
+# files), and the wasm-bindgen CLI that matches the wasm-bindgen crate in Cargo.lock.
 prereqs:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+	@dpkg -s libssl-dev pkg-config >/dev/null 2>&1 || { $(APT_GET) update && $(APT_GET) install -y libssl-dev pkg-config; }
 	@if [ "$$(wasm-bindgen --version 2>/dev/null | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
@@ -93,7 +94,8 @@ e2e-postgres: site server
 	cd end2end && CCMADMIN_E2E_PORT=$(E2E_PORT) CCMADMIN_E2E_DATABASE_URL="$(E2E_PG_URL)" npx playwright test
 	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e'
 
-## make bench — the phone benchmarks (release build, SQLite and PostgreSQL); prints figures
+## make bench — the benchmarks (release build, SQLite and PostgreSQL); print figures
 bench: prereqs postgres site-release server-release
 	@command -v wrk >/dev/null || { $(APT_GET) update && $(APT_GET) install -y wrk; }
 	bash server/bench/phones.sh
+	bash server/bench/resign.sh

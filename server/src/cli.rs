@@ -66,6 +66,16 @@ pub struct Settings {
         global = true
     )]
     pub tftp_bind: SocketAddr,
+    /// Whether this node runs the TFTP side (the file pipeline and the TFTP server); in a
+    /// deployment of several nodes one node does.
+    #[arg(
+        long,
+        env = "CCMADMIN_TFTP",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub tftp: bool,
     /// Folder of the built browser files (`pkg/`, favicon).
     #[arg(
         long,
@@ -105,6 +115,8 @@ pub enum Command {
         #[arg(long, default_value_t = 200)]
         phones: u64,
     },
+    /// Build the TFTP files for the store once, in the foreground, and print what it took.
+    BuildFiles,
     /// Read a signed file (`.sgn`) or a CTL file, print its header, and check its signature:
     /// exit 0 valid, 1 invalid, 2 unreadable.
     Verify {

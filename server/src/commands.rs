@@ -1,4 +1,4 @@
-//! The commands besides `serve`: `migrate`, `user passwd` and `demo`.
+//! The commands besides `serve` and `verify`: `migrate`, `user passwd`, `demo` and `build-files`.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -78,6 +78,25 @@ pub async fn demo(settings: &Settings, phones: u64) -> Result<(), CommandError> 
         made.phones,
         made.other_devices,
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `ccmadmin build-files`: one build of the TFTP folder for the store, in the foreground; prints
+/// the files, how many were written and signed, the time and the signing rate.
+pub async fn build_files(settings: &Settings) -> Result<(), CommandError> {
+    let state = open_store(settings).await?;
+    let target = app::tftp::pipeline::latest_change(&state.db).await?;
+    let started = std::time::Instant::now();
+    let report = app::tftp::pipeline::build(&state, target).await?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "built {} files: {} written, {} signed, {} removed in {secs:.2} s ({:.0} signatures/s)",
+        report.total,
+        report.written,
+        report.signed,
+        report.removed,
+        report.signed as f64 / secs.max(1e-9)
     );
     Ok(())
 }

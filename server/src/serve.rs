@@ -102,7 +102,9 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         );
     }
     spawn_session_cleanup(DbSessionStore::new(state.db.clone(), state.read.clone()));
-    start_tftp(settings, &state).await?;
+    if settings.tftp {
+        start_tftp(settings, &state).await?;
+    }
 
     let leptos = LeptosOptions::builder()
         .output_name("ccmadmin")

@@ -134,7 +134,7 @@ pub struct CtlResult {
 }
 
 /// The largest list the TFTP Files page shows at once.
-pub const MAX_LISTED: usize = 200;
+pub const MAX_LISTED: usize = 100;
 
 /// A built file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,7 +21,13 @@ pub async fn record<C: ConnectionTrait>(
     reason: &str,
     audit_id: i64,
 ) -> Result<Vec<String>, AppError> {
+    let mut distinct: Vec<&RequiredAction> = Vec::new();
     for action in actions {
+        if !distinct.contains(&action) {
+            distinct.push(action);
+        }
+    }
+    for action in &distinct {
         let mut pending = required_actions::Entity::find()
             .filter(required_actions::Column::DoneAt.is_null())
             .filter(required_actions::Column::Kind.eq(action.kind()))
@@ -48,7 +54,7 @@ pub async fn record<C: ConnectionTrait>(
         .await
         .map_err(internal)?;
     }
-    Ok(actions.iter().map(RequiredAction::describe).collect())
+    Ok(distinct.iter().map(|a| a.describe()).collect())
 }
 
 /// Marks the pending actions equal to `action` done.

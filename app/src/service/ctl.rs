@@ -247,7 +247,7 @@ pub async fn apply(
         },
     )
     .await?;
-    let mut needed = vec![
+    let needed = vec![
         RequiredAction::RestartService {
             server: None,
             service: Service::CallManager,
@@ -258,9 +258,6 @@ pub async fn apply(
         },
         RequiredAction::ResetAllDevices,
     ];
-    if before != request.mode {
-        needed.push(RequiredAction::ResetAllDevices);
-    }
     // This operation is the "update the CTL file" that added servers asked for (R17).
     actions::complete(&txn, now, &RequiredAction::UpdateCtl).await?;
     let required_actions = actions::record(

@@ -77,7 +77,7 @@ impl SigningIdentity {
                 subject: facts.subject,
                 issuer: facts.issuer,
                 serial: facts.serial,
-                modulus_bytes: usize::try_from(key.size()).unwrap_or(256),
+                modulus_bytes: key.size(),
             },
             key,
             certificate: der.to_vec(),

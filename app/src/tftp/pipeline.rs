@@ -493,6 +493,9 @@ async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, A
     Ok(report)
 }
 
+/// A file to write: its name, its bytes, whether it is a signed file.
+type Output = (String, Vec<u8>, bool);
+
 /// What one batch did.
 #[derive(Debug, Default)]
 struct BatchDone {
@@ -521,51 +524,48 @@ fn write_batch(
 ) -> Result<BatchDone, PipelineError> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let per = files.len().div_ceil(threads).max(1);
-    let outputs: Vec<Result<Vec<(String, Vec<u8>, bool)>, PipelineError>> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = files
-                .chunks(per)
-                .map(|part| {
-                    scope.spawn(move || {
-                        let mut out = Vec::new();
-                        for (name, bytes) in part {
-                            let path = folder.join(name);
-                            let changed = fs::read(&path).map_or(true, |old| old != *bytes);
-                            if changed {
-                                out.push((name.clone(), bytes.clone(), false));
-                            }
-                            if let Some((identity, hash)) = signer {
-                                let signed_name = hash.signed_name(name);
-                                let current = fs::read(folder.join(&signed_name)).ok();
-                                let fresh = current
-                                    .as_deref()
-                                    .is_some_and(|c| signed_copy_of(c, bytes, identity, *hash));
-                                if changed || !fresh {
-                                    let signed = sgn::build(
-                                        HeaderKind::Signed,
-                                        bytes,
-                                        name,
-                                        timestamp,
-                                        *hash,
-                                        &identity.info,
-                                        |data| identity.sign(*hash, data),
-                                    )
-                                    .map_err(|e| {
-                                        PipelineError::Sign(name.clone(), e.to_string())
-                                    })?;
-                                    out.push((signed_name, signed, true));
-                                }
+    let outputs: Vec<Result<Vec<Output>, PipelineError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(per)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    for (name, bytes) in part {
+                        let path = folder.join(name);
+                        let changed = fs::read(&path).map_or(true, |old| old != *bytes);
+                        if changed {
+                            out.push((name.clone(), bytes.clone(), false));
+                        }
+                        if let Some((identity, hash)) = signer {
+                            let signed_name = hash.signed_name(name);
+                            let current = fs::read(folder.join(&signed_name)).ok();
+                            let fresh = current
+                                .as_deref()
+                                .is_some_and(|c| signed_copy_of(c, bytes, identity, *hash));
+                            if changed || !fresh {
+                                let signed = sgn::build(
+                                    HeaderKind::Signed,
+                                    bytes,
+                                    name,
+                                    timestamp,
+                                    *hash,
+                                    &identity.info,
+                                    |data| identity.sign(*hash, data),
+                                )
+                                .map_err(|e| PipelineError::Sign(name.clone(), e.to_string()))?;
+                                out.push((signed_name, signed, true));
                             }
                         }
-                        Ok(out)
-                    })
+                    }
+                    Ok(out)
                 })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(PipelineError::Thread)))
-                .collect()
-        });
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(PipelineError::Thread)))
+            .collect()
+    });
     let mut writes = Vec::new();
     for part in outputs {
         writes.extend(part?);

@@ -43,7 +43,7 @@ pub fn TftpFilesPage() -> impl IntoView {
         <Form method="GET" action="/tftp-files" attr:class="filter-form">
             <div>
                 <label for="tf-name">"File name contains"</label>
-                <input id="tf-name" name="name" type="search" value=move || filter() />
+                <input id="tf-name" name="name" type="search" value=filter />
             </div>
             <button type="submit">"Find"</button>
         </Form>

@@ -137,7 +137,7 @@ fn ParametersForm(
                     <tr>
                         <th scope="row">"Cluster Security Mode"</th>
                         <td data-testid="cluster-security-mode">{format!("{} ({})", match mode { ClusterSecurityMode::NonSecure => 0, ClusterSecurityMode::Mixed => 1 }, mode.label())}</td>
-                        <td>"Read-only here: set by the CTL operation (Security > CTL), which switches the cluster between Non Secure and Mixed."</td>
+                        <td>"Read-only here: set by the CTL operation, " <A href="/ctl">"Security > CTL"</A> ", which switches the cluster between Non Secure and Mixed."</td>
                     </tr>
                     <tr>
                         <th scope="row">"Auto-registration"</th>
