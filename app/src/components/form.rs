@@ -92,6 +92,27 @@ pub fn Pagination(
     }
 }
 
+/// The toolbar's "Add a New …" link; a disabled button for a user who may only read.
+#[component]
+pub fn AddLink(
+    /// Where the add page is.
+    href: &'static str,
+    /// The label, e.g. "Add a New Phone".
+    label: &'static str,
+    /// Whether the user may add.
+    may_write: bool,
+) -> impl IntoView {
+    view! {
+        <p class="toolbar">
+            {if may_write {
+                Either::Left(view! { <A href=href attr:class="button">{label}</A> })
+            } else {
+                Either::Right(view! { <button type="button" disabled>{label}</button> })
+            }}
+        </p>
+    }
+}
+
 /// Escapes a value for a query string.
 pub fn query_escape(value: &str) -> String {
     value

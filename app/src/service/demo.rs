@@ -8,8 +8,10 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use super::authz::Actor;
 use super::state::internal;
 use super::AppState;
+use crate::domain::audit::{object, AuditAction};
 use crate::domain::security::{ConfiguredMode, DeviceClass, SecurityMode};
 use crate::error::AppError;
 use crate::store::cluster;
@@ -272,6 +274,25 @@ pub async fn generate(state: &AppState, phones: u64) -> Result<DemoSummary, AppE
             .await
             .map_err(internal)?;
     }
+    // The demo is a change like any other: its audit row tells the TFTP pipeline to build.
+    super::audit::record(
+        &txn,
+        now,
+        &Actor {
+            user_id: None,
+            name: Some("ccmadmin demo".to_owned()),
+            address: None,
+        },
+        super::audit::Event {
+            action: AuditAction::Create,
+            object_type: object::PHONE,
+            object_name: "demo cluster",
+            before: None,
+            after: Some(serde_json::json!({ "phones": phones })),
+            detail: format!("Demo cluster created with {phones} phones"),
+        },
+    )
+    .await?;
     txn.commit().await.map_err(internal)?;
     // After a bulk load, PostgreSQL's statistics and the visibility map that index-only scans
     // need, instead of waiting for autovacuum's next pass. (SQLite's planner does better here

@@ -7,7 +7,7 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
 use crate::api::phones::{get_phone_context, list_phones};
-use crate::components::form::{query_escape, Pagination};
+use crate::components::form::{query_escape, AddLink, Pagination};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
 use crate::domain::dashboard::DeviceFinding;
@@ -159,13 +159,7 @@ pub fn FindPhonesPage() -> impl IntoView {
                             <A href="/phones" attr:class="button secondary-link">"Clear"</A>
                         })}
                     </Form>
-                    <p class="toolbar">
-                        {if may_write {
-                            Either::Left(view! { <A href="/add-phone" attr:class="button">"Add a New Phone"</A> })
-                        } else {
-                            Either::Right(view! { <button type="button" disabled>"Add a New Phone"</button> })
-                        }}
-                    </p>
+                    <AddLink href="/add-phone" label="Add a New Phone" may_write />
                 })
             })}
         </Suspense>

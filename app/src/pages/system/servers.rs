@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::system::{get_server, list_servers, DeleteServer, SaveServer};
 use crate::components::field::{whole_number, TextField};
-use crate::components::form::{last_error, query_escape, ErrorBox};
+use crate::components::form::{last_error, query_escape, AddLink, ErrorBox};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
 use crate::domain::servers::{validate_server, ServerFields};
@@ -35,13 +35,7 @@ pub fn ServersPage() -> impl IntoView {
                 let may_write = me.await.map(|u| u.may(FunctionalGroup::System, Access::Write)).unwrap_or(false);
                 match servers.await {
                     Ok(list) => Either::Left(view! {
-                        <p class="toolbar">
-                            {if may_write {
-                                Either::Left(view! { <A href="/add-server" attr:class="button">"Add a New Cisco CallManager"</A> })
-                            } else {
-                                Either::Right(view! { <button type="button" disabled>"Add a New Cisco CallManager"</button> })
-                            }}
-                        </p>
+                        <AddLink href="/add-server" label="Add a New Cisco CallManager" may_write />
                         <div class="table-scroll">
                             <table class="data-table" data-testid="servers">
                                 <caption>{format!("{} servers", list.len())}</caption>

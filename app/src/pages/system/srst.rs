@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::system::{get_srst, list_srst, DeleteSrst, SaveSrst, UpdateSrstCertificate};
 use crate::components::field::{whole_number, TextField};
-use crate::components::form::{last_error, query_escape, ErrorBox};
+use crate::components::form::{last_error, query_escape, AddLink, ErrorBox};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
 use crate::domain::srst::{validate_srst, SrstFields};
@@ -37,13 +37,7 @@ pub fn SrstListPage() -> impl IntoView {
                 let may_write = me.await.map(|u| u.may(FunctionalGroup::System, Access::Write)).unwrap_or(false);
                 match references.await {
                     Ok(list) => Either::Left(view! {
-                        <p class="toolbar">
-                            {if may_write {
-                                Either::Left(view! { <A href="/add-srst" attr:class="button">"Add a New SRST Reference"</A> })
-                            } else {
-                                Either::Right(view! { <button type="button" disabled>"Add a New SRST Reference"</button> })
-                            }}
-                        </p>
+                        <AddLink href="/add-srst" label="Add a New SRST Reference" may_write />
                         <div class="table-scroll">
                             <table class="data-table" data-testid="srst-references">
                                 <caption>{format!("{} SRST references", list.len())}</caption>
