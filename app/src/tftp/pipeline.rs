@@ -466,24 +466,31 @@ async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, A
         .collect();
     let timestamp = u32::try_from(now.timestamp()).unwrap_or(0);
     let entries: Vec<(String, Vec<u8>)> = files.into_iter().collect();
+    // Batch N is written while batch N+1 is signed: the disk and the cores work at once, and
+    // batches still land in order, each atomically.
+    let mut writing: Option<tokio::task::JoinHandle<Result<BatchDone, PipelineError>>> = None;
     for chunk in entries.chunks(BATCH) {
         let chunk = chunk.to_vec();
         let folder = dirs.files.clone();
         let signer = signer.clone();
-        let done = tokio::task::spawn_blocking(move || {
-            write_batch(&folder, chunk, signer.as_ref(), timestamp)
+        let outputs = tokio::task::spawn_blocking(move || {
+            decide_and_sign(&folder, chunk, signer.as_ref(), timestamp)
         })
         .await
         .map_err(internal)?
         .map_err(internal)?;
-        report.written += done.written;
-        report.signed += done.signed;
-        let (w, s) = (report.written, report.signed);
-        progress(state, |a| {
-            a.written = Set(i64::try_from(w).unwrap_or(0));
-            a.signed = Set(i64::try_from(s).unwrap_or(0));
-        })
-        .await?;
+        if let Some(previous) = writing.take() {
+            let done = previous.await.map_err(internal)?.map_err(internal)?;
+            record_progress(state, &mut report, &done).await?;
+        }
+        let folder = dirs.files.clone();
+        writing = Some(tokio::task::spawn_blocking(move || {
+            write_outputs(&folder, &outputs)
+        }));
+    }
+    if let Some(last) = writing {
+        let done = last.await.map_err(internal)?.map_err(internal)?;
+        record_progress(state, &mut report, &done).await?;
     }
     let folder = dirs.files.clone();
     report.removed = tokio::task::spawn_blocking(move || remove_stale(&folder, &expected))
@@ -491,6 +498,21 @@ async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, A
         .map_err(internal)?
         .map_err(internal)?;
     Ok(report)
+}
+
+async fn record_progress(
+    state: &AppState,
+    report: &mut BuildReport,
+    done: &BatchDone,
+) -> Result<(), AppError> {
+    report.written += done.written;
+    report.signed += done.signed;
+    let (w, s) = (report.written, report.signed);
+    progress(state, |a| {
+        a.written = Set(i64::try_from(w).unwrap_or(0));
+        a.signed = Set(i64::try_from(s).unwrap_or(0));
+    })
+    .await
 }
 
 /// A file to write: its name, its bytes, whether it is a signed file.
@@ -515,13 +537,13 @@ fn signed_copy_of(
     })
 }
 
-/// Decides, signs and writes one batch, using every core for the signatures.
-fn write_batch(
+/// Decides which files of one batch changed and signs them, using every core.
+fn decide_and_sign(
     folder: &Path,
     files: Vec<(String, Vec<u8>)>,
     signer: Option<&(Arc<SigningIdentity>, HashAlgorithm)>,
     timestamp: u32,
-) -> Result<BatchDone, PipelineError> {
+) -> Result<Vec<Output>, PipelineError> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let per = files.len().div_ceil(threads).max(1);
     let outputs: Vec<Result<Vec<Output>, PipelineError>> = std::thread::scope(|scope| {
@@ -570,12 +592,16 @@ fn write_batch(
     for part in outputs {
         writes.extend(part?);
     }
-    let done = BatchDone {
+    Ok(writes)
+}
+
+/// Writes one batch's files atomically and counts them.
+fn write_outputs(folder: &Path, writes: &[Output]) -> Result<BatchDone, PipelineError> {
+    atomic_write_all(folder, writes)?;
+    Ok(BatchDone {
         written: writes.len() as u64,
         signed: writes.iter().filter(|(_, _, s)| *s).count() as u64,
-    };
-    atomic_write_all(folder, &writes)?;
-    Ok(done)
+    })
 }
 
 /// The temporary name of `name` while it is written.
