@@ -151,12 +151,7 @@ pub fn parse_request(packet: &[u8]) -> Request {
 /// would leave the folder are refused.
 pub fn resolve(folder: &Path, name: &str) -> Result<PathBuf, (ErrorCode, String)> {
     let name = name.trim_start_matches('/');
-    if name.is_empty()
-        || name.contains("..")
-        || name.contains('/')
-        || name.contains('\\')
-        || name.starts_with('.')
-    {
+    if !app::tftp::is_served_name(name) {
         return Err((ErrorCode::AccessViolation, "Access violation".to_owned()));
     }
     let path = folder.join(name);

@@ -12,7 +12,6 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
@@ -90,23 +89,14 @@ async fn handshake(target: SocketAddr) -> Result<FetchedCertificate, FetchError>
 
 /// The facts of a DER certificate.
 pub fn describe(der: &[u8]) -> Result<FetchedCertificate, String> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| e.to_string())?;
-    let instant = |t: x509_parser::time::ASN1Time| {
-        DateTime::<Utc>::from_timestamp(t.timestamp(), 0)
-            .ok_or_else(|| "a validity date is out of range".to_owned())
-    };
-    let digest = Sha256::digest(der);
+    let facts = crate::tftp::keys::certificate_facts(der).map_err(|e| e.to_string())?;
     Ok(FetchedCertificate {
         der: der.to_vec(),
-        subject: cert.subject().to_string(),
-        issuer: cert.issuer().to_string(),
-        not_before: instant(cert.validity().not_before)?,
-        not_after: instant(cert.validity().not_after)?,
-        sha256: digest
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(":"),
+        subject: facts.subject,
+        issuer: facts.issuer,
+        not_before: facts.not_before,
+        not_after: facts.not_after,
+        sha256: facts.sha256,
     })
 }
 

@@ -11,6 +11,7 @@ use serde_json::json;
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
 use super::certificates::{self, CertRole, TOKENS};
+use super::service_settings;
 use super::state::internal;
 use super::{actions, AppState};
 use crate::domain::actions::RequiredAction;
@@ -19,8 +20,9 @@ use crate::domain::security::ClusterSecurityMode;
 use crate::domain::services::{ServerRole, Service};
 use crate::error::AppError;
 pub use crate::model::security::{CtlRecordInfo, CtlRequest, CtlResult, CtlStatus};
+use crate::store::cluster;
 use crate::store::entities::{cluster as cluster_row, servers};
-use crate::store::{cluster, service_settings};
+use crate::store::service_settings as stored_settings;
 use crate::tftp::ctl::{self, Record, Role};
 use crate::tftp::pipeline::atomic_write;
 use crate::tftp::sgn::{self, HashAlgorithm, HeaderKind};
@@ -34,16 +36,13 @@ async fn gates(
         .all(&state.db)
         .await
         .map_err(internal)?;
-    let activations = service_settings::activations(&state.db)
+    let activations = stored_settings::activations(&state.db)
         .await
         .map_err(internal)?;
     let missing = servers
         .iter()
         .filter(|s| {
-            !activations
-                .iter()
-                .find(|a| a.server_id == s.id && a.service == Service::CtlProvider.key())
-                .map_or(Service::CtlProvider.activated_by_default(), |a| a.activated)
+            !service_settings::activation_of(s, Service::CtlProvider, &activations).activated
         })
         .map(|s| s.name.clone())
         .collect();

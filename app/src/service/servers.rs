@@ -115,7 +115,11 @@ pub async fn list(
         .collect())
 }
 
-async fn find<C: ConnectionTrait>(db: &C, name: &str) -> Result<servers::Model, AppError> {
+/// The server named `name`, or NotFound.
+pub(crate) async fn find<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> Result<servers::Model, AppError> {
     servers::Entity::find()
         .filter(servers::Column::Name.eq(name))
         .one(db)
@@ -144,7 +148,7 @@ fn new_guid() -> String {
     OsRng.fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let hex = super::certificates::hex(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],

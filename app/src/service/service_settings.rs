@@ -2,10 +2,7 @@
 //! Activation (functional group Serviceability): per server, the parameters of each service and
 //! which services are activated. A missing row means the default.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
@@ -25,15 +22,6 @@ use crate::model::system::{
 };
 use crate::store::entities::{servers, service_activations, service_parameters};
 use crate::store::service_settings as store;
-
-async fn server<C: ConnectionTrait>(db: &C, name: &str) -> Result<servers::Model, AppError> {
-    servers::Entity::find()
-        .filter(servers::Column::Name.eq(name))
-        .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::NotFound(format!("Server {name}")))
-}
 
 fn service(key: &str) -> Result<Service, AppError> {
     Service::parse(key).ok_or_else(|| AppError::NotFound(format!("Service {key}")))
@@ -81,7 +69,7 @@ pub async fn parameters(
     service_key: &str,
 ) -> Result<ServiceParameters, AppError> {
     let service = service(service_key)?;
-    let row = server(&state.db, server_name).await?;
+    let row = super::servers::find(&state.db, server_name).await?;
     values(&state.db, &row, service).await
 }
 
@@ -129,7 +117,7 @@ pub async fn set_parameters(
     }
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    let chosen = server(&txn, server_name).await?;
+    let chosen = super::servers::find(&txn, server_name).await?;
     let mut warnings = Vec::new();
     let mut required_actions = Vec::new();
     for (def, value, version) in checked {
@@ -285,7 +273,9 @@ pub async fn activations(
         .collect())
 }
 
-fn activation_of(
+/// The activation of `service` on server `s`, given the stored rows (a missing row: the
+/// service's default).
+pub(crate) fn activation_of(
     s: &servers::Model,
     service: Service,
     rows: &[service_activations::Model],
@@ -317,7 +307,7 @@ pub async fn set_activation(
     let service = service(service_key)?;
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    let s = server(&txn, server_name).await?;
+    let s = super::servers::find(&txn, server_name).await?;
     let rows = store::activations(&txn).await.map_err(internal)?;
     let before = activation_of(&s, service, &rows);
     if let (true, Some(reason)) = (activated, &before.unavailable) {

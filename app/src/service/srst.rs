@@ -48,7 +48,7 @@ fn info(
             not_before,
             not_after,
             sha256: c.sha256.clone().unwrap_or_default(),
-            valid: not_before <= now && now <= not_after,
+            valid: store::certificate_valid(c, now),
         })
     });
     let status = match (&certificate, row.is_secure) {
@@ -77,10 +77,11 @@ pub async fn list(
 ) -> Result<Vec<SrstInfo>, AppError> {
     let now = state.clock.now();
     let mut out = Vec::new();
+    let mut pools_of = store::pools_by_reference(&state.db)
+        .await
+        .map_err(internal)?;
     for (row, cert) in store::all(&state.db).await.map_err(internal)? {
-        let pools = store::pools_using(&state.db, row.id)
-            .await
-            .map_err(internal)?;
+        let pools = pools_of.remove(&row.id).unwrap_or_default();
         let item = info(&row, cert.as_ref(), pools, now);
         if !missing_certificate
             || (row.is_secure && !item.certificate.as_ref().is_some_and(|c| c.valid))

@@ -84,12 +84,7 @@ pub async fn read(
     _grant: &Grant<area::System, Reads>,
     name: &str,
 ) -> Result<Vec<u8>, AppError> {
-    if name.is_empty()
-        || name.contains("..")
-        || name.contains('/')
-        || name.contains('\\')
-        || name.starts_with('.')
-    {
+    if !crate::tftp::is_served_name(name) {
         return Err(AppError::NotFound(format!("TFTP file {name}")));
     }
     let path = folder(state)?.join(name);

@@ -68,6 +68,34 @@ pub async fn pools_using<C: ConnectionTrait>(
         .collect())
 }
 
+/// For every reference id, the names of the device pools that use it, by name.
+pub async fn pools_by_reference<C: ConnectionTrait>(
+    db: &C,
+) -> Result<std::collections::HashMap<i32, Vec<String>>, sea_orm::DbErr> {
+    let mut out: std::collections::HashMap<i32, Vec<String>> = std::collections::HashMap::new();
+    for pool in device_pools::Entity::find()
+        .filter(device_pools::Column::SrstOption.eq("reference"))
+        .order_by_asc(device_pools::Column::Name)
+        .all(db)
+        .await?
+    {
+        if let Some(id) = pool.srst_reference_id {
+            out.entry(id).or_default().push(pool.name);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a stored certificate is there and valid at `now`.
+pub fn certificate_valid(
+    cert: &srst_certificates::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    cert.der.is_some()
+        && cert.not_before.is_some_and(|t| t <= now)
+        && cert.not_after.is_some_and(|t| now <= t)
+}
+
 /// Stores the outcome of a certificate fetch. A fetched certificate replaces the previous one; a
 /// failed fetch records its error and keeps the certificate stored before, if any.
 pub async fn put_certificate<C: ConnectionTrait>(

@@ -45,3 +45,13 @@ impl TftpDirs {
 
 /// The name of the CTL file.
 pub const CTL_FILE: &str = "CTLFile.tlv";
+
+/// Whether `name` may be served from the TFTP folder (over TFTP or HTTPS): a plain file name —
+/// not empty, not hidden, nothing that would leave the folder.
+pub fn is_served_name(name: &str) -> bool {
+    !(name.is_empty()
+        || name.contains("..")
+        || name.contains('/')
+        || name.contains('\\')
+        || name.starts_with('.'))
+}

@@ -403,9 +403,7 @@ fn srst_entry(
                 return disabled_srst("Disable");
             };
             let cert = certs.get(&r.id).filter(|c| c.der.is_some());
-            let valid = cert.is_some_and(|c| {
-                c.not_before.is_some_and(|t| t <= now) && c.not_after.is_some_and(|t| now <= t)
-            });
+            let valid = cert.is_some_and(|c| crate::store::srst::certificate_valid(c, now));
             let status = crate::domain::srst::SrstStatus {
                 name: r.name.clone(),
                 is_secure: r.is_secure,
