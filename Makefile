@@ -99,3 +99,4 @@ bench: prereqs postgres site-release server-release
 	@command -v wrk >/dev/null || { $(APT_GET) update && $(APT_GET) install -y wrk; }
 	bash server/bench/phones.sh
 	bash server/bench/resign.sh
+	bash server/bench/resets.sh

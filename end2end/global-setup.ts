@@ -16,6 +16,8 @@ export default async function globalSetup(config: FullConfig) {
     CCMADMIN_BIND: `127.0.0.1:${port}`,
     CCMADMIN_DATA_DIR: dataDir,
     CCMADMIN_TFTP_BIND: '127.0.0.1:0',
+    CCMADMIN_SIP_BIND: '127.0.0.1:0',
+    CCMADMIN_CTL_PROVIDER_BIND: '127.0.0.1:0',
     CCMADMIN_SITE_ROOT: process.env.CCMADMIN_SITE_ROOT ?? path.join(root, 'target/site'),
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
   };
@@ -29,6 +31,7 @@ export default async function globalSetup(config: FullConfig) {
   if (demo.status !== 0) throw new Error(`ccmadmin demo failed: ${demo.stderr}`);
   const server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 
+  let tftp = '';
   const password = await new Promise<string>((resolve, reject) => {
     let out = '';
     let found = '';
@@ -38,6 +41,8 @@ export default async function globalSetup(config: FullConfig) {
       out += chunk.toString();
       const pw = /one-time password: (\S+)/.exec(out);
       if (pw) found = pw[1];
+      const udp = /TFTP serving \S+ on udp (\S+)/.exec(out);
+      if (udp) tftp = udp[1];
       if (found && /listening on https:\/\//.test(out)) {
         clearTimeout(timer);
         resolve(found);
@@ -47,7 +52,7 @@ export default async function globalSetup(config: FullConfig) {
 
   const stateDir = path.join(__dirname, '.run');
   mkdirSync(stateDir, { recursive: true });
-  writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ password, dataDir }));
+  writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ password, dataDir, tftp }));
   console.log(`ccmadmin started on port ${port} with data dir ${dataDir} (${env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'})`);
 
   return async () => {

@@ -49,6 +49,9 @@ pub enum AppError {
     /// The request could not be transported or decoded.
     #[error("{0}")]
     Transport(String),
+    /// The service that answers this is not running on this node (HTTP 503).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl AppError {
@@ -70,6 +73,7 @@ impl AppError {
             Self::TooManyAttempts { .. } => 429,
             Self::Invalid { .. } => 422,
             Self::Transport(_) => 400,
+            Self::Unavailable(_) => 503,
             Self::Internal => 500,
         }
     }

@@ -20,6 +20,8 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::layout::Layout;
+use crate::pages::device::jobs::{JobPage, JobsPage};
+use crate::pages::device::pending::PendingActionsPage;
 use crate::pages::device::phone::{AddPhonePage, PhonePage};
 use crate::pages::device::phones::FindPhonesPage;
 use crate::pages::security::certificates::CertificatesPage;
@@ -27,6 +29,7 @@ use crate::pages::security::ctl::CtlPage;
 use crate::pages::security::tftp_files::TftpFilesPage;
 use crate::pages::service::parameters::ServiceParametersPage;
 use crate::pages::serviceability::activation::ServiceActivationPage;
+use crate::pages::serviceability::control_center::ControlCenterPage;
 use crate::pages::system::parameters::EnterpriseParametersPage;
 use crate::pages::system::servers::{AddServerPage, ServerPage, ServersPage};
 use crate::pages::system::srst::{AddSrstPage, SrstListPage, SrstPage};
@@ -111,6 +114,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/certificates") view=CertificatesPage />
                     <Route path=path!("/ctl") view=CtlPage />
                     <Route path=path!("/tftp-files") view=TftpFilesPage />
+                    <Route path=path!("/pending-actions") view=PendingActionsPage />
+                    <Route path=path!("/jobs") view=JobsPage />
+                    <Route path=path!("/jobs/:id") view=JobPage />
+                    <Route path=path!("/control-center") view=ControlCenterPage />
                 </ParentRoute>
             </Routes>
         </Router>

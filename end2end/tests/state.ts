@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, type Page } from '@playwright/test';
 
-/** What global setup recorded: the one-time password of CCMAdministrator. */
-export function runState(): { password: string; dataDir: string } {
+/** What global setup recorded: the one-time password of CCMAdministrator, the data dir, and the
+ * address of the TFTP server. */
+export function runState(): { password: string; dataDir: string; tftp: string } {
   return JSON.parse(readFileSync(path.join(__dirname, '..', '.run', 'state.json'), 'utf8'));
 }
 

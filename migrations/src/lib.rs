@@ -9,6 +9,7 @@ mod m20261126_000003_cluster_model;
 mod m20261126_000004_jobs;
 mod m20261126_000005_security_settings;
 mod m20261126_000006_tftp_files;
+mod m20261126_000007_device_resets;
 
 /// The ordered list of every migration of the store.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_jobs::Migration),
             Box::new(m20261126_000005_security_settings::Migration),
             Box::new(m20261126_000006_tftp_files::Migration),
+            Box::new(m20261126_000007_device_resets::Migration),
         ]
     }
 }

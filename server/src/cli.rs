@@ -69,13 +69,36 @@ pub struct Settings {
     /// Whether this node runs the TFTP side (the file pipeline and the TFTP server); in a
     /// deployment of several nodes one node does.
     #[arg(
-        long,
+        long = "tftp-side",
         env = "CCMADMIN_TFTP",
         default_value_t = true,
         action = clap::ArgAction::Set,
         global = true
     )]
     pub tftp: bool,
+    /// The server (System > Cisco CallManager) whose services this node runs; default the
+    /// publisher.
+    #[arg(long = "server", env = "CCMADMIN_SERVER", global = true)]
+    pub node: Option<String>,
+    /// UDP address Cisco CallManager sends device resets (SIP NOTIFY) from.
+    #[arg(
+        long,
+        env = "CCMADMIN_SIP_BIND",
+        default_value = "127.0.0.1:5060",
+        global = true
+    )]
+    pub sip_bind: SocketAddr,
+    /// SIP timer T1 in milliseconds (RFC 3261: 500); a NOTIFY times out after 64·T1.
+    #[arg(long, env = "CCMADMIN_SIP_T1_MS", default_value_t = 500, global = true)]
+    pub sip_t1_ms: u64,
+    /// TLS address of the Cisco CTL Provider service.
+    #[arg(
+        long,
+        env = "CCMADMIN_CTL_PROVIDER_BIND",
+        default_value = "127.0.0.1:2444",
+        global = true
+    )]
+    pub ctl_provider_bind: SocketAddr,
     /// Folder of the built browser files (`pkg/`, favicon).
     #[arg(
         long,
@@ -115,6 +138,9 @@ pub enum Command {
         #[arg(long, default_value_t = 200)]
         phones: u64,
     },
+    /// Simulate SIP phones on loopback: they register, answer resets, fetch and check their
+    /// files over TFTP, and report the security mode they run with.
+    PhoneSim(crate::phone_sim::PhoneSimArgs),
     /// Build the TFTP files for the store once, in the foreground, and print what it took.
     BuildFiles,
     /// Read a signed file (`.sgn`) or a CTL file, print its header, and check its signature:

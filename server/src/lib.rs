@@ -1,12 +1,17 @@
 //! The ccmadmin server: command line, HTTPS, router and middleware, the JSON API, the TFTP server
-//! and the `verify` command.
+//! and its client, the service supervisor, the reset-job worker, the phone simulator and the
+//! `verify` command.
 
 pub mod cli;
 pub mod commands;
+pub mod jobs;
 pub mod middleware;
+pub mod phone_sim;
 pub mod rest;
 pub mod router;
 pub mod serve;
+pub mod services;
 pub mod tftp;
+pub mod tftp_client;
 pub mod tls;
 pub mod verify;

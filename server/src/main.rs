@@ -48,6 +48,9 @@ fn main() -> ExitCode {
                     .await
                     .map_err(|e| e.to_string())
             }
+            Command::PhoneSim(args) => server::phone_sim::run(&cli.settings, &args)
+                .await
+                .map_err(|e| e.to_string()),
             Command::BuildFiles => commands::build_files(&cli.settings)
                 .await
                 .map_err(|e| e.to_string()),

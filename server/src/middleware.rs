@@ -16,8 +16,8 @@ use app::domain::audit::{object, AuditAction};
 use app::error::AppError;
 use app::service::audit::{self, Event};
 use app::service::auth;
-use app::service::authz::{self, Actor, ClientAddress, Privileges, Rule};
-use app::service::{tokens, AppState};
+use app::service::authz::{self, Actor, ClientAddress, DeviceIdentity, Privileges, Rule};
+use app::service::{registrations, tokens, AppState};
 
 /// Refuses a non-GET request sent from another site: `Sec-Fetch-Site`, when the browser sends it,
 /// must be `same-origin`, and `Origin`, when sent, must be this console's own.
@@ -123,6 +123,15 @@ pub async fn authorize(
         }
     };
     let state = &gate.app;
+    if rule == Rule::Device {
+        return match device_of(state, &req) {
+            Ok(device) => {
+                req.extensions_mut().insert(DeviceIdentity(device));
+                next.run(req).await
+            }
+            Err(err) => refusal(kind, err),
+        };
+    }
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -158,6 +167,23 @@ pub async fn authorize(
     }
     req.extensions_mut().insert(privileges);
     next.run(req).await
+}
+
+/// The device a [`Rule::Device`] request comes from: its bearer registration credential.
+fn device_of(state: &AppState, req: &Request) -> Result<String, AppError> {
+    let key = state
+        .registration_key
+        .as_ref()
+        .ok_or(AppError::Unavailable(
+            "this node does not take device registrations".to_owned(),
+        ))?;
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(AppError::Unauthenticated)?;
+    registrations::authenticate(key, presented.trim())
 }
 
 /// The caller's checked privileges: by bearer token on the JSON API, otherwise by session.

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::tftp::{pipeline, TftpDirs};
+use app::domain::sip::Timers;
+use app::service::registrations;
+use app::tftp::TftpDirs;
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::RustlsConfig;
 use axum_server::Handle;
@@ -15,8 +17,8 @@ use app::store::session_store::DbSessionStore;
 use app::store::{self, StoreError};
 
 use crate::cli::Settings;
-use crate::tftp;
-use crate::{router, tls};
+use crate::jobs::{self, sender::Sender};
+use crate::{router, services, tls};
 
 /// Why the console could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -57,9 +59,16 @@ pub async fn open_store(settings: &Settings) -> Result<AppState, ServeError> {
     let url = settings.database_url();
     let db = store::connect(&url).await?;
     let read = store::connect_reader(&url, &db).await?;
+    let dirs = TftpDirs::under(&settings.data_dir);
+    let key = registrations::ensure_key(&dirs).map_err(|e| ServeError::DataDir {
+        path: dirs.keys.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
     Ok(AppState::new(db, Arc::new(SystemClock))
         .with_reader(read)
-        .with_files(TftpDirs::under(&settings.data_dir)))
+        .with_files(dirs)
+        .with_node(settings.node.clone())
+        .with_registration_key(key))
 }
 
 /// Runs the console until SIGINT or SIGTERM.
@@ -102,9 +111,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         );
     }
     spawn_session_cleanup(DbSessionStore::new(state.db.clone(), state.read.clone()));
-    if settings.tftp {
-        start_tftp(settings, &state).await?;
-    }
+    start_services(settings, &state, tls.config.clone()).await?;
 
     let leptos = LeptosOptions::builder()
         .output_name("ccmadmin")
@@ -124,7 +131,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     })?;
     let handle = Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
-    println!("ccmadmin listening on https://{local}");
+    announce(&format!("ccmadmin listening on https://{local}"));
     axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls.config))
         .map_err(|source| ServeError::Listen {
             addr: local.to_string(),
@@ -142,33 +149,48 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         })
 }
 
-/// Deletes expired sessions every ten minutes.
-/// Starts the file pipeline and the TFTP server on the built files.
-async fn start_tftp(settings: &Settings, state: &AppState) -> Result<(), ServeError> {
-    let dirs = TftpDirs::under(&settings.data_dir);
-    dirs.create().map_err(|source| ServeError::DataDir {
-        path: dirs.files.display().to_string(),
-        source,
-    })?;
-    let socket = tokio::net::UdpSocket::bind(settings.tftp_bind)
+/// Starts this node's service supervisor (TFTP, CTL Provider, CallManager) and the reset-job
+/// worker with its SIP socket.
+async fn start_services(
+    settings: &Settings,
+    state: &AppState,
+    tls: Arc<rustls::ServerConfig>,
+) -> Result<(), ServeError> {
+    let sip = tokio::net::UdpSocket::bind(settings.sip_bind)
         .await
         .map_err(|source| ServeError::Listen {
-            addr: format!("udp {}", settings.tftp_bind),
+            addr: format!("udp {}", settings.sip_bind),
             source,
         })?;
-    let local = socket.local_addr().map_err(|source| ServeError::Listen {
-        addr: format!("udp {}", settings.tftp_bind),
+    let timers = Timers::with_t1(Duration::from_millis(settings.sip_t1_ms.max(1)));
+    let (sender, outcomes) = Sender::start(sip, timers).map_err(|source| ServeError::Listen {
+        addr: format!("udp {}", settings.sip_bind),
         source,
     })?;
-    println!(
-        "ccmadmin TFTP serving {} on udp {local}",
-        dirs.files.display()
-    );
-    tokio::spawn(tftp::serve(socket, dirs.files));
-    tokio::spawn(pipeline::run(state.clone()));
+    announce(&format!("ccmadmin SIP on udp {}", sender.local));
+    tokio::spawn(jobs::run(state.clone(), sender, outcomes));
+    let tftp = settings
+        .tftp
+        .then(|| (TftpDirs::under(&settings.data_dir), settings.tftp_bind));
+    services::start(services::Supervised {
+        state: state.clone(),
+        tftp,
+        ctl_provider: (settings.ctl_provider_bind, tls),
+    })
+    .await;
     Ok(())
 }
 
+/// Prints a line for whoever started the console (tests and scripts read the addresses); a
+/// closed standard output is not an error.
+pub fn announce(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// Deletes expired sessions every ten minutes.
 fn spawn_session_cleanup(store: DbSessionStore) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod jobs;
 pub mod phones;
 pub mod security;
 pub mod services;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 
+use crate::api::jobs::pending_count;
 use crate::api::{get_current_user, Logout};
 use crate::domain::access::Access;
 use crate::error::AppError;
@@ -33,6 +34,29 @@ pub fn Layout() -> impl IntoView {
     let location = use_location();
     let user = Resource::new(move || location.pathname.get(), |_| get_current_user());
     provide_context(UserResource(user));
+    let tick = RwSignal::new(0u32);
+    let pending = RwSignal::new(None::<usize>);
+    let counted = LocalResource::new(move || {
+        let _ = (location.pathname.get(), tick.get());
+        pending_count()
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(n)) = counted.get() {
+            pending.set(n);
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = set_interval_with_handle(
+            move || tick.update(|t| *t = t.wrapping_add(1)),
+            std::time::Duration::from_secs(2),
+        );
+        on_cleanup(move || {
+            if let Ok(h) = handle {
+                h.clear();
+            }
+        });
+    }
     view! {
         <a class="skip-link" href="#content">"Skip to content"</a>
         <Transition fallback=|| view! { <header class="banner"></header> }>
@@ -44,6 +68,7 @@ pub fn Layout() -> impl IntoView {
                         Either::Left(
                             view! {
                                 <Banner user=user.clone() />
+                                <PendingBanner count=pending />
                                 <MenuBar user />
                                 <Show when=move || must_change>
                                     <Redirect path="/change-password" />
@@ -88,6 +113,22 @@ fn Banner(user: CurrentUser) -> impl IntoView {
                 </ActionForm>
             </div>
         </header>
+    }
+}
+
+/// "N actions required" above the menu, for users who may carry them out (Phone or
+/// ServiceManagement, Full Access). The count is read in the browser only (after hydration), on
+/// every navigation and every two seconds, so it follows edits made in any page.
+#[component]
+fn PendingBanner(count: RwSignal<Option<usize>>) -> impl IntoView {
+    move || {
+        count.get().filter(|n| *n > 0).map(|n| view! {
+            <p class="pending-banner" role="status" data-testid="pending-banner" data-count=n>
+                <strong>{if n == 1 { "1 action required".to_owned() } else { format!("{n} actions required") }}</strong>
+                " — "
+                <A href="/pending-actions">"see Pending Actions"</A>
+            </p>
+        })
     }
 }
 

@@ -95,6 +95,10 @@ pub mod object {
     pub const CERTIFICATE: &str = "Certificate";
     /// The CTL file and the cluster security mode.
     pub const CTL: &str = "Ctl";
+    /// A service's run state (Control Center).
+    pub const SERVICE: &str = "Service";
+    /// A device reset or restart job.
+    pub const JOB: &str = "Job";
 
     /// The object types whose changes can change the TFTP files.
     pub const TFTP_RELEVANT: &[&str] = &[

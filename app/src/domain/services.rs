@@ -73,6 +73,107 @@ impl Service {
     }
 }
 
+/// A service's run state (Control Center).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ServiceState {
+    /// Not activated on the server (Service Activation).
+    NotActivated,
+    /// Activated, not running.
+    Stopped,
+    /// Asked to start; the node that runs it has not finished starting it.
+    Starting,
+    /// Running.
+    Started,
+}
+
+impl ServiceState {
+    /// The stored name (`NotActivated` is never stored: it follows from the activation).
+    pub fn key(self) -> &'static str {
+        match self {
+            ServiceState::NotActivated => "not_activated",
+            ServiceState::Stopped => "stopped",
+            ServiceState::Starting => "starting",
+            ServiceState::Started => "started",
+        }
+    }
+
+    /// The label Control Center shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            ServiceState::NotActivated => "Not Activated",
+            ServiceState::Stopped => "Stopped",
+            ServiceState::Starting => "Starting",
+            ServiceState::Started => "Started",
+        }
+    }
+
+    /// The state of a service given its activation and its stored state (unknown: started).
+    pub fn of(activated: bool, stored: &str) -> Self {
+        match (activated, stored) {
+            (false, _) => ServiceState::NotActivated,
+            (true, "stopped") => ServiceState::Stopped,
+            (true, "starting") => ServiceState::Starting,
+            (true, _) => ServiceState::Started,
+        }
+    }
+}
+
+/// What Control Center asks of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ServiceOp {
+    /// Start a stopped service.
+    Start,
+    /// Stop a running service.
+    Stop,
+    /// Stop and start again.
+    Restart,
+}
+
+impl ServiceOp {
+    /// The name in URLs.
+    pub fn key(self) -> &'static str {
+        match self {
+            ServiceOp::Start => "start",
+            ServiceOp::Stop => "stop",
+            ServiceOp::Restart => "restart",
+        }
+    }
+
+    /// The operation with that name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [ServiceOp::Start, ServiceOp::Stop, ServiceOp::Restart]
+            .into_iter()
+            .find(|op| op.key() == text)
+    }
+
+    /// The button's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ServiceOp::Start => "Start",
+            ServiceOp::Stop => "Stop",
+            ServiceOp::Restart => "Restart",
+        }
+    }
+
+    /// Why the operation cannot run in `state`, if it cannot; else the state it leads to
+    /// (`Starting` for a service the node must start, `Stopped` for a stop).
+    pub fn apply(self, state: ServiceState) -> Result<ServiceState, String> {
+        match (self, state) {
+            (_, ServiceState::NotActivated) => {
+                Err("the service is not activated on this server (Service Activation)".to_owned())
+            }
+            (ServiceOp::Start, ServiceState::Started | ServiceState::Starting) => {
+                Err("the service is already started".to_owned())
+            }
+            (ServiceOp::Stop, ServiceState::Stopped) => {
+                Err("the service is already stopped".to_owned())
+            }
+            (ServiceOp::Stop, _) => Ok(ServiceState::Stopped),
+            (ServiceOp::Start | ServiceOp::Restart, _) => Ok(ServiceState::Starting),
+        }
+    }
+}
+
 /// A server's role in the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ServerRole {
@@ -124,6 +225,25 @@ mod tests {
         assert!(Service::CtlProvider
             .refuse_activation(ServerRole::Subscriber)
             .is_none());
+    }
+
+    #[test]
+    fn control_center_transitions() {
+        use ServiceOp::*;
+        use ServiceState::*;
+        assert_eq!(Stop.apply(Started), Ok(Stopped));
+        assert_eq!(Start.apply(Stopped), Ok(Starting));
+        assert_eq!(Restart.apply(Started), Ok(Starting));
+        assert_eq!(Restart.apply(Stopped), Ok(Starting));
+        assert!(Start.apply(Started).is_err());
+        assert!(Stop.apply(Stopped).is_err());
+        for op in [Start, Stop, Restart] {
+            assert!(op.apply(NotActivated).is_err());
+            assert_eq!(ServiceOp::parse(op.key()), Some(op));
+        }
+        assert_eq!(ServiceState::of(false, "started"), NotActivated);
+        assert_eq!(ServiceState::of(true, "stopped"), Stopped);
+        assert_eq!(ServiceState::of(true, "anything"), Started);
     }
 
     #[test]

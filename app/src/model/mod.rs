@@ -1,6 +1,7 @@
 //! Data the pages receive from the server (serialised into the page and over server functions),
 //! and the request bodies of forms.
 
+pub mod jobs;
 pub mod security;
 pub mod system;
 

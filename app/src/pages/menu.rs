@@ -99,6 +99,18 @@ pub const ENTRIES: &[MenuEntry] = &[
         Some(FunctionalGroup::Phone),
     ),
     entry(
+        Area::Device,
+        "Pending Actions",
+        "/pending-actions",
+        Some(FunctionalGroup::Phone),
+    ),
+    entry(
+        Area::Device,
+        "Reset Jobs",
+        "/jobs",
+        Some(FunctionalGroup::Phone),
+    ),
+    entry(
         Area::Security,
         "Certificates",
         "/certificates",
@@ -152,6 +164,12 @@ pub const ENTRIES: &[MenuEntry] = &[
         "Service Activation",
         "/service-activation",
         Some(FunctionalGroup::Serviceability),
+    ),
+    entry(
+        Area::Serviceability,
+        "Control Center",
+        "/control-center",
+        Some(FunctionalGroup::ServiceManagement),
     ),
 ];
 

@@ -30,7 +30,14 @@ pub enum Rule {
     Authenticated,
     /// A logged-in user whose level on the functional group allows the access.
     Require(FunctionalGroup, Access),
+    /// A device, by its registration credential (`service::registrations`); never a user.
+    Device,
 }
+
+/// A device authenticated by its registration credential (made by the permission middleware
+/// for [`Rule::Device`] routes only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceIdentity(pub String);
 
 /// A route and its rule. `{name}` in a path matches one non-empty segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +56,10 @@ const fn r(method: &'static str, path: &'static str, rule: Rule) -> RouteRule {
 
 use Access::{Read, Write};
 use FunctionalGroup::{
-    Phone, Service, Serviceability, System, UserManagement as Um, UserPrivilegeManagement as Upm,
+    Phone, Service, ServiceManagement as Sm, Serviceability, System, UserManagement as Um,
+    UserPrivilegeManagement as Upm,
 };
-use Rule::{Authenticated, Public, Require};
+use Rule::{Authenticated, Device, Public, Require};
 
 /// Every route of the console and what it requires. Deny by default: a route not listed here is
 /// refused.
@@ -144,6 +152,47 @@ pub const RULES: &[RouteRule] = &[
     r("POST", "/fn/delete_phone", Require(Phone, Write)),
     r("POST", "/api/v1/phones/bulk", Require(Phone, Write)),
     r("GET", "/api/v1/jobs/{id}", Require(Phone, Read)),
+    // Required actions become work: pending actions, reset jobs, contacts (R10, R11).
+    r("GET", "/api/v1/pending-actions", Require(Phone, Read)),
+    r("POST", "/api/v1/phones/{name}/reset", Require(Phone, Write)),
+    r("POST", "/api/v1/phones/reset", Require(Phone, Write)),
+    r("GET", "/api/v1/phones/{name}/contact", Require(Phone, Read)),
+    r(
+        "PUT",
+        "/api/v1/phones/{name}/contact",
+        Require(Phone, Write),
+    ),
+    r(
+        "POST",
+        "/api/v1/servers/{name}/reset-devices",
+        Require(Phone, Write),
+    ),
+    r("GET", "/api/v1/jobs", Require(Phone, Read)),
+    r("POST", "/api/v1/jobs/{id}/{control}", Require(Phone, Write)),
+    r("PUT", "/api/v1/jobs/{id}/rate", Require(Phone, Write)),
+    r("POST", "/api/v1/registrations", Device),
+    r("POST", "/fn/pending_count", Authenticated),
+    r("POST", "/fn/pending_actions", Require(Phone, Read)),
+    r("POST", "/fn/start_reset", Require(Phone, Write)),
+    r("POST", "/fn/get_reset_job", Require(Phone, Read)),
+    r("POST", "/fn/list_reset_jobs", Require(Phone, Read)),
+    r("POST", "/fn/control_job", Require(Phone, Write)),
+    r("POST", "/fn/set_job_rate", Require(Phone, Write)),
+    r("POST", "/fn/phone_contact", Require(Phone, Read)),
+    r("POST", "/fn/set_phone_contact", Require(Phone, Write)),
+    r("GET", "/pending-actions", Require(Phone, Read)),
+    r("GET", "/jobs", Require(Phone, Read)),
+    r("GET", "/jobs/{id}", Require(Phone, Read)),
+    // Serviceability > Control Center.
+    r("GET", "/api/v1/control-center", Require(Sm, Read)),
+    r(
+        "POST",
+        "/api/v1/servers/{server}/services/{service}/{op}",
+        Require(Sm, Write),
+    ),
+    r("POST", "/fn/control_center", Require(Sm, Read)),
+    r("POST", "/fn/operate_service", Require(Sm, Write)),
+    r("GET", "/control-center", Require(Sm, Read)),
     r("POST", "/fn/preview_bulk", Require(Phone, Write)),
     r("POST", "/fn/start_bulk", Require(Phone, Write)),
     r("POST", "/fn/get_job", Require(Phone, Read)),
@@ -457,6 +506,7 @@ impl Privileges {
     pub fn check(&self, rule: Rule) -> Result<(), AppError> {
         match rule {
             Rule::Public | Rule::Authenticated => Ok(()),
+            Rule::Device => Err(AppError::Forbidden),
             Rule::Require(group, access) => {
                 if self.principal.must_change_password {
                     Err(AppError::PasswordChangeRequired)
@@ -562,7 +612,8 @@ pub mod area {
         Phone,
         UserManagement,
         UserPrivilegeManagement,
-        Serviceability
+        Serviceability,
+        ServiceManagement
     );
 }
 

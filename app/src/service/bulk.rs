@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::actions;
 use super::audit::{self, Event};
 use super::authz::{area, Actor, Grant, Reads, Writes};
 use super::phones::{facts, Facts};
@@ -106,7 +107,17 @@ impl Target {
 }
 
 fn query_of(facts: &Facts, req: &BulkRequest) -> Result<PhoneQuery, AppError> {
-    match (&req.filter, &req.names) {
+    selection(facts, &req.filter, &req.names)
+}
+
+/// The phones a request selects: all that match `filter`, or exactly `names` (at most
+/// [`MAX_NAMES`]).
+pub(crate) fn selection(
+    facts: &Facts,
+    filter: &Option<crate::model::PhoneFilter>,
+    names: &Option<Vec<String>>,
+) -> Result<PhoneQuery, AppError> {
+    match (filter, names) {
         (Some(filter), None) => facts.query_of(filter),
         (None, Some(names)) if names.len() > MAX_NAMES => Err(AppError::invalid(
             "Phones",
@@ -243,6 +254,8 @@ pub async fn start(
         created_by: Set(grant.actor.name.clone().unwrap_or_default()),
         created_at: Set(now),
         updated_at: Set(now),
+        rate: Set(None),
+        version: Set(1),
         ..Default::default()
     }
     .insert(&state.db)
@@ -319,7 +332,11 @@ async fn run(
             .rows_affected;
         let n = i64::try_from(updated).unwrap_or(0);
         changed_total += n;
-        audit::record(
+        let detail = format!(
+            "Bulk change: {} set to {} on {n} phones",
+            req.field, req.value
+        );
+        let audit_id = audit::record(
             &txn,
             now,
             actor,
@@ -329,13 +346,12 @@ async fn run(
                 object_name: &format!("bulk job {job_id}"),
                 before: None,
                 after: Some(json!({ "field": req.field, "value": req.value, "device_ids": ids })),
-                detail: format!(
-                    "Bulk change: {} set to {} on {n} phones",
-                    req.field, req.value
-                ),
+                detail: detail.clone(),
             },
         )
         .await?;
+        // Security mode and hardening both need a reset of each changed device (R10).
+        actions::record_device_resets(&txn, now, &ids, &detail, audit_id).await?;
         jobs::Entity::update_many()
             .col_expr(
                 jobs::Column::Processed,

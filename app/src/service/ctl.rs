@@ -17,7 +17,7 @@ use super::{actions, AppState};
 use crate::domain::actions::RequiredAction;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::security::ClusterSecurityMode;
-use crate::domain::services::{ServerRole, Service};
+use crate::domain::services::{ServerRole, Service, ServiceState};
 use crate::error::AppError;
 pub use crate::model::security::{CtlRecordInfo, CtlRequest, CtlResult, CtlStatus};
 use crate::store::cluster;
@@ -39,10 +39,17 @@ async fn gates(
     let activations = stored_settings::activations(&state.db)
         .await
         .map_err(internal)?;
+    // R18: activated, and running (Control Center) — a stopped CTL Provider gates too.
     let missing = servers
         .iter()
         .filter(|s| {
-            !service_settings::activation_of(s, Service::CtlProvider, &activations).activated
+            let activated =
+                service_settings::activation_of(s, Service::CtlProvider, &activations).activated;
+            let stored = activations
+                .iter()
+                .find(|r| r.server_id == s.id && r.service == Service::CtlProvider.key())
+                .map_or(ServiceState::Started.key(), |r| r.state.as_str());
+            ServiceState::of(activated, stored) != ServiceState::Started
         })
         .map(|s| s.name.clone())
         .collect();
@@ -103,11 +110,6 @@ pub async fn apply(
     grant: &Grant<area::System, Writes>,
     request: CtlRequest,
 ) -> Result<CtlResult, AppError> {
-    let dirs = state
-        .files
-        .as_deref()
-        .ok_or_else(|| internal("the TFTP folders are not configured"))?
-        .clone();
     let (servers, missing, auto) = gates(state).await?;
     if servers.is_empty() {
         return Err(AppError::invalid(
@@ -120,7 +122,7 @@ pub async fn apply(
             "Cisco CTL Provider",
             format!(
                 "must be activated and running on every server before any CTL operation (R18); it \
-                 is not activated on {}",
+                 is not activated or not started on {}",
                 missing.join(", ")
             ),
         ));
@@ -199,6 +201,11 @@ pub async fn apply(
         certificate: cert(CertRole::Capf, "CAPF")?,
     });
     let body = ctl::encode(&records).map_err(internal)?;
+    let dirs = state
+        .files
+        .as_deref()
+        .ok_or_else(|| internal("the TFTP folders are not configured"))?
+        .clone();
     let signer =
         certificates::identity(&state.db, &dirs, CertRole::Sast, &request.tokens[0]).await?;
     let now = state.clock.now();

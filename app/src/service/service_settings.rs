@@ -15,7 +15,7 @@ use crate::domain::parameters::{
     of_service, r5_on_service_update, service_change_requires, service_parameter, ParameterValue,
     ServiceParameterDef,
 };
-use crate::domain::services::{ServerRole, Service};
+use crate::domain::services::{ServerRole, Service, ServiceState};
 use crate::error::AppError;
 use crate::model::system::{
     ParameterSaved, ServiceActivation, ServiceParameterValue, ServiceParameters,
@@ -339,6 +339,9 @@ pub async fn set_activation(
                 version: Set(1),
                 updated_at: Set(now),
                 updated_by: Set(actor),
+                state: Set(ServiceState::Started.key().to_owned()),
+                detail: Set(String::new()),
+                restarted_at: Set(None),
             }
             .insert(&txn)
             .await
@@ -370,5 +373,7 @@ pub async fn set_activation(
     let rows = store::activations(&txn).await.map_err(internal)?;
     let after = activation_of(&s, service, &rows);
     txn.commit().await.map_err(internal)?;
+    // This node's supervisor starts or stops the work behind an activated service.
+    state.services_changed.notify_one();
     Ok(after)
 }

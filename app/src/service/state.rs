@@ -24,6 +24,14 @@ pub struct AppState {
     pub files: Option<Arc<crate::tftp::TftpDirs>>,
     /// Wakes the TFTP file pipeline after a change made through this node.
     pub changed: Arc<tokio::sync::Notify>,
+    /// The server whose services this node runs (`None`: the publisher).
+    pub node: Option<Arc<str>>,
+    /// Wakes this node's service supervisor after a Control Center operation.
+    pub services_changed: Arc<tokio::sync::Notify>,
+    /// Wakes the reset-job worker after a job was started or controlled.
+    pub jobs_changed: Arc<tokio::sync::Notify>,
+    /// The key device credentials are checked with (see `registrations`).
+    pub registration_key: Option<Arc<[u8]>>,
 }
 
 impl AppState {
@@ -36,6 +44,26 @@ impl AppState {
             reference: Arc::default(),
             files: None,
             changed: Arc::default(),
+            node: None,
+            services_changed: Arc::default(),
+            jobs_changed: Arc::default(),
+            registration_key: None,
+        }
+    }
+
+    /// The state of a node running the services of server `name` (`None`: the publisher).
+    pub fn with_node(self, name: Option<String>) -> Self {
+        Self {
+            node: name.map(Arc::from),
+            ..self
+        }
+    }
+
+    /// The state checking device credentials with `key`.
+    pub fn with_registration_key(self, key: Vec<u8>) -> Self {
+        Self {
+            registration_key: Some(Arc::from(key)),
+            ..self
         }
     }
 

@@ -3,7 +3,7 @@
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
 };
 
 use super::entities::{device_pools, devices, phone_models};
@@ -232,6 +232,29 @@ pub async fn ids_matching<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await
+}
+
+/// `SELECT id, name FROM devices WHERE <q> ORDER BY id`, with `leading` values before the
+/// columns: the source of an `INSERT … SELECT`.
+pub fn select_matching(
+    q: &PhoneQuery,
+    leading: Vec<sea_orm::sea_query::SimpleExpr>,
+    trailing: Vec<sea_orm::sea_query::SimpleExpr>,
+) -> sea_orm::sea_query::SelectStatement {
+    let mut select = devices::Entity::find().select_only();
+    for e in leading {
+        select = select.expr(e);
+    }
+    select = select
+        .column(devices::Column::Id)
+        .column(devices::Column::Name);
+    for e in trailing {
+        select = select.expr(e);
+    }
+    select
+        .filter(condition(q))
+        .order_by_asc(devices::Column::Id)
+        .into_query()
 }
 
 /// The number of phones matching `q`.

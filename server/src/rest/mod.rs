@@ -8,6 +8,7 @@ pub mod error;
 pub mod json;
 mod parameters;
 mod phones;
+mod resets;
 mod security;
 mod services;
 mod session;
@@ -95,7 +96,39 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Method::GET, "/phones", get(phones::list)),
         ep(Method::POST, "/phones", post(phones::create)),
         ep(Method::POST, "/phones/bulk", post(phones::bulk)),
-        ep(Method::GET, "/jobs/{id}", get(phones::job)),
+        ep(Method::POST, "/phones/reset", post(resets::reset_phones)),
+        ep(Method::GET, "/jobs", get(resets::list)),
+        ep(Method::GET, "/jobs/{id}", get(resets::job)),
+        ep(
+            Method::POST,
+            "/jobs/{id}/{control}",
+            post(resets::control_job),
+        ),
+        ep(Method::PUT, "/jobs/{id}/rate", put(resets::job_rate)),
+        ep(Method::GET, "/pending-actions", get(resets::pending)),
+        ep(
+            Method::POST,
+            "/phones/{name}/reset",
+            post(resets::reset_phone),
+        ),
+        ep(Method::GET, "/phones/{name}/contact", get(resets::contact)),
+        ep(
+            Method::PUT,
+            "/phones/{name}/contact",
+            put(resets::set_contact),
+        ),
+        ep(
+            Method::POST,
+            "/servers/{name}/reset-devices",
+            post(resets::reset_server_devices),
+        ),
+        ep(Method::POST, "/registrations", post(resets::register)),
+        ep(Method::GET, "/control-center", get(resets::control_center)),
+        ep(
+            Method::POST,
+            "/servers/{server}/services/{service}/{op}",
+            post(resets::operate),
+        ),
         ep(Method::GET, "/phones/{name}", get(phones::get_one)),
         ep(Method::PUT, "/phones/{name}", put(phones::update)),
         ep(Method::DELETE, "/phones/{name}", delete(phones::remove)),

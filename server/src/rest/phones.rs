@@ -10,7 +10,7 @@ use super::json::ApiJson;
 use super::VersionQuery;
 use app::domain::device::PhoneFields;
 use app::model::{
-    BulkRequest, JobInfo, ModelInfo, Page, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved, PoolInfo,
+    BulkRequest, ModelInfo, Page, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved, PoolInfo,
 };
 use app::service::authz::{area, Privileges, Reads, Writes};
 use app::service::state::internal;
@@ -125,14 +125,4 @@ pub async fn bulk(
         let job = bulk::start(&state, &grant, body.request).await?;
         Ok((StatusCode::ACCEPTED, Json(job)).into_response())
     }
-}
-
-/// `GET /jobs/{id}`.
-pub async fn job(
-    State(state): State<AppState>,
-    Extension(privileges): Extension<Privileges>,
-    Path(id): Path<i32>,
-) -> Result<Json<JobInfo>, ApiError> {
-    let grant = privileges.grant::<area::Phone, Reads>()?;
-    Ok(Json(bulk::job(&state, &grant, id).await?))
 }

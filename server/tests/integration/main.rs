@@ -5,6 +5,7 @@
 mod access;
 mod binary;
 mod phones;
+mod resets;
 mod sessions;
 mod store;
 mod support;

@@ -143,7 +143,7 @@ pub struct InProcess {
 impl InProcess {
     pub fn new(db: DatabaseConnection) -> Self {
         let clock = ManualClock::new(t0());
-        let state = AppState::new(db, Arc::new(clock.clone()));
+        let state = AppState::new(db, Arc::new(clock.clone())).with_registration_key(vec![7; 32]);
         let site = tempfile::tempdir().unwrap();
         std::fs::write(site.path().join("favicon.ico"), b"icon").unwrap();
         let leptos = LeptosOptions::builder()
@@ -223,6 +223,11 @@ impl InProcess {
             .unwrap()
     }
 
+    /// Sends a request as it is.
+    pub async fn request(&self, req: Request<Body>) -> Response<Body> {
+        self.router.clone().oneshot(req).await.unwrap()
+    }
+
     /// Logs in through the API and returns the session cookie (`name=value`).
     pub async fn login(&self, user: &str, password: &str, cookie: Option<&str>) -> String {
         let res = self
@@ -277,6 +282,8 @@ pub struct RunningServer {
     pub stdout: Vec<String>,
     /// Where its TFTP server listens.
     pub tftp_addr: Option<std::net::SocketAddr>,
+    /// The lines it prints after it started.
+    pub lines: mpsc::Receiver<String>,
 }
 
 impl RunningServer {
@@ -286,6 +293,8 @@ impl RunningServer {
         cmd.arg("serve")
             .env("CCMADMIN_BIND", "127.0.0.1:0")
             .env("CCMADMIN_TFTP_BIND", "127.0.0.1:0")
+            .env("CCMADMIN_SIP_BIND", "127.0.0.1:0")
+            .env("CCMADMIN_CTL_PROVIDER_BIND", "127.0.0.1:0")
             .env("CCMADMIN_DATA_DIR", data_dir)
             .env("CCMADMIN_SITE_ROOT", data_dir.join("site"))
             .env_remove("DATABASE_URL")
@@ -297,14 +306,16 @@ impl RunningServer {
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
+        let mut child = cmd.spawn().expect("start ccmadmin");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
         let mut server = Self {
-            child: cmd.spawn().expect("start ccmadmin"),
+            child,
             base_url: String::new(),
             stdout: Vec::new(),
             tftp_addr: None,
+            lines: rx,
         };
-        let stdout = server.child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if tx.send(line).is_err() {
@@ -313,7 +324,7 @@ impl RunningServer {
             }
         });
         while server.base_url.is_empty() {
-            let line = match rx.recv_timeout(Duration::from_secs(60)) {
+            let line = match server.lines.recv_timeout(Duration::from_secs(60)) {
                 Ok(line) => line,
                 Err(e) => panic!("ccmadmin did not start ({e}); stdout: {:?}", server.stdout),
             };
@@ -328,6 +339,22 @@ impl RunningServer {
         server
     }
 
+    /// Waits up to `timeout` for a line starting with `prefix` and returns the rest of it.
+    pub fn wait_line(&self, prefix: &str, timeout: Duration) -> String {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(rest) = line.strip_prefix(prefix) {
+                        return rest.to_owned();
+                    }
+                }
+                Err(e) => panic!("no line {prefix:?} ({e})"),
+            }
+        }
+    }
+
     /// Stops the server with SIGKILL, as a crash would.
     pub fn kill(mut self) {
         let _ = self.child.kill();
@@ -340,6 +367,21 @@ impl Drop for RunningServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `ccmadmin demo --phones N` on the SQLite store of `dir`.
+pub fn demo(dir: &Path, phones: u64) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ccmadmin"))
+        .args(["demo", "--phones", &phones.to_string()])
+        .env("CCMADMIN_DATA_DIR", dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// An HTTPS client that trusts exactly the certificate the server generated in `data_dir`.

@@ -18,7 +18,7 @@ use app::tftp::pipeline;
 use app::tftp::{sgn, TftpDirs};
 
 use crate::support::{
-    add_user, backends, client_trusting, json_body, InProcess, RunningServer, TestDb,
+    add_user, backends, client_trusting, demo, json_body, InProcess, RunningServer, TestDb,
 };
 use crate::system::tls_gateway;
 
@@ -621,20 +621,6 @@ async fn go_mixed(client: &reqwest::Client, base: &str) {
         StatusCode::OK,
         "{}",
         res.text().await.unwrap()
-    );
-}
-
-fn demo(dir: &Path, phones: u64) {
-    let out = ccmadmin()
-        .args(["demo", "--phones", &phones.to_string()])
-        .env("CCMADMIN_DATA_DIR", dir)
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
 

@@ -1,5 +1,8 @@
 //! The Device menu.
 
 pub mod bulk;
+pub mod contact;
+pub mod jobs;
+pub mod pending;
 pub mod phone;
 pub mod phones;

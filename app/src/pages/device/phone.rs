@@ -8,9 +8,11 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use crate::api::jobs::phone_contact;
 use crate::api::phones::{get_phone, get_phone_context, CreatePhone, DeletePhone, UpdatePhone};
 use crate::components::form::{last_error, query_escape, ErrorBox};
 use crate::components::layout::use_current_user;
+use crate::components::reset::{ResetChoice, ResetPanel};
 use crate::domain::access::{Access, FunctionalGroup};
 use crate::domain::device::{
     validate_phone, AuthenticationMode, CertificateOperation, PhoneFields, Protocol, KEY_SIZES,
@@ -21,6 +23,7 @@ use crate::domain::security::{
 use crate::domain::srst::secure_srst;
 use crate::error::AppError;
 use crate::model::{PhoneContext, PhoneDetail, PhoneSaved};
+use crate::pages::device::contact::ContactSection;
 
 /// The configuration page of an existing phone.
 #[component]
@@ -29,6 +32,7 @@ pub fn PhonePage() -> impl IntoView {
     let name = move || params.with(|p| p.get("name").unwrap_or_default());
     let phone = Resource::new(name, get_phone);
     let context = Resource::new(|| (), |_| get_phone_context());
+    let contact = Resource::new(name, phone_contact);
     let me = use_current_user();
     view! {
         <Title text="Phone Configuration" />
@@ -37,9 +41,20 @@ pub fn PhonePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let may_write = me.await.map(|u| u.may(FunctionalGroup::Phone, Access::Write)).unwrap_or(false);
                 match (context.await, phone.await) {
-                    (Ok(ctx), Ok(detail)) => Either::Left(view! {
-                        <PhoneForm ctx fields=detail.fields.clone() detail=Some(detail) may_write />
-                    }),
+                    (Ok(ctx), Ok(detail)) => {
+                        let phone_name = detail.fields.name.clone();
+                        let single = phone_name.clone();
+                        let reset = ResetChoice {
+                            label: Signal::derive(move || single.clone()),
+                            target: Callback::new(move |_| (None, Some(vec![phone_name.clone()]))),
+                        };
+                        let contact_name = detail.fields.name.clone();
+                        Either::Left(view! {
+                            <PhoneForm ctx fields=detail.fields.clone() detail=Some(detail) may_write />
+                            <ResetPanel title="Reset Phone" id="phone-reset" choices=vec![reset] enabled=may_write />
+                            <ContactSection name=contact_name contact may_write />
+                        })
+                    }
                     (Err(e), _) | (_, Err(e)) => Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> }),
                 }
             })}

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::phones::{get_phone_context, list_phones};
 use crate::components::form::{query_escape, AddLink, Pagination};
 use crate::components::layout::use_current_user;
+use crate::components::reset::{ResetChoice, ResetPanel};
 use crate::domain::access::{Access, FunctionalGroup};
 use crate::domain::dashboard::DeviceFinding;
 use crate::domain::security::{ConfiguredMode, SecurityMode};
@@ -190,7 +191,23 @@ pub fn FindPhonesPage() -> impl IntoView {
                         let sort_key = f.sort.clone();
                         let bulk_filter = f.clone();
                         Either::Left(view! {
-                            {may_write.then(|| view! { <BulkPanel selected filter=bulk_filter total=page.total /> })}
+                            {may_write.then(|| view! { <BulkPanel selected filter=bulk_filter.clone() total=page.total /> })}
+                            {may_write.then(|| {
+                                let all = bulk_filter.clone();
+                                let total = page.total;
+                                view! {
+                                    <ResetPanel title="Reset Phones" id="list-reset" enabled=true choices=vec![
+                                        ResetChoice {
+                                            label: Signal::derive(move || format!("the selected phones ({})", selected.with(Vec::len))),
+                                            target: Callback::new(move |_| (None, Some(selected.get_untracked()))),
+                                        },
+                                        ResetChoice {
+                                            label: Signal::derive(move || format!("all {total} phones that match the filter")),
+                                            target: Callback::new(move |_| (Some(all.clone()), None)),
+                                        },
+                                    ] />
+                                }
+                            })}
                             <div class="table-scroll">
                                 <table class="data-table" data-testid="phones">
                                     <caption>{format!("{} matching phones", page.total)}</caption>

@@ -77,7 +77,7 @@ fn CtlForm(status: CtlStatus, may_write: bool, run: ServerAction<RunCtl>) -> imp
         </dl>
         {(!missing.is_empty()).then(|| view! {
             <p class="warning-box" data-testid="r18-warning"><strong>"Refused until fixed: "</strong>
-                {format!("Cisco CTL Provider is not activated on {} (R18). Activate it under Serviceability > Service Activation.", missing.join(", "))}
+                {format!("Cisco CTL Provider is not activated or not started on {} (R18). Activate it under Serviceability > Service Activation and start it in Control Center.", missing.join(", "))}
             </p>
         })}
         {(!auto.is_empty()).then(|| view! {

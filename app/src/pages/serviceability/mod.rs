@@ -1,3 +1,4 @@
-//! Serviceability: service activation.
+//! Serviceability: service activation and Control Center.
 
 pub mod activation;
+pub mod control_center;

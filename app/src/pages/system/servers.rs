@@ -12,11 +12,13 @@ use crate::api::system::{get_server, list_servers, DeleteServer, SaveServer};
 use crate::components::field::{whole_number, TextField};
 use crate::components::form::{last_error, query_escape, AddLink, ErrorBox};
 use crate::components::layout::use_current_user;
+use crate::components::reset::{ResetChoice, ResetPanel};
 use crate::domain::access::{Access, FunctionalGroup};
 use crate::domain::servers::{validate_server, ServerFields};
 use crate::domain::services::ServerRole;
 use crate::error::AppError;
 use crate::model::system::{ServerDetail, ServerSaved};
+use crate::model::PhoneFilter;
 
 fn devices_href(server: &str) -> String {
     format!("/phones?server={}", query_escape(server))
@@ -87,9 +89,22 @@ pub fn ServerPage() -> impl IntoView {
         <h1>"Cisco CallManager Configuration"</h1>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let may_write = me.await.map(|u| u.may(FunctionalGroup::System, Access::Write)).unwrap_or(false);
+                let user = me.await;
+                let may_write = user.as_ref().map(|u| u.may(FunctionalGroup::System, Access::Write)).unwrap_or(false);
+                let may_reset = user.as_ref().map(|u| u.may(FunctionalGroup::Phone, Access::Write)).unwrap_or(false);
                 match server.await {
-                    Ok(detail) => Either::Left(view! { <ServerForm fields=detail.fields.clone() detail=Some(detail) may_write /> }),
+                    Ok(detail) => {
+                        let server_name = detail.fields.name.clone();
+                        let label = format!("every device registered to {server_name} ({})", detail.devices);
+                        let reset = ResetChoice {
+                            label: Signal::derive(move || label.clone()),
+                            target: Callback::new(move |_| (Some(PhoneFilter { server: Some(server_name.clone()), ..Default::default() }), None)),
+                        };
+                        Either::Left(view! {
+                            <ServerForm fields=detail.fields.clone() detail=Some(detail) may_write />
+                            <ResetPanel title="Reset Devices" id="server-reset" choices=vec![reset] enabled=may_reset />
+                        })
+                    }
                     Err(e) => Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> }),
                 }
             })}

@@ -11,7 +11,7 @@ pub struct Model {
     pub id: i32,
     /// What the job does, e.g. `bulk_phone_change`.
     pub kind: String,
-    /// `queued`, `running`, `done` or `failed`.
+    /// `running`, `paused`, `cancelled`, `done` or `failed`.
     pub status: String,
     /// Items to process.
     pub total: i64,
@@ -31,6 +31,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last progress.
     pub updated_at: DateTimeUtc,
+    /// Devices per second for a reset job; `None`: unthrottled.
+    pub rate: Option<i32>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
 }
 
 /// No relations.

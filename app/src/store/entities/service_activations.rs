@@ -20,6 +20,12 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Who made it.
     pub updated_by: String,
+    /// Run state: `stopped`, `starting` or `started` (`ServiceState::key`).
+    pub state: String,
+    /// Why the last start failed, if it did.
+    pub detail: String,
+    /// When it was last started or restarted.
+    pub restarted_at: Option<DateTimeUtc>,
 }
 
 /// No relations used through the ORM.

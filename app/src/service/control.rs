@@ -1,0 +1,264 @@
+//! Control Center (Serviceability): the run state of every service of every server, with Start,
+//! Stop and Restart. This node runs the services of one server (`CCMADMIN_SERVER`, default the
+//! publisher): its supervisor turns the stored state into real work (the TFTP listener and file
+//! pipeline, the CTL Provider's TLS port, registrations and resets) and records when it is done.
+//! For the other servers the state is kept in the store for the node that runs them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use serde_json::json;
+
+use super::actions;
+use super::audit::{self, Event};
+use super::authz::{area, Grant, Reads, Writes};
+use super::service_settings::activation_of;
+use super::state::internal;
+use super::AppState;
+use crate::domain::audit::{object, AuditAction};
+use crate::domain::services::{ServerRole, Service, ServiceOp, ServiceState};
+use crate::error::AppError;
+use crate::model::jobs::ServiceStatus;
+use crate::store::entities::{servers, service_activations};
+use crate::store::service_settings as store;
+
+/// The server whose services this node runs: the configured one, else the publisher.
+pub async fn this_server<C: ConnectionTrait>(
+    db: &C,
+    node: Option<&str>,
+) -> Result<Option<servers::Model>, AppError> {
+    let all = servers::Entity::find()
+        .order_by_asc(servers::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    Ok(match node {
+        Some(name) => all.into_iter().find(|s| s.name == name),
+        None => all
+            .into_iter()
+            .find(|s| ServerRole::parse(&s.role) == Some(ServerRole::Publisher)),
+    })
+}
+
+fn status_of(
+    s: &servers::Model,
+    service: Service,
+    rows: &[service_activations::Model],
+    here: Option<i32>,
+) -> ServiceStatus {
+    let activation = activation_of(s, service, rows);
+    let row = rows
+        .iter()
+        .find(|r| r.server_id == s.id && r.service == service.key());
+    ServiceStatus {
+        server: s.name.clone(),
+        this_node: here == Some(s.id),
+        service,
+        state: ServiceState::of(
+            activation.activated,
+            row.map_or(ServiceState::Started.key(), |r| r.state.as_str()),
+        ),
+        detail: row.map(|r| r.detail.clone()).unwrap_or_default(),
+        restarted_at: row.and_then(|r| r.restarted_at),
+        version: activation.version,
+    }
+}
+
+async fn statuses<C: ConnectionTrait>(
+    db: &C,
+    node: Option<&str>,
+) -> Result<Vec<ServiceStatus>, AppError> {
+    let here = this_server(db, node).await?.map(|s| s.id);
+    let rows = store::activations(db).await.map_err(internal)?;
+    let servers = servers::Entity::find()
+        .order_by_asc(servers::Column::Name)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    Ok(servers
+        .iter()
+        .flat_map(|s| {
+            let rows = &rows;
+            Service::ALL
+                .into_iter()
+                .map(move |service| status_of(s, service, rows, here))
+        })
+        .collect())
+}
+
+/// Every service of every server with its state.
+pub async fn list(
+    state: &AppState,
+    _grant: &Grant<area::ServiceManagement, Reads>,
+) -> Result<Vec<ServiceStatus>, AppError> {
+    statuses(&state.db, state.node.as_deref()).await
+}
+
+/// The state of `service` on this node's server (`None`: this node runs no server).
+pub async fn local(state: &AppState, service: Service) -> Result<Option<ServiceStatus>, AppError> {
+    Ok(statuses(&state.db, state.node.as_deref())
+        .await?
+        .into_iter()
+        .find(|s| s.this_node && s.service == service))
+}
+
+/// Whether `service` is started on this node.
+pub async fn runs_here(state: &AppState, service: Service) -> Result<bool, AppError> {
+    Ok(local(state, service)
+        .await?
+        .is_some_and(|s| s.state == ServiceState::Started))
+}
+
+/// A state written for a service: the state, why, when it (re)started, when and by whom.
+struct StateChange<'a> {
+    next: ServiceState,
+    detail: &'a str,
+    restarted_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    who: &'a str,
+}
+
+async fn write_state<C: ConnectionTrait>(
+    db: &C,
+    server: &servers::Model,
+    service: Service,
+    change: StateChange<'_>,
+) -> Result<(), AppError> {
+    let StateChange {
+        next,
+        detail,
+        restarted_at,
+        now,
+        who,
+    } = change;
+    let existing = service_activations::Entity::find_by_id((server.id, service.key().to_owned()))
+        .one(db)
+        .await
+        .map_err(internal)?;
+    match existing {
+        Some(row) => {
+            let version = row.version + 1;
+            let keep = row.restarted_at;
+            let mut active: service_activations::ActiveModel = row.into();
+            active.state = Set(next.key().to_owned());
+            active.detail = Set(detail.to_owned());
+            active.restarted_at = Set(restarted_at.or(keep));
+            active.version = Set(version);
+            active.updated_at = Set(now);
+            active.updated_by = Set(who.to_owned());
+            active.update(db).await.map_err(internal)?;
+        }
+        None => {
+            service_activations::ActiveModel {
+                server_id: Set(server.id),
+                service: Set(service.key().to_owned()),
+                activated: Set(service.activated_by_default()),
+                version: Set(1),
+                updated_at: Set(now),
+                updated_by: Set(who.to_owned()),
+                state: Set(next.key().to_owned()),
+                detail: Set(detail.to_owned()),
+                restarted_at: Set(restarted_at),
+            }
+            .insert(db)
+            .await
+            .map_err(internal)?;
+        }
+    }
+    Ok(())
+}
+
+/// Starts, stops or restarts `service_key` on `server_name` (`version`: the one read). On this
+/// node the service moves to Starting and the supervisor finishes the start; on another server
+/// the stored state is the state. A start or restart completes the pending restarts it fulfils.
+pub async fn operate(
+    state: &AppState,
+    grant: &Grant<area::ServiceManagement, Writes>,
+    server_name: &str,
+    service_key: &str,
+    op: ServiceOp,
+    version: Option<i32>,
+) -> Result<ServiceStatus, AppError> {
+    let service = Service::parse(service_key)
+        .ok_or_else(|| AppError::NotFound(format!("Service {service_key}")))?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await.map_err(internal)?;
+    let all = statuses(&txn, state.node.as_deref()).await?;
+    let before = all
+        .iter()
+        .find(|s| s.server == server_name && s.service == service)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("Server {server_name}")))?;
+    if version.is_some_and(|v| v != before.version) {
+        let what = format!("{server_name}/{}", service.key());
+        return Err(audit::conflict(&txn, object::SERVICE, &what).await);
+    }
+    let mut next = op
+        .apply(before.state)
+        .map_err(|reason| AppError::invalid(service.label(), reason))?;
+    if next == ServiceState::Starting && !before.this_node {
+        next = ServiceState::Started;
+    }
+    let started = (next != ServiceState::Stopped).then_some(now);
+    let server = super::servers::find(&txn, server_name).await?;
+    let who = grant.actor.name.clone().unwrap_or_default();
+    let change = StateChange {
+        next,
+        detail: "",
+        restarted_at: started,
+        now,
+        who: &who,
+    };
+    write_state(&txn, &server, service, change).await?;
+    audit::record(
+        &txn,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Update,
+            object_type: object::SERVICE,
+            object_name: &format!("{server_name}/{}", service.key()),
+            before: Some(json!({ "state": before.state.key() })),
+            after: Some(json!({ "state": next.key() })),
+            detail: format!("{} {} on {server_name}", op.label(), service.label()),
+        },
+    )
+    .await?;
+    if started.is_some() {
+        let restarted: Vec<(String, Option<DateTime<Utc>>)> = statuses(&txn, state.node.as_deref())
+            .await?
+            .into_iter()
+            .filter(|s| s.service == service && s.state != ServiceState::NotActivated)
+            .map(|s| (s.server, s.restarted_at))
+            .collect();
+        actions::complete_restarts(&txn, now, server_name, service, &restarted).await?;
+    }
+    let after = statuses(&txn, state.node.as_deref())
+        .await?
+        .into_iter()
+        .find(|s| s.server == server_name && s.service == service)
+        .ok_or(AppError::Internal)?;
+    txn.commit().await.map_err(internal)?;
+    state.services_changed.notify_one();
+    Ok(after)
+}
+
+/// The supervisor records the state it reached for `service` on this node (`detail`: why a
+/// start failed).
+pub async fn mark_local(
+    state: &AppState,
+    service: Service,
+    reached: ServiceState,
+    detail: &str,
+) -> Result<(), AppError> {
+    let Some(server) = this_server(&state.db, state.node.as_deref()).await? else {
+        return Ok(());
+    };
+    let change = StateChange {
+        next: reached,
+        detail,
+        restarted_at: None,
+        now: state.clock.now(),
+        who: "ccmadmin",
+    };
+    write_state(&state.db, &server, service, change).await
+}

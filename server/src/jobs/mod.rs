@@ -1,0 +1,374 @@
+//! The reset-job worker: takes the oldest running reset or restart job, reaches its devices at
+//! the job's rate — a SIP NOTIFY to each registered contact ([`sender`]), "not registered" for
+//! the others — records every device's status in batches, and closes the job when every device
+//! has a final status. It works only while Cisco CallManager is started on this node, and picks
+//! up where it was after a restart of the console (devices sent but not answered are sent again).
+
+pub mod sender;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use app::domain::jobs::{DeviceStatus, JobStatus};
+use app::domain::services::Service;
+use app::domain::sip::{self, DeviceAction, Notify};
+use app::error::AppError;
+use app::service::resets::{self, RESET_KIND, RESTART_KIND};
+use app::service::state::internal;
+use app::service::{control, AppState};
+use app::store::entities::{device_contacts, job_devices, jobs};
+
+use sender::{Outcome, Sender, Transaction};
+
+/// Devices taken per step when a job is unthrottled.
+const UNTHROTTLED_BATCH: u64 = 1_000;
+/// How often answers are written to the store.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// What a job says while it waits for Cisco CallManager.
+const WAITING: &str = "Waiting: Cisco CallManager is not started on this node";
+
+/// Runs the worker for ever.
+pub async fn run(state: AppState, sender: Sender, mut outcomes: mpsc::UnboundedReceiver<Outcome>) {
+    if let Err(e) = recover(&state).await {
+        tracing::error!("cannot recover the reset jobs: {e}");
+    }
+    let mut worker = Worker {
+        state,
+        sender,
+        answers: Vec::new(),
+        in_flight: HashMap::new(),
+        pending_ids: HashMap::new(),
+        last_flush: Instant::now(),
+    };
+    loop {
+        if let Err(e) = worker.step(&mut outcomes).await {
+            tracing::error!("reset job worker: {e}");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
+/// Devices sent by a console that stopped before their answer are sent again.
+async fn recover(state: &AppState) -> Result<(), AppError> {
+    let open: Vec<i32> = jobs::Entity::find()
+        .select_only()
+        .column(jobs::Column::Id)
+        .filter(jobs::Column::Kind.is_in([RESET_KIND, RESTART_KIND]))
+        .filter(jobs::Column::Status.is_in([JobStatus::Running.key(), JobStatus::Paused.key()]))
+        .into_tuple()
+        .all(&state.db)
+        .await
+        .map_err(internal)?;
+    if open.is_empty() {
+        return Ok(());
+    }
+    job_devices::Entity::update_many()
+        .col_expr(
+            job_devices::Column::Status,
+            Expr::value(DeviceStatus::Pending.key()),
+        )
+        .filter(job_devices::Column::JobId.is_in(open))
+        .filter(job_devices::Column::Status.eq(DeviceStatus::Sent.key()))
+        .exec(&state.db)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+struct Worker {
+    state: AppState,
+    sender: Sender,
+    answers: Vec<Outcome>,
+    /// Devices sent and not answered yet, per job.
+    in_flight: HashMap<i32, usize>,
+    /// The job of each device sent and not answered yet.
+    pending_ids: HashMap<i64, i32>,
+    last_flush: Instant,
+}
+
+impl Worker {
+    async fn step(
+        &mut self,
+        outcomes: &mut mpsc::UnboundedReceiver<Outcome>,
+    ) -> Result<(), AppError> {
+        self.flush().await?;
+        let job = jobs::Entity::find()
+            .filter(jobs::Column::Kind.is_in([RESET_KIND, RESTART_KIND]))
+            .filter(jobs::Column::Status.eq(JobStatus::Running.key()))
+            .order_by_asc(jobs::Column::Id)
+            .one(&self.state.db)
+            .await
+            .map_err(internal)?;
+        let Some(job) = job else {
+            self.wait(outcomes, Duration::from_secs(1)).await;
+            return Ok(());
+        };
+        if !control::runs_here(&self.state, Service::CallManager).await? {
+            self.set_message(job.id, WAITING).await?;
+            self.wait(outcomes, Duration::from_secs(1)).await;
+            return Ok(());
+        }
+        if job.message == WAITING {
+            self.set_message(job.id, "").await?;
+        }
+        self.work(job, outcomes).await
+    }
+
+    async fn set_message(&self, id: i32, message: &str) -> Result<(), AppError> {
+        jobs::Entity::update_many()
+            .col_expr(jobs::Column::Message, Expr::value(message))
+            .filter(jobs::Column::Id.eq(id))
+            .filter(jobs::Column::Message.ne(message))
+            .exec(&self.state.db)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    /// Reaches the devices of `job` until it ends, is paused or cancelled, or CallManager stops.
+    async fn work(
+        &mut self,
+        job: jobs::Model,
+        outcomes: &mut mpsc::UnboundedReceiver<Outcome>,
+    ) -> Result<(), AppError> {
+        let Some(action) = resets::action_of_kind(&job.kind) else {
+            return Ok(());
+        };
+        let mut rate = job.rate;
+        let mut started = Instant::now();
+        let mut sent_since: u64 = 0;
+        let mut checked = Instant::now();
+        loop {
+            if checked.elapsed() >= Duration::from_millis(250) {
+                checked = Instant::now();
+                let now = jobs::Entity::find_by_id(job.id)
+                    .one(&self.state.db)
+                    .await
+                    .map_err(internal)?;
+                let Some(now) = now else { return Ok(()) };
+                if now.status != JobStatus::Running.key()
+                    || !control::runs_here(&self.state, Service::CallManager).await?
+                {
+                    return Ok(());
+                }
+                if now.rate != rate {
+                    rate = now.rate;
+                    started = Instant::now();
+                    sent_since = 0;
+                }
+            }
+            let want = match rate.and_then(|r| u64::try_from(r).ok()).filter(|r| *r > 0) {
+                None => UNTHROTTLED_BATCH,
+                Some(r) => {
+                    let allowed = (started.elapsed().as_secs_f64() * r as f64) as u64 + 1;
+                    allowed.saturating_sub(sent_since).min(UNTHROTTLED_BATCH)
+                }
+            };
+            let taken = if want > 0 {
+                self.reach(job.id, action, want).await?
+            } else {
+                0
+            };
+            sent_since += taken;
+            if taken == 0 && want > 0 && self.in_flight.get(&job.id).copied().unwrap_or(0) == 0 {
+                self.flush_now().await?;
+                let pending = job_devices::Entity::find()
+                    .filter(job_devices::Column::JobId.eq(job.id))
+                    .filter(
+                        job_devices::Column::Status
+                            .is_in([DeviceStatus::Pending.key(), DeviceStatus::Sent.key()]),
+                    )
+                    .count(&self.state.db)
+                    .await
+                    .map_err(internal)?;
+                if pending == 0 {
+                    let completed = resets::finish(&self.state, job.id, action).await?;
+                    tracing::info!(
+                        "reset job {} done; {completed} pending actions completed",
+                        job.id
+                    );
+                    return Ok(());
+                }
+            }
+            let pause = match rate.filter(|r| *r > 0) {
+                Some(r) => Duration::from_secs_f64((1.0 / f64::from(r)).max(0.005)),
+                None if taken > 0 => Duration::ZERO,
+                None => Duration::from_millis(20),
+            };
+            self.wait(outcomes, pause).await;
+            self.flush().await?;
+        }
+    }
+
+    /// Takes up to `n` pending devices of job `id`: a NOTIFY to each one with a contact, "not
+    /// registered" for the others. Returns how many were taken.
+    async fn reach(&mut self, id: i32, action: DeviceAction, n: u64) -> Result<u64, AppError> {
+        let rows = job_devices::Entity::find()
+            .filter(job_devices::Column::JobId.eq(id))
+            .filter(job_devices::Column::Status.eq(DeviceStatus::Pending.key()))
+            .order_by_asc(job_devices::Column::Id)
+            .limit(n)
+            .all(&self.state.db)
+            .await
+            .map_err(internal)?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let contacts: HashMap<i32, SocketAddr> = device_contacts::Entity::find()
+            .filter(device_contacts::Column::DeviceId.is_in(rows.iter().map(|r| r.device_id)))
+            .all(&self.state.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .filter_map(|c| {
+                let ip = c.address.parse().ok()?;
+                let port = u16::try_from(c.port).ok()?;
+                Some((c.device_id, SocketAddr::new(ip, port)))
+            })
+            .collect();
+        let now = self.state.clock.now();
+        let stamp = format!("{:x}", now.timestamp());
+        let mut sent: HashMap<SocketAddr, Vec<i64>> = HashMap::new();
+        let mut missing = Vec::new();
+        for row in &rows {
+            let Some(to) = contacts.get(&row.device_id).copied() else {
+                missing.push(row.id);
+                continue;
+            };
+            let branch = format!("z9hG4bK{}.{}.{}", id, row.id, now.timestamp_micros());
+            let call_id = format!("{}.{}.{}@ccmadmin", id, row.id, now.timestamp_micros());
+            let register = format!("{}-{}", id, row.device_id);
+            let bytes = sip::notify(&Notify {
+                device: &row.device_name,
+                contact: to,
+                local: self.sender.local,
+                branch: &branch,
+                call_id: &call_id,
+                from_tag: &format!("{id}"),
+                cseq: 1,
+                action,
+                register_call_id: &register,
+                config_version_stamp: &stamp,
+            })
+            .into_bytes();
+            sent.entry(to).or_default().push(row.id);
+            *self.in_flight.entry(id).or_default() += 1;
+            self.pending_ids.insert(row.id, id);
+            if !self.sender.send(Transaction {
+                id: row.id,
+                to,
+                branch,
+                bytes,
+            }) {
+                return Err(internal("the SIP sender stopped"));
+            }
+        }
+        for (to, ids) in sent {
+            job_devices::Entity::update_many()
+                .col_expr(
+                    job_devices::Column::Status,
+                    Expr::value(DeviceStatus::Sent.key()),
+                )
+                .col_expr(job_devices::Column::Contact, Expr::value(to.to_string()))
+                .col_expr(job_devices::Column::UpdatedAt, Expr::value(now))
+                .filter(job_devices::Column::Id.is_in(ids))
+                .filter(job_devices::Column::Status.eq(DeviceStatus::Pending.key()))
+                .exec(&self.state.db)
+                .await
+                .map_err(internal)?;
+        }
+        if !missing.is_empty() {
+            job_devices::Entity::update_many()
+                .col_expr(
+                    job_devices::Column::Status,
+                    Expr::value(DeviceStatus::NotRegistered.key()),
+                )
+                .col_expr(
+                    job_devices::Column::Detail,
+                    Expr::value("no contact is known for the device"),
+                )
+                .col_expr(job_devices::Column::UpdatedAt, Expr::value(now))
+                .filter(job_devices::Column::Id.is_in(missing))
+                .exec(&self.state.db)
+                .await
+                .map_err(internal)?;
+        }
+        Ok(rows.len() as u64)
+    }
+
+    async fn wait(&mut self, outcomes: &mut mpsc::UnboundedReceiver<Outcome>, pause: Duration) {
+        let deadline = tokio::time::sleep(pause);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                got = outcomes.recv() => match got {
+                    Some(o) => {
+                        self.answered(o);
+                        while let Ok(o) = outcomes.try_recv() {
+                            self.answered(o);
+                        }
+                        if pause.is_zero() { return; }
+                    }
+                    None => { (&mut deadline).await; return; }
+                },
+                () = &mut deadline => return,
+                () = self.state.jobs_changed.notified() => return,
+            }
+        }
+    }
+
+    fn answered(&mut self, o: Outcome) {
+        if let Some(job) = self.pending_ids.remove(&o.id) {
+            if let Some(n) = self.in_flight.get_mut(&job) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        self.answers.push(o);
+    }
+
+    async fn flush(&mut self) -> Result<(), AppError> {
+        if self.answers.len() >= 1_000
+            || (!self.answers.is_empty() && self.last_flush.elapsed() >= FLUSH_EVERY)
+        {
+            self.flush_now().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the answers received so far, grouped by what they say.
+    async fn flush_now(&mut self) -> Result<(), AppError> {
+        self.last_flush = Instant::now();
+        if self.answers.is_empty() {
+            return Ok(());
+        }
+        let now = self.state.clock.now();
+        let mut groups: HashMap<(DeviceStatus, i32, String), Vec<i64>> = HashMap::new();
+        for o in self.answers.drain(..) {
+            groups
+                .entry((o.status, o.attempts, o.detail))
+                .or_default()
+                .push(o.id);
+        }
+        for ((status, attempts, detail), ids) in groups {
+            for chunk in ids.chunks(2_000) {
+                job_devices::Entity::update_many()
+                    .col_expr(job_devices::Column::Status, Expr::value(status.key()))
+                    .col_expr(job_devices::Column::Attempts, Expr::value(attempts))
+                    .col_expr(job_devices::Column::Detail, Expr::value(detail.clone()))
+                    .col_expr(job_devices::Column::UpdatedAt, Expr::value(now))
+                    .filter(job_devices::Column::Id.is_in(chunk.to_vec()))
+                    .filter(job_devices::Column::Status.eq(DeviceStatus::Sent.key()))
+                    .exec(&self.state.db)
+                    .await
+                    .map_err(internal)?;
+            }
+        }
+        Ok(())
+    }
+}

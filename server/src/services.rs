@@ -1,0 +1,215 @@
+//! This node's service supervisor (Control Center made real): it reads the stored state of the
+//! services of this node's server and starts or stops the work behind them — Cisco TFTP is the
+//! TFTP listener and the file pipeline, Cisco CTL Provider listens on its TLS port and hands out
+//! the CTL file, Cisco CallManager answers registrations and sends resets (both read its state in
+//! the store). A service asked to start (or restart) is Starting until the work runs, then
+//! Started; a start that fails goes back to Stopped with the reason.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::ServerConfig;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::task::JoinHandle;
+
+use app::domain::services::{Service, ServiceState};
+use app::service::{control, AppState};
+use app::tftp::{pipeline, TftpDirs, CTL_FILE};
+
+use crate::serve::announce;
+use crate::tftp;
+
+/// What the supervisor needs to start the services.
+#[derive(Debug, Clone)]
+pub struct Supervised {
+    /// The shared state.
+    pub state: AppState,
+    /// The TFTP side's folders, when this node runs it (`CCMADMIN_TFTP`).
+    pub tftp: Option<(TftpDirs, SocketAddr)>,
+    /// The CTL Provider's TLS address and configuration.
+    pub ctl_provider: (SocketAddr, Arc<ServerConfig>),
+}
+
+#[derive(Default)]
+struct Running {
+    tftp: Vec<JoinHandle<()>>,
+    ctl_provider: Option<JoinHandle<()>>,
+    /// The addresses bound at the first start (a port 0 becomes the port the system chose, so
+    /// a restarted service is found where it was).
+    tftp_bound: Option<SocketAddr>,
+    ctl_bound: Option<SocketAddr>,
+}
+
+async fn stop(tasks: Vec<JoinHandle<()>>) {
+    for t in tasks {
+        t.abort();
+        let _ = t.await;
+    }
+}
+
+/// Brings this node's services to their stored state, then keeps them there in the background:
+/// on every Control Center operation made through this node, and every second for those made
+/// through another node.
+pub async fn start(s: Supervised) {
+    let mut running = Running::default();
+    reconcile_all(&s, &mut running).await;
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = s.state.services_changed.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            reconcile_all(&s, &mut running).await;
+        }
+    });
+}
+
+async fn reconcile_all(s: &Supervised, running: &mut Running) {
+    for service in [Service::Tftp, Service::CtlProvider, Service::CallManager] {
+        if let Err(e) = reconcile(s, running, service).await {
+            tracing::error!("service supervisor: {}: {e}", service.label());
+        }
+    }
+}
+
+async fn reconcile(
+    s: &Supervised,
+    running: &mut Running,
+    service: Service,
+) -> Result<(), app::error::AppError> {
+    // A node whose server is not in the store yet runs its services as before.
+    let state = control::local(&s.state, service)
+        .await?
+        .map_or(ServiceState::Started, |st| st.state);
+    let wanted = matches!(state, ServiceState::Starting | ServiceState::Started);
+    let restart = state == ServiceState::Starting;
+    match service {
+        Service::Tftp => {
+            let Some((dirs, bind)) = &s.tftp else {
+                return Ok(());
+            };
+            let is_running = !running.tftp.is_empty();
+            if is_running && (!wanted || restart) {
+                stop(std::mem::take(&mut running.tftp)).await;
+                announce("ccmadmin TFTP stopped");
+            }
+            if wanted && running.tftp.is_empty() {
+                match start_tftp(&s.state, dirs, running.tftp_bound.unwrap_or(*bind)).await {
+                    Ok((tasks, local)) => {
+                        running.tftp = tasks;
+                        running.tftp_bound = Some(local);
+                        mark(s, service, ServiceState::Started, "").await?;
+                    }
+                    Err(e) => mark(s, service, ServiceState::Stopped, &e).await?,
+                }
+            }
+        }
+        Service::CtlProvider => {
+            let is_running = running.ctl_provider.is_some();
+            if is_running && (!wanted || restart) {
+                stop(running.ctl_provider.take().into_iter().collect()).await;
+            }
+            if wanted && running.ctl_provider.is_none() {
+                let files = s.tftp.as_ref().map(|(d, _)| d.files.clone());
+                let bind = running.ctl_bound.unwrap_or(s.ctl_provider.0);
+                match start_ctl_provider(bind, s.ctl_provider.1.clone(), files).await {
+                    Ok((task, local)) => {
+                        running.ctl_provider = Some(task);
+                        running.ctl_bound = Some(local);
+                        mark(s, service, ServiceState::Started, "").await?;
+                    }
+                    Err(e) => mark(s, service, ServiceState::Stopped, &e).await?,
+                }
+            }
+        }
+        Service::CallManager | Service::Capf => {
+            if restart {
+                mark(s, service, ServiceState::Started, "").await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn mark(
+    s: &Supervised,
+    service: Service,
+    reached: ServiceState,
+    detail: &str,
+) -> Result<(), app::error::AppError> {
+    if control::local(&s.state, service).await?.is_some() {
+        control::mark_local(&s.state, service, reached, detail).await?;
+    }
+    Ok(())
+}
+
+/// Binds the TFTP listener and starts it with the file pipeline.
+async fn start_tftp(
+    state: &AppState,
+    dirs: &TftpDirs,
+    bind: SocketAddr,
+) -> Result<(Vec<JoinHandle<()>>, SocketAddr), String> {
+    dirs.create()
+        .map_err(|e| format!("cannot create {}: {e}", dirs.files.display()))?;
+    let socket = UdpSocket::bind(bind)
+        .await
+        .map_err(|e| format!("cannot listen on udp {bind}: {e}"))?;
+    let local = socket
+        .local_addr()
+        .map_err(|e| format!("cannot listen on udp {bind}: {e}"))?;
+    announce(&format!(
+        "ccmadmin TFTP serving {} on udp {local}",
+        dirs.files.display()
+    ));
+    Ok((
+        vec![
+            tokio::spawn(tftp::serve(socket, dirs.files.clone())),
+            tokio::spawn(pipeline::run(state.clone())),
+        ],
+        local,
+    ))
+}
+
+/// Binds the CTL Provider's TLS port: each connection gets the current CTL file, then closes.
+async fn start_ctl_provider(
+    bind: SocketAddr,
+    config: Arc<ServerConfig>,
+    files: Option<PathBuf>,
+) -> Result<(JoinHandle<()>, SocketAddr), String> {
+    let listener = TcpListener::bind(bind)
+        .await
+        .map_err(|e| format!("cannot listen on tcp {bind}: {e}"))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on tcp {bind}: {e}"))?;
+    announce(&format!("ccmadmin CTL Provider listening on tls {local}"));
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let acceptor = acceptor.clone();
+            let files = files.clone();
+            tokio::spawn(async move {
+                let Ok(Ok(mut tls)) =
+                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
+                else {
+                    return;
+                };
+                let ctl = match files {
+                    Some(dir) => tokio::fs::read(dir.join(CTL_FILE))
+                        .await
+                        .unwrap_or_default(),
+                    None => Vec::new(),
+                };
+                let _ = tls.write_all(&ctl).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    Ok((task, local))
+}
