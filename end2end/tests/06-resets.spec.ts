@@ -77,6 +77,10 @@ test('the banner counts pending actions, merges device resets and follows edits 
 
   // A restart needed on a server is a second line, until Control Center restarts it.
   const server = storeQuery("SELECT name FROM servers WHERE role = 'publisher'")[0];
+  const activated = await page.request.put(`/api/v1/servers/${server}/services/ctl-provider`, {
+    data: { activated: true },
+  });
+  expect(activated.status(), await activated.text()).toBe(200);
   const res = await page.request.put(`/api/v1/service-parameters/${server}/ctl-provider/Port`, {
     data: { value: '2445' },
   });
@@ -188,4 +192,19 @@ test('a user with ServiceManagement Read Only sees Control Center read-only', as
   const res = await page.request.post(`/api/v1/servers/${server}/services/tftp/stop`, { data: {} });
   expect(res.status()).toBe(403);
   await page.screenshot({ path: 'test-results/control-center-read-only.png', fullPage: true });
+});
+
+test('the new pages fit a tablet screen without sideways scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await admin(page);
+  const job = storeQuery("SELECT MAX(id) FROM jobs WHERE kind IN ('device_reset', 'device_restart')")[0];
+  const phone = storeQuery("SELECT name FROM devices WHERE name LIKE 'SEP%' ORDER BY name LIMIT 1")[0];
+  for (const url of ['/pending-actions', '/jobs', `/jobs/${job}`, '/control-center', `/phones/${phone}`]) {
+    await openHydrated(page, url);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, url).toBeLessThanOrEqual(0);
+  }
+  await page.screenshot({ path: 'test-results/phone-reset-tablet.png', fullPage: true });
+  await openHydrated(page, `/jobs/${job}`);
+  await page.screenshot({ path: 'test-results/job-tablet.png', fullPage: true });
 });
