@@ -3,8 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
-/// Creates `device_contacts`, `job_devices` and `device_resets`; adds the rate and version of a
-/// job and the state of a service.
+/// Creates `device_contacts`, `job_devices` and `device_resets`; adds the rate, version and
+/// worker claim of a job and the state of a service.
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -25,6 +25,8 @@ enum Jobs {
     Id,
     Rate,
     Version,
+    Worker,
+    HeartbeatAt,
 }
 
 #[derive(DeriveIden)]
@@ -253,6 +255,24 @@ impl MigrationTrait for Migration {
         .await?;
         add_column(
             manager,
+            Jobs::Table,
+            ColumnDef::new(Jobs::Worker)
+                .string_len(128)
+                .null()
+                .to_owned(),
+        )
+        .await?;
+        add_column(
+            manager,
+            Jobs::Table,
+            ColumnDef::new(Jobs::HeartbeatAt)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
+        )
+        .await?;
+        add_column(
+            manager,
             ServiceActivations::Table,
             ColumnDef::new(ServiceActivations::State)
                 .string_len(16)
@@ -296,6 +316,8 @@ impl MigrationTrait for Migration {
                 ServiceActivations::Table.into_iden(),
                 ServiceActivations::State.into_iden(),
             ),
+            (Jobs::Table.into_iden(), Jobs::HeartbeatAt.into_iden()),
+            (Jobs::Table.into_iden(), Jobs::Worker.into_iden()),
             (Jobs::Table.into_iden(), Jobs::Version.into_iden()),
             (Jobs::Table.into_iden(), Jobs::Rate.into_iden()),
         ] {

@@ -168,7 +168,11 @@ async fn start_services(
         source,
     })?;
     announce(&format!("ccmadmin SIP on udp {}", sender.local));
-    tokio::spawn(jobs::run(state.clone(), sender, outcomes));
+    let me = settings
+        .node
+        .clone()
+        .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
+    tokio::spawn(jobs::run(state.clone(), me, sender, outcomes));
     let tftp = settings
         .tftp
         .then(|| (TftpDirs::under(&settings.data_dir), settings.tftp_bind));

@@ -3,6 +3,8 @@
 //! the others — records every device's status in batches, and closes the job when every device
 //! has a final status. It works only while Cisco CallManager is started on this node, and picks
 //! up where it was after a restart of the console (devices sent but not answered are sent again).
+//! With several nodes, one works a job at a time: it claims the job in the store and renews the
+//! claim while it works; a claim not renewed for [`STALE`] passes to another node.
 
 pub mod sender;
 
@@ -11,7 +13,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -30,16 +34,24 @@ use sender::{Outcome, Sender, Transaction};
 const UNTHROTTLED_BATCH: u64 = 1_000;
 /// How often answers are written to the store.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// How long a node's claim on a job lasts without renewal.
+pub const STALE: Duration = Duration::from_secs(10);
 /// What a job says while it waits for Cisco CallManager.
 const WAITING: &str = "Waiting: Cisco CallManager is not started on this node";
 
-/// Runs the worker for ever.
-pub async fn run(state: AppState, sender: Sender, mut outcomes: mpsc::UnboundedReceiver<Outcome>) {
-    if let Err(e) = recover(&state).await {
+/// Runs the worker for ever as node `me` (its name among the nodes sharing the store).
+pub async fn run(
+    state: AppState,
+    me: String,
+    sender: Sender,
+    mut outcomes: mpsc::UnboundedReceiver<Outcome>,
+) {
+    if let Err(e) = recover(&state, &me).await {
         tracing::error!("cannot recover the reset jobs: {e}");
     }
     let mut worker = Worker {
         state,
+        me,
         sender,
         answers: Vec::new(),
         in_flight: HashMap::new(),
@@ -54,20 +66,31 @@ pub async fn run(state: AppState, sender: Sender, mut outcomes: mpsc::UnboundedR
     }
 }
 
-/// Devices sent by a console that stopped before their answer are sent again.
-async fn recover(state: &AppState) -> Result<(), AppError> {
+/// Devices this node sent before it stopped, with no answer yet, are sent again.
+async fn recover(state: &AppState, me: &str) -> Result<(), AppError> {
     let open: Vec<i32> = jobs::Entity::find()
         .select_only()
         .column(jobs::Column::Id)
         .filter(jobs::Column::Kind.is_in([RESET_KIND, RESTART_KIND]))
         .filter(jobs::Column::Status.is_in([JobStatus::Running.key(), JobStatus::Paused.key()]))
+        .filter(
+            Condition::any()
+                .add(jobs::Column::Worker.is_null())
+                .add(jobs::Column::Worker.eq(me)),
+        )
         .into_tuple()
         .all(&state.db)
         .await
         .map_err(internal)?;
-    if open.is_empty() {
+    resend(state, open).await
+}
+
+/// The devices of `jobs` sent with no answer yet go back to pending.
+async fn resend(state: &AppState, jobs: Vec<i32>) -> Result<(), AppError> {
+    if jobs.is_empty() {
         return Ok(());
     }
+    let open = jobs;
     job_devices::Entity::update_many()
         .col_expr(
             job_devices::Column::Status,
@@ -83,6 +106,8 @@ async fn recover(state: &AppState) -> Result<(), AppError> {
 
 struct Worker {
     state: AppState,
+    /// This node's name in job claims.
+    me: String,
     sender: Sender,
     answers: Vec<Outcome>,
     /// Devices sent and not answered yet, per job.
@@ -93,6 +118,44 @@ struct Worker {
 }
 
 impl Worker {
+    /// Jobs this node may work: unclaimed, claimed by it, or claimed by a node that stopped
+    /// renewing its claim.
+    fn claimable(&self) -> Condition {
+        let stale = self.state.clock.now()
+            - chrono::Duration::from_std(STALE).unwrap_or(chrono::Duration::seconds(10));
+        Condition::any()
+            .add(jobs::Column::Worker.is_null())
+            .add(jobs::Column::Worker.eq(self.me.clone()))
+            .add(jobs::Column::HeartbeatAt.lt(stale))
+    }
+
+    /// Claims job `job` for this node (renewing the claim when it holds it); false when another
+    /// node holds it. Taking over a stale claim sends that node's unanswered devices again.
+    async fn claim(&self, job: &jobs::Model) -> Result<bool, AppError> {
+        let claimed = jobs::Entity::update_many()
+            .col_expr(jobs::Column::Worker, Expr::value(self.me.clone()))
+            .col_expr(
+                jobs::Column::HeartbeatAt,
+                Expr::value(self.state.clock.now()),
+            )
+            .filter(jobs::Column::Id.eq(job.id))
+            .filter(self.claimable())
+            .exec(&self.state.db)
+            .await
+            .map_err(internal)?
+            .rows_affected
+            == 1;
+        if claimed && job.worker.as_deref().is_some_and(|w| w != self.me) {
+            tracing::info!(
+                "reset job {} taken over from {}",
+                job.id,
+                job.worker.as_deref().unwrap_or_default()
+            );
+            resend(&self.state, vec![job.id]).await?;
+        }
+        Ok(claimed)
+    }
+
     async fn step(
         &mut self,
         outcomes: &mut mpsc::UnboundedReceiver<Outcome>,
@@ -101,6 +164,7 @@ impl Worker {
         let job = jobs::Entity::find()
             .filter(jobs::Column::Kind.is_in([RESET_KIND, RESTART_KIND]))
             .filter(jobs::Column::Status.eq(JobStatus::Running.key()))
+            .filter(self.claimable())
             .order_by_asc(jobs::Column::Id)
             .one(&self.state.db)
             .await
@@ -112,6 +176,9 @@ impl Worker {
         if !control::runs_here(&self.state, Service::CallManager).await? {
             self.set_message(job.id, WAITING).await?;
             self.wait(outcomes, Duration::from_secs(1)).await;
+            return Ok(());
+        }
+        if !self.claim(&job).await? {
             return Ok(());
         }
         if job.message == WAITING {
@@ -154,6 +221,7 @@ impl Worker {
                 let Some(now) = now else { return Ok(()) };
                 if now.status != JobStatus::Running.key()
                     || !control::runs_here(&self.state, Service::CallManager).await?
+                    || !self.claim(&now).await?
                 {
                     return Ok(());
                 }

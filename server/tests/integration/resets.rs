@@ -413,7 +413,13 @@ async fn a_job_resumes_after_the_console_is_killed_mid_job() {
     let dir = tempfile::tempdir().unwrap();
     demo(dir.path(), 30);
     let (id, total) = {
-        let server = RunningServer::start(dir.path(), &[("CCMADMIN_BOOTSTRAP_PASSWORD", PW)]);
+        let server = RunningServer::start(
+            dir.path(),
+            &[
+                ("CCMADMIN_BOOTSTRAP_PASSWORD", PW),
+                ("CCMADMIN_SERVER", "CM-PUB"),
+            ],
+        );
         let client = admin(dir.path(), &server.base_url).await;
         let (status, job) = call(
             &client,
@@ -441,7 +447,8 @@ async fn a_job_resumes_after_the_console_is_killed_mid_job() {
         server.kill();
         (id, total)
     };
-    let server = RunningServer::start(dir.path(), &[]);
+    // Another node of the cluster takes the job over once the killed node's claim is stale.
+    let server = RunningServer::start(dir.path(), &[("CCMADMIN_SERVER", "CM-SUB1")]);
     let client = admin(dir.path(), &server.base_url).await;
     let job = wait_job(&client, &server.base_url, id, Duration::from_secs(60)).await;
     assert_eq!(job["status"], "Done");

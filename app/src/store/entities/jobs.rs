@@ -35,6 +35,10 @@ pub struct Model {
     pub rate: Option<i32>,
     /// Optimistic-concurrency version.
     pub version: i32,
+    /// The node working the job (a reset job), if one claimed it.
+    pub worker: Option<String>,
+    /// When that node last said it is still working it.
+    pub heartbeat_at: Option<DateTimeUtc>,
 }
 
 /// No relations.
