@@ -101,9 +101,11 @@ async fn reconcile(
                     Ok((tasks, local)) => {
                         running.tftp = tasks;
                         running.tftp_bound = Some(local);
-                        mark(s, service, ServiceState::Started, "").await?;
+                        control::mark_local(&s.state, service, ServiceState::Started, "").await?;
                     }
-                    Err(e) => mark(s, service, ServiceState::Stopped, &e).await?,
+                    Err(e) => {
+                        control::mark_local(&s.state, service, ServiceState::Stopped, &e).await?
+                    }
                 }
             }
         }
@@ -119,29 +121,19 @@ async fn reconcile(
                     Ok((task, local)) => {
                         running.ctl_provider = Some(task);
                         running.ctl_bound = Some(local);
-                        mark(s, service, ServiceState::Started, "").await?;
+                        control::mark_local(&s.state, service, ServiceState::Started, "").await?;
                     }
-                    Err(e) => mark(s, service, ServiceState::Stopped, &e).await?,
+                    Err(e) => {
+                        control::mark_local(&s.state, service, ServiceState::Stopped, &e).await?
+                    }
                 }
             }
         }
         Service::CallManager | Service::Capf => {
             if restart {
-                mark(s, service, ServiceState::Started, "").await?;
+                control::mark_local(&s.state, service, ServiceState::Started, "").await?;
             }
         }
-    }
-    Ok(())
-}
-
-async fn mark(
-    s: &Supervised,
-    service: Service,
-    reached: ServiceState,
-    detail: &str,
-) -> Result<(), app::error::AppError> {
-    if control::local(&s.state, service).await?.is_some() {
-        control::mark_local(&s.state, service, reached, detail).await?;
     }
     Ok(())
 }

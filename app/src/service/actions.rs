@@ -231,16 +231,16 @@ pub async fn pending_groups<C: ConnectionTrait>(db: &C) -> Result<Vec<PendingGro
             .filter(required_actions::Column::DoneAt.is_null())
             .filter(required_actions::Column::Kind.eq(device_kind))
     };
-    let stored = device_rows().count(db).await.map_err(internal)?;
+    let (stored, count): (i64, i64) = device_rows()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "stored")
+        .column_as(Expr::cust("COUNT(DISTINCT target)"), "n")
+        .into_tuple()
+        .one(db)
+        .await
+        .map_err(internal)?
+        .unwrap_or((0, 0));
     if stored > 0 {
-        let count: i64 = device_rows()
-            .select_only()
-            .column_as(Expr::cust("COUNT(DISTINCT target)"), "n")
-            .into_tuple()
-            .one(db)
-            .await
-            .map_err(internal)?
-            .unwrap_or(0);
         let sample: Vec<String> = device_rows()
             .select_only()
             .column(required_actions::Column::Target)
@@ -252,8 +252,7 @@ pub async fn pending_groups<C: ConnectionTrait>(db: &C) -> Result<Vec<PendingGro
             .await
             .map_err(internal)?;
         let mut reasons: Vec<Reason> = Vec::new();
-        let mut since = None;
-        let mut seen = 0;
+        let mut since: Option<DateTime<Utc>> = None;
         // The oldest rows carry the oldest reasons; distinct reasons are few.
         for row in device_rows()
             .order_by_asc(required_actions::Column::Id)
@@ -262,20 +261,19 @@ pub async fn pending_groups<C: ConnectionTrait>(db: &C) -> Result<Vec<PendingGro
             .await
             .map_err(internal)?
         {
-            seen += 1;
-            since = Some(since.map_or(row.created_at, |s: DateTime<Utc>| s.min(row.created_at)));
+            since = Some(since.map_or(row.created_at, |s| s.min(row.created_at)));
             if reasons.len() < REASONS && !reasons.iter().any(|r| r.reason == row.reason) {
                 reasons.push(reason_of(&row));
             }
         }
-        if let Some(since) = since.filter(|_| seen > 0) {
+        if let Some(since) = since {
             groups.push(PendingGroup {
                 what: Pending::ResetDevices {
                     count: u64::try_from(count).unwrap_or(0),
                     sample,
                 },
                 reasons,
-                stored,
+                stored: u64::try_from(stored).unwrap_or(0),
                 since,
             });
         }

@@ -31,12 +31,31 @@ pub async fn this_server<C: ConnectionTrait>(
         .all(db)
         .await
         .map_err(internal)?;
-    Ok(match node {
-        Some(name) => all.into_iter().find(|s| s.name == name),
+    Ok(pick(&all, node).cloned())
+}
+
+/// The server of `all` that node `node` runs (`None`: the publisher).
+fn pick<'a>(all: &'a [servers::Model], node: Option<&str>) -> Option<&'a servers::Model> {
+    match node {
+        Some(name) => all.iter().find(|s| s.name == name),
         None => all
-            .into_iter()
+            .iter()
             .find(|s| ServerRole::parse(&s.role) == Some(ServerRole::Publisher)),
-    })
+    }
+}
+
+/// The run state of `service` on server `s`, given the stored rows (Control Center and the
+/// CTL operation's R18 gate read it alike).
+pub(crate) fn state_of(
+    s: &servers::Model,
+    service: Service,
+    rows: &[service_activations::Model],
+) -> ServiceState {
+    let stored = rows
+        .iter()
+        .find(|r| r.server_id == s.id && r.service == service.key())
+        .map_or(ServiceState::Started.key(), |r| r.state.as_str());
+    ServiceState::of(activation_of(s, service, rows).activated, stored)
 }
 
 fn status_of(
@@ -53,10 +72,7 @@ fn status_of(
         server: s.name.clone(),
         this_node: here == Some(s.id),
         service,
-        state: ServiceState::of(
-            activation.activated,
-            row.map_or(ServiceState::Started.key(), |r| r.state.as_str()),
-        ),
+        state: state_of(s, service, rows),
         detail: row.map(|r| r.detail.clone()).unwrap_or_default(),
         restarted_at: row.and_then(|r| r.restarted_at),
         version: activation.version,
@@ -67,13 +83,13 @@ async fn statuses<C: ConnectionTrait>(
     db: &C,
     node: Option<&str>,
 ) -> Result<Vec<ServiceStatus>, AppError> {
-    let here = this_server(db, node).await?.map(|s| s.id);
     let rows = store::activations(db).await.map_err(internal)?;
     let servers = servers::Entity::find()
         .order_by_asc(servers::Column::Name)
         .all(db)
         .await
         .map_err(internal)?;
+    let here = pick(&servers, node).map(|s| s.id);
     Ok(servers
         .iter()
         .flat_map(|s| {
@@ -95,10 +111,11 @@ pub async fn list(
 
 /// The state of `service` on this node's server (`None`: this node runs no server).
 pub async fn local(state: &AppState, service: Service) -> Result<Option<ServiceStatus>, AppError> {
-    Ok(statuses(&state.db, state.node.as_deref())
-        .await?
-        .into_iter()
-        .find(|s| s.this_node && s.service == service))
+    let Some(server) = this_server(&state.read, state.node.as_deref()).await? else {
+        return Ok(None);
+    };
+    let rows = store::activations(&state.read).await.map_err(internal)?;
+    Ok(Some(status_of(&server, service, &rows, Some(server.id))))
 }
 
 /// Whether `service` is started on this node.
@@ -223,17 +240,16 @@ pub async fn operate(
         },
     )
     .await?;
+    let all = statuses(&txn, state.node.as_deref()).await?;
     if started.is_some() {
-        let restarted: Vec<(String, Option<DateTime<Utc>>)> = statuses(&txn, state.node.as_deref())
-            .await?
-            .into_iter()
+        let restarted: Vec<(String, Option<DateTime<Utc>>)> = all
+            .iter()
             .filter(|s| s.service == service && s.state != ServiceState::NotActivated)
-            .map(|s| (s.server, s.restarted_at))
+            .map(|s| (s.server.clone(), s.restarted_at))
             .collect();
         actions::complete_restarts(&txn, now, server_name, service, &restarted).await?;
     }
-    let after = statuses(&txn, state.node.as_deref())
-        .await?
+    let after = all
         .into_iter()
         .find(|s| s.server == server_name && s.service == service)
         .ok_or(AppError::Internal)?;

@@ -11,9 +11,8 @@ use serde_json::json;
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
 use super::certificates::{self, CertRole, TOKENS};
-use super::service_settings;
 use super::state::internal;
-use super::{actions, AppState};
+use super::{actions, control, AppState};
 use crate::domain::actions::RequiredAction;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::security::ClusterSecurityMode;
@@ -43,13 +42,7 @@ async fn gates(
     let missing = servers
         .iter()
         .filter(|s| {
-            let activated =
-                service_settings::activation_of(s, Service::CtlProvider, &activations).activated;
-            let stored = activations
-                .iter()
-                .find(|r| r.server_id == s.id && r.service == Service::CtlProvider.key())
-                .map_or(ServiceState::Started.key(), |r| r.state.as_str());
-            ServiceState::of(activated, stored) != ServiceState::Started
+            control::state_of(s, Service::CtlProvider, &activations) != ServiceState::Started
         })
         .map(|s| s.name.clone())
         .collect();

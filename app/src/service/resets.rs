@@ -3,6 +3,8 @@
 //! store, so a job survives a restart of the console. The worker (`server::jobs`) reaches the
 //! devices; this module starts, controls and reads jobs, and closes them.
 
+use std::collections::HashMap;
+
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -182,20 +184,33 @@ pub async fn start(
 }
 
 async fn counts<C: ConnectionTrait>(db: &C, job_id: i32) -> Result<DeviceCounts, AppError> {
-    let rows: Vec<(String, i64)> = job_devices::Entity::find()
+    Ok(counts_of(db, &[job_id])
+        .await?
+        .remove(&job_id)
+        .unwrap_or_default())
+}
+
+/// The devices per status of each of `job_ids`, in one grouped query.
+async fn counts_of<C: ConnectionTrait>(
+    db: &C,
+    job_ids: &[i32],
+) -> Result<HashMap<i32, DeviceCounts>, AppError> {
+    let rows: Vec<(i32, String, i64)> = job_devices::Entity::find()
         .select_only()
+        .column(job_devices::Column::JobId)
         .column(job_devices::Column::Status)
         .column_as(Expr::col(job_devices::Column::Id).count(), "n")
-        .filter(job_devices::Column::JobId.eq(job_id))
+        .filter(job_devices::Column::JobId.is_in(job_ids.iter().copied()))
+        .group_by(job_devices::Column::JobId)
         .group_by(job_devices::Column::Status)
         .into_tuple()
         .all(db)
         .await
         .map_err(internal)?;
-    let mut out = DeviceCounts::default();
-    for (status, n) in rows {
+    let mut out: HashMap<i32, DeviceCounts> = HashMap::new();
+    for (job, status, n) in rows {
         if let Some(s) = DeviceStatus::parse(&status) {
-            out.add(s, n);
+            out.entry(job).or_default().add(s, n);
         }
     }
     Ok(out)
@@ -286,12 +301,15 @@ pub async fn list(
         .all(&state.db)
         .await
         .map_err(internal)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let c = counts(&state.db, row.id).await?;
-        out.extend(job_of(row, c, Vec::new()));
-    }
-    Ok(out)
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut counts = counts_of(&state.db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let c = counts.remove(&row.id).unwrap_or_default();
+            job_of(row, c, Vec::new())
+        })
+        .collect())
 }
 
 /// What an administrator changes on a job.

@@ -86,11 +86,10 @@ async fn recover(state: &AppState, me: &str) -> Result<(), AppError> {
 }
 
 /// The devices of `jobs` sent with no answer yet go back to pending.
-async fn resend(state: &AppState, jobs: Vec<i32>) -> Result<(), AppError> {
-    if jobs.is_empty() {
+async fn resend(state: &AppState, open: Vec<i32>) -> Result<(), AppError> {
+    if open.is_empty() {
         return Ok(());
     }
-    let open = jobs;
     job_devices::Entity::update_many()
         .col_expr(
             job_devices::Column::Status,
