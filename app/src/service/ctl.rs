@@ -23,7 +23,7 @@ use crate::store::cluster;
 use crate::store::entities::{cluster as cluster_row, servers};
 use crate::store::service_settings as stored_settings;
 use crate::tftp::ctl::{self, Record, Role};
-use crate::tftp::pipeline::atomic_write;
+use crate::tftp::folder::atomic_write;
 use crate::tftp::sgn::{self, HashAlgorithm, HeaderKind};
 use crate::tftp::CTL_FILE;
 

@@ -4,6 +4,7 @@
 
 pub mod cnf;
 pub mod ctl;
+pub mod folder;
 pub mod keys;
 pub mod pipeline;
 pub mod sgn;

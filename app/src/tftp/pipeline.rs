@@ -1,13 +1,13 @@
 //! The file pipeline: the TFTP folder follows the store. It reacts to changes (the audit rows of
 //! the objects that shape the files, and a wake-up from this node), rebuilds every file in memory
-//! (cheap), and writes and signs only the files whose bytes changed (R12). Writes are atomic:
-//! temporary files, one `syncfs` per batch, then renames and a folder sync — a crash at any
-//! moment leaves each file old or new. The store tracks the change the files reflect; a start
-//! that finds them behind (or a build interrupted) builds again.
+//! (cheap), and signs and writes only the files whose bytes changed (R12), atomically
+//! ([`super::folder`]): a crash at any moment leaves each file old or new. The store tracks the
+//! change the files reflect; a start that finds them behind (or a build interrupted) builds again.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +19,7 @@ use sea_orm::{
 };
 
 use super::cnf::{self, CallManagerEntry, DeviceConfig, SrstEntry};
+use super::folder::{Folder, FolderError};
 use super::keys::SigningIdentity;
 use super::sgn::{self, HashAlgorithm, HeaderKind};
 use super::{static_files, TftpDirs, CTL_FILE};
@@ -40,8 +41,9 @@ use crate::store::entities::{
 };
 use crate::store::{cluster, parameters, service_settings};
 
-/// Files per batch: written, synced and renamed together, with one progress update.
-pub const BATCH: usize = 2_000;
+/// Files per batch: written, synced and put in place together (each unnamed file is an open
+/// descriptor until then).
+const BATCH: usize = 500;
 
 /// What one build did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -430,8 +432,8 @@ fn srst_entry(
     }
 }
 
-/// Builds the folder: describe every file, then write and sign by batches the ones that
-/// changed, then remove what the store no longer describes.
+/// Builds the folder: describe every file, then sign and write the ones that changed, then
+/// remove what the store no longer describes.
 async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, AppError> {
     let now = state.clock.now();
     let (mode, hash, files) = describe(&state.db, now).await?;
@@ -444,83 +446,210 @@ async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, A
     } else {
         None
     };
-    let mut report = BuildReport {
-        total: files.len() as u64,
-        ..BuildReport::default()
+    let total = files.len() as u64;
+    progress(state, |a| a.total = Set(i64::try_from(total).unwrap_or(0))).await?;
+    let work = Work {
+        files: files.into_iter().collect(),
+        signer,
+        timestamp: u32::try_from(now.timestamp()).unwrap_or(0),
+        done: Counters::default(),
     };
+    let work = Arc::new(work);
+    let folder = dirs.files.clone();
+    let mut running = tokio::task::spawn_blocking({
+        let work = Arc::clone(&work);
+        move || work.run(&folder)
+    });
+    let mut ticker = tokio::time::interval(PROGRESS_EVERY);
+    let removed = loop {
+        tokio::select! {
+            finished = &mut running => break finished.map_err(internal)?.map_err(internal)?,
+            _ = ticker.tick() => {
+                if let Err(e) = record(state, &work.done).await {
+                    tracing::warn!("TFTP build progress not recorded: {e}");
+                }
+            }
+        }
+    };
+    let (written, signed) = record(state, &work.done).await?;
+    Ok(BuildReport {
+        total,
+        written,
+        signed,
+        removed,
+    })
+}
+
+/// Records the files written and signed so far; returns them.
+async fn record(state: &AppState, done: &Counters) -> Result<(u64, u64), AppError> {
+    let (written, signed) = done.read();
     progress(state, |a| {
-        a.total = Set(i64::try_from(report.total).unwrap_or(0))
+        a.written = Set(i64::try_from(written).unwrap_or(0));
+        a.signed = Set(i64::try_from(signed).unwrap_or(0));
     })
     .await?;
-    let expected: HashSet<String> = files
-        .keys()
-        .flat_map(|name| {
-            let mut names = vec![name.clone()];
-            if let Some((_, h)) = &signer {
-                names.push(h.signed_name(name));
-            }
-            names
-        })
-        .collect();
-    let timestamp = u32::try_from(now.timestamp()).unwrap_or(0);
-    let entries: Vec<(String, Vec<u8>)> = files.into_iter().collect();
-    // Batch N is written while batch N+1 is signed: the disk and the cores work at once, and
-    // batches still land in order, each atomically.
-    let mut writing: Option<tokio::task::JoinHandle<Result<BatchDone, PipelineError>>> = None;
-    for chunk in entries.chunks(BATCH) {
-        let chunk = chunk.to_vec();
-        let folder = dirs.files.clone();
-        let signer = signer.clone();
-        let outputs = tokio::task::spawn_blocking(move || {
-            decide_and_sign(&folder, chunk, signer.as_ref(), timestamp)
-        })
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
-        if let Some(previous) = writing.take() {
-            let done = previous.await.map_err(internal)?.map_err(internal)?;
-            record_progress(state, &mut report, &done).await?;
-        }
-        let folder = dirs.files.clone();
-        writing = Some(tokio::task::spawn_blocking(move || {
-            write_outputs(&folder, &outputs)
-        }));
-    }
-    if let Some(last) = writing {
-        let done = last.await.map_err(internal)?.map_err(internal)?;
-        record_progress(state, &mut report, &done).await?;
-    }
-    let folder = dirs.files.clone();
-    report.removed = tokio::task::spawn_blocking(move || remove_stale(&folder, &expected))
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
-    Ok(report)
+    Ok((written, signed))
 }
 
-async fn record_progress(
-    state: &AppState,
-    report: &mut BuildReport,
-    done: &BatchDone,
-) -> Result<(), AppError> {
-    report.written += done.written;
-    report.signed += done.signed;
-    let (w, s) = (report.written, report.signed);
-    progress(state, |a| {
-        a.written = Set(i64::try_from(w).unwrap_or(0));
-        a.signed = Set(i64::try_from(s).unwrap_or(0));
-    })
-    .await
-}
+/// How often a running build records its progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
-/// A file to write: its name, its bytes, whether it is a signed file.
-type Output = (String, Vec<u8>, bool);
+/// Files claimed by a signing thread at a time.
+const CLAIM: usize = 16;
 
-/// What one batch did.
+/// Files written, signed: counted as batches land.
 #[derive(Debug, Default)]
-struct BatchDone {
-    written: u64,
-    signed: u64,
+struct Counters {
+    written: AtomicU64,
+    signed: AtomicU64,
+}
+
+impl Counters {
+    fn read(&self) -> (u64, u64) {
+        (
+            self.written.load(Ordering::Relaxed),
+            self.signed.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// One build's files and how to sign them.
+struct Work {
+    files: Vec<(String, Vec<u8>)>,
+    signer: Option<(Arc<SigningIdentity>, HashAlgorithm)>,
+    timestamp: u32,
+    done: Counters,
+}
+
+/// A file to write, and whether it is a signed file.
+type Output = ((String, Vec<u8>), bool);
+
+impl Work {
+    /// Signs and writes the changed files with every core — one signing thread per core
+    /// claiming files as it goes, this thread writing what they send by batches of [`BATCH`] —
+    /// then removes the stale files; returns how many it removed.
+    fn run(&self, path: &Path) -> Result<u64, PipelineError> {
+        let folder = Folder::open(path)?;
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let (send, receive) = std::sync::mpsc::sync_channel::<Output>(BATCH * 2);
+        std::thread::scope(|scope| {
+            let signers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let send = send.clone();
+                    let (folder, next, stop) = (&folder, &next, &stop);
+                    scope.spawn(move || {
+                        let signed = self.sign_changed(folder, next, stop, &send);
+                        if signed.is_err() {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                        signed
+                    })
+                })
+                .collect();
+            drop(send);
+            let written = self.write(&folder, receive);
+            let signed = signers
+                .into_iter()
+                .map(|h| h.join().unwrap_or(Err(PipelineError::Thread)))
+                .collect::<Result<Vec<()>, _>>();
+            written.and(signed.map(|_| ()))
+        })?;
+        let mut expected: HashSet<String> = HashSet::with_capacity(self.files.len() * 2);
+        for (name, _) in &self.files {
+            if let Some((_, hash)) = &self.signer {
+                expected.insert(hash.signed_name(name));
+            }
+            expected.insert(name.clone());
+        }
+        Ok(folder.remove(|name| {
+            let generated = name.ends_with(".cnf.xml")
+                || name.ends_with(".sgn")
+                || static_files::FILES.iter().any(|(n, _)| *n == name);
+            generated && name != CTL_FILE && !expected.contains(name)
+        })?)
+    }
+
+    /// One signing thread: claims files, and sends each changed file and each signed file that
+    /// is missing or stale (R12) to the writer.
+    fn sign_changed(
+        &self,
+        folder: &Folder,
+        next: &AtomicUsize,
+        stop: &AtomicBool,
+        send: &SyncSender<Output>,
+    ) -> Result<(), PipelineError> {
+        let mut signer = match &self.signer {
+            Some((identity, hash)) => Some((
+                identity,
+                *hash,
+                identity
+                    .signer(*hash)
+                    .map_err(|e| PipelineError::Sign("TFTP".to_owned(), e.to_string()))?,
+            )),
+            None => None,
+        };
+        while !stop.load(Ordering::Relaxed) {
+            let from = next.fetch_add(CLAIM, Ordering::Relaxed);
+            let Some(claimed) = self.files.get(from..(from + CLAIM).min(self.files.len())) else {
+                break;
+            };
+            for (name, bytes) in claimed {
+                let changed = folder.read(name).as_deref() != Some(bytes.as_slice());
+                if changed && send.send(((name.clone(), bytes.clone()), false)).is_err() {
+                    return Ok(());
+                }
+                let Some((identity, hash, file_signer)) = signer.as_mut() else {
+                    continue;
+                };
+                let signed_name = hash.signed_name(name);
+                let fresh = folder
+                    .read(&signed_name)
+                    .is_some_and(|c| signed_copy_of(&c, bytes, identity, *hash));
+                if changed || !fresh {
+                    let signed = sgn::build(
+                        HeaderKind::Signed,
+                        bytes,
+                        name,
+                        self.timestamp,
+                        *hash,
+                        &identity.info,
+                        |data| file_signer.sign(data),
+                    )
+                    .map_err(|e| PipelineError::Sign(name.clone(), e.to_string()))?;
+                    if send.send(((signed_name, signed), true)).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The writer: writes what the signing threads send, by batches, and counts it.
+    fn write(&self, folder: &Folder, receive: Receiver<Output>) -> Result<(), PipelineError> {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut signed = 0;
+        let flush = |batch: &mut Vec<(String, Vec<u8>)>, signed: &mut u64| {
+            folder.write_batch(batch)?;
+            self.done
+                .written
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            self.done.signed.fetch_add(*signed, Ordering::Relaxed);
+            batch.clear();
+            *signed = 0;
+            Ok::<(), PipelineError>(())
+        };
+        for (file, is_signed) in receive {
+            batch.push(file);
+            signed += u64::from(is_signed);
+            if batch.len() == BATCH {
+                flush(&mut batch, &mut signed)?;
+            }
+        }
+        flush(&mut batch, &mut signed)
+    }
 }
 
 /// Whether `existing` is a signed copy of `content` by `identity` with `hash`.
@@ -535,147 +664,12 @@ fn signed_copy_of(
     })
 }
 
-/// Decides which files of one batch changed and signs them, using every core.
-fn decide_and_sign(
-    folder: &Path,
-    files: Vec<(String, Vec<u8>)>,
-    signer: Option<&(Arc<SigningIdentity>, HashAlgorithm)>,
-    timestamp: u32,
-) -> Result<Vec<Output>, PipelineError> {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let per = files.len().div_ceil(threads).max(1);
-    let outputs: Vec<Result<Vec<Output>, PipelineError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(per)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    for (name, bytes) in part {
-                        let path = folder.join(name);
-                        let changed = fs::read(&path).map_or(true, |old| old != *bytes);
-                        if changed {
-                            out.push((name.clone(), bytes.clone(), false));
-                        }
-                        if let Some((identity, hash)) = signer {
-                            let signed_name = hash.signed_name(name);
-                            let current = fs::read(folder.join(&signed_name)).ok();
-                            let fresh = current
-                                .as_deref()
-                                .is_some_and(|c| signed_copy_of(c, bytes, identity, *hash));
-                            if changed || !fresh {
-                                let signed = sgn::build(
-                                    HeaderKind::Signed,
-                                    bytes,
-                                    name,
-                                    timestamp,
-                                    *hash,
-                                    &identity.info,
-                                    |data| identity.sign(*hash, data),
-                                )
-                                .map_err(|e| PipelineError::Sign(name.clone(), e.to_string()))?;
-                                out.push((signed_name, signed, true));
-                            }
-                        }
-                    }
-                    Ok(out)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or(Err(PipelineError::Thread)))
-            .collect()
-    });
-    let mut writes = Vec::new();
-    for part in outputs {
-        writes.extend(part?);
-    }
-    Ok(writes)
-}
-
-/// Writes one batch's files atomically and counts them.
-fn write_outputs(folder: &Path, writes: &[Output]) -> Result<BatchDone, PipelineError> {
-    atomic_write_all(folder, writes)?;
-    Ok(BatchDone {
-        written: writes.len() as u64,
-        signed: writes.iter().filter(|(_, _, s)| *s).count() as u64,
-    })
-}
-
-/// The temporary name of `name` while it is written.
-fn temporary(name: &str) -> String {
-    format!(".{name}.tmp")
-}
-
-/// Writes every file as a temporary file, makes them durable with one `syncfs`, renames them
-/// into place and syncs the folder: each file is either its old or its new version, whatever
-/// happens in between.
-fn atomic_write_all(folder: &Path, files: &[(String, Vec<u8>, bool)]) -> Result<(), PipelineError> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    for (name, bytes, _) in files {
-        let tmp = folder.join(temporary(name));
-        fs::write(&tmp, bytes).map_err(|e| PipelineError::Io(tmp.display().to_string(), e))?;
-    }
-    let dir =
-        fs::File::open(folder).map_err(|e| PipelineError::Io(folder.display().to_string(), e))?;
-    rustix::fs::syncfs(&dir)
-        .map_err(|e| PipelineError::Io(folder.display().to_string(), e.into()))?;
-    for (name, _, _) in files {
-        let tmp = folder.join(temporary(name));
-        let path = folder.join(name);
-        fs::rename(&tmp, &path).map_err(|e| PipelineError::Io(path.display().to_string(), e))?;
-    }
-    dir.sync_all()
-        .map_err(|e| PipelineError::Io(folder.display().to_string(), e))
-}
-
-/// Writes one file atomically (temporary file, fsync, rename, folder sync).
-pub fn atomic_write(folder: &Path, name: &str, bytes: &[u8]) -> Result<(), PipelineError> {
-    let tmp = folder.join(temporary(name));
-    {
-        use std::io::Write;
-        let mut f =
-            fs::File::create(&tmp).map_err(|e| PipelineError::Io(tmp.display().to_string(), e))?;
-        f.write_all(bytes)
-            .and_then(|()| f.sync_all())
-            .map_err(|e| PipelineError::Io(tmp.display().to_string(), e))?;
-    }
-    let path = folder.join(name);
-    fs::rename(&tmp, &path).map_err(|e| PipelineError::Io(path.display().to_string(), e))?;
-    fs::File::open(folder)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| PipelineError::Io(folder.display().to_string(), e))
-}
-
-/// Removes the generated files the store no longer describes (and leftovers of an interrupted
-/// write); the CTL file and anything else stay.
-fn remove_stale(folder: &Path, expected: &HashSet<String>) -> Result<u64, PipelineError> {
-    let mut removed = 0;
-    let entries =
-        fs::read_dir(folder).map_err(|e| PipelineError::Io(folder.display().to_string(), e))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let generated = name.ends_with(".cnf.xml")
-            || name.ends_with(".sgn")
-            || (name.starts_with('.') && name.ends_with(".tmp"))
-            || static_files::FILES.iter().any(|(n, _)| *n == name);
-        if generated && name != CTL_FILE && !expected.contains(&name) {
-            fs::remove_file(entry.path())
-                .map_err(|e| PipelineError::Io(entry.path().display().to_string(), e))?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
-}
-
 /// Why the pipeline could not write a file.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     /// A file could not be written, synced, renamed or removed.
-    #[error("{0}: {1}")]
-    Io(String, std::io::Error),
+    #[error(transparent)]
+    Folder(#[from] FolderError),
     /// A file could not be signed.
     #[error("{0} could not be signed: {1}")]
     Sign(String, String),
