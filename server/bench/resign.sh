@@ -52,7 +52,8 @@ bulk() {
 
 build() {
   local TIMEFORMAT='%R %U %S'
-  { time env "${env[@]}" "$BIN" build-files >"$dir/build.out" 2>"$dir/build.err"; } 2>"$dir/build.time"
+  { time env "${env[@]}" "$BIN" build-files >"$dir/build.out" 2>"$dir/build.err"; } 2>"$dir/build.time" ||
+    { cat "$dir/build.out" "$dir/build.err"; exit 1; }
   cat "$dir/build.out"
   python3 - "$raw" "$(cat "$dir/build.time")" "$(cat "$dir/build.out")" <<'PY'
 import re, sys

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    raise_open_files_limit();
     let cli = Cli::parse();
     if let Some(Command::Verify { file, cert }) = &cli.command {
         return ExitCode::from(verify::verify(file, cert.as_deref()));
@@ -62,6 +63,25 @@ fn main() -> ExitCode {
         Err(message) => {
             eprintln!("ccmadmin: {message}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Raises the soft limit of open files to the hard one: the TFTP pipeline holds a batch of
+/// unnamed files open until they are linked, and every TFTP transfer and HTTPS connection holds
+/// one more. (Where it cannot, the pipeline falls back to named temporary files.)
+fn raise_open_files_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if let (Some(current), Some(maximum)) = (limit.current, limit.maximum) {
+        if current < maximum {
+            let raised = Rlimit {
+                current: Some(maximum),
+                maximum: Some(maximum),
+            };
+            if let Err(e) = setrlimit(Resource::Nofile, raised) {
+                tracing::warn!("cannot raise the open files limit: {e}");
+            }
         }
     }
 }

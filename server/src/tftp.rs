@@ -206,15 +206,16 @@ async fn transfer(packet: &[u8], peer: SocketAddr, folder: &Path) -> std::io::Re
             return Ok(());
         }
     };
-    let data = match tokio::fs::read(&path).await {
-        Ok(d) => d,
-        Err(_) => {
-            socket
-                .send(&error_packet(ErrorCode::NotFound, "File not found"))
-                .await?;
-            return Ok(());
-        }
-    };
+    let data =
+        match tokio::task::spawn_blocking(move || app::tftp::folder::read_served(&path)).await {
+            Ok(Ok(d)) => d,
+            _ => {
+                socket
+                    .send(&error_packet(ErrorCode::NotFound, "File not found"))
+                    .await?;
+                return Ok(());
+            }
+        };
     if request.options {
         let mut oack = OACK.to_be_bytes().to_vec();
         if request.block != DEFAULT_BLOCK {

@@ -88,7 +88,8 @@ pub async fn read(
         return Err(AppError::NotFound(format!("TFTP file {name}")));
     }
     let path = folder(state)?.join(name);
-    tokio::fs::read(&path)
+    tokio::task::spawn_blocking(move || crate::tftp::folder::read_served(&path))
         .await
+        .map_err(internal)?
         .map_err(|_| AppError::NotFound(format!("TFTP file {name}")))
 }

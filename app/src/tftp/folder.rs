@@ -2,13 +2,15 @@
 //!
 //! A file that exists is replaced through its hidden shadow `.NAME.tmp`: the new bytes are
 //! written there and the two names are exchanged in one step (`renameat2(RENAME_EXCHANGE)`), so
-//! the shadow keeps the previous version and the next change writes over it — in steady state no
-//! file is created or freed (on this machine's journal-less ext4, freeing thousands of inodes
-//! makes the next thousands of creations scan past them for minutes). A new file is written
-//! unnamed (`O_TMPFILE`) and linked under its name once durable, or written to its shadow and
-//! renamed where the file system has no unnamed files. Each batch: every file written, one
-//! `syncfs` (the data is durable before any name points at it), the names switched, one folder
-//! sync. A `kill -9` at any moment leaves each name with its old or its new bytes.
+//! the shadow keeps the previous version and the next change writes over it — from a file's
+//! second replacement on, replacing it creates and frees no file (on this machine's journal-less
+//! ext4, freeing thousands of inodes makes the next thousands of creations scan past them for
+//! minutes). A new file is written unnamed (`O_TMPFILE`) and linked under its name once durable,
+//! or written to its shadow and renamed where the file system has no unnamed files. Each batch:
+//! every file written, one `syncfs` (the data is durable before any name points at it), the
+//! names switched, one folder sync. A `kill -9` at any moment leaves each name with its old or
+//! its new bytes. One build at a time holds the folder (an exclusive `flock`, across processes);
+//! readers use [`read_served`], which never returns bytes a later build wrote over.
 
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
@@ -16,7 +18,7 @@ use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags, CWD};
+use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags, RenameFlags, CWD};
 use rustix::io::Errno;
 
 /// Why a file of the folder could not be read, written, synced, renamed or removed.
@@ -41,7 +43,7 @@ fn errno(path: &Path) -> impl FnOnce(Errno) -> FolderError + '_ {
 }
 
 /// The hidden name `name` is written under before it takes its place (its shadow).
-pub fn temporary(name: &str) -> String {
+fn temporary(name: &str) -> String {
     format!(".{name}.tmp")
 }
 
@@ -65,34 +67,23 @@ enum Staged<'a> {
 }
 
 impl Folder {
-    /// Opens `path` and lists the names it holds.
+    /// Opens `path` for a build — waiting while another build holds it — and lists the names it
+    /// holds (names that are not UTF-8 are not the pipeline's and are left alone).
     pub fn open(path: &Path) -> Result<Self, FolderError> {
         let dir = File::open(path).map_err(error(path))?;
+        rustix::fs::flock(&dir, FlockOperation::LockExclusive).map_err(errno(path))?;
         let names = fs::read_dir(path)
             .map_err(error(path))?
             .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter_map(|e| e.file_name().into_string().ok())
             .collect();
-        let unnamed = Self::links_unnamed(&dir);
+        let unnamed = Self::unnamed_file(&dir).is_ok() && Path::new("/proc/self/fd").is_dir();
         Ok(Self {
             path: path.to_owned(),
             dir,
             names,
             unnamed,
         })
-    }
-
-    /// Whether unnamed files can be made here and linked under a name.
-    fn links_unnamed(dir: &File) -> bool {
-        const PROBE: &str = ".probe.tmp";
-        let Ok(file) = Self::unnamed_file(dir) else {
-            return false;
-        };
-        let linked = Self::link(dir, &file, PROBE).is_ok();
-        if linked {
-            let _ = rustix::fs::unlinkat(dir, PROBE, AtFlags::empty());
-        }
-        linked
     }
 
     fn unnamed_file(dir: &File) -> Result<File, Errno> {
@@ -158,10 +149,12 @@ impl Folder {
 
     fn stage<'a>(&self, name: &'a str, bytes: &[u8]) -> Result<Staged<'a>, FolderError> {
         if self.unnamed && !self.holds(name) {
-            let path = self.path.join(name);
-            let mut file = Self::unnamed_file(&self.dir).map_err(errno(&path))?;
-            file.write_all(bytes).map_err(error(&path))?;
-            return Ok(Staged::Unnamed(name, file));
+            // Out of descriptors or unnamed files: the shadow and a rename below.
+            if let Ok(mut file) = Self::unnamed_file(&self.dir) {
+                let path = self.path.join(name);
+                file.write_all(bytes).map_err(error(&path))?;
+                return Ok(Staged::Unnamed(name, file));
+            }
         }
         let shadow = self.path.join(temporary(name));
         let mut file = OpenOptions::new()
@@ -196,19 +189,55 @@ impl Folder {
     }
 
     /// Removes the names held when opened that `stale` selects, and their shadows; returns
-    /// how many of the names it removed.
+    /// how many of the names it removed (one already gone counts as removed by someone else).
     pub fn remove(&self, stale: impl Fn(&str) -> bool) -> Result<u64, FolderError> {
         let mut removed = 0;
         for name in &self.names {
             let shadow_of = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp"));
             if stale(shadow_of.unwrap_or(name)) {
                 let path = self.path.join(name);
-                fs::remove_file(&path).map_err(error(&path))?;
-                removed += u64::from(shadow_of.is_none());
+                match fs::remove_file(&path) {
+                    Ok(()) => removed += u64::from(shadow_of.is_none()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(error(&path)(e)),
+                }
             }
         }
         Ok(removed)
     }
+}
+
+/// How many times [`read_served`] reads a file that changes while it reads before giving up.
+const READ_ATTEMPTS: usize = 5;
+
+/// The bytes of the file at `path`, read whole and known to be one version: the file did not
+/// change while it was read and its name still points at it. (A build writes over a replaced
+/// file's previous version — its shadow — so a read that began before the replacement could
+/// otherwise mix two versions.)
+pub fn read_served(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let version = |m: &fs::Metadata| {
+        (
+            m.ino(),
+            m.len(),
+            (m.mtime(), m.mtime_nsec()),
+            (m.ctime(), m.ctime_nsec()),
+        )
+    };
+    for _ in 0..READ_ATTEMPTS {
+        let mut file = File::open(path)?;
+        let before = version(&file.metadata()?);
+        let mut bytes = Vec::with_capacity(usize::try_from(before.1).unwrap_or(0));
+        file.read_to_end(&mut bytes)?;
+        if version(&file.metadata()?) == before && version(&fs::metadata(path)?) == before {
+            return Ok(bytes);
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "{} changed while it was read, {READ_ATTEMPTS} times",
+        path.display()
+    )))
 }
 
 /// Writes one file atomically (temporary file, fsync, rename, folder sync).
@@ -275,12 +304,14 @@ mod tests {
                 ]
             );
 
+            drop(folder);
             let folder = Folder::open(dir).unwrap();
             assert!(folder.holds("a.cnf.xml") && !folder.holds("c.cnf.xml"));
             assert_eq!(folder.read("b.cnf.xml").as_deref(), Some(&b"b1"[..]));
             folder
                 .write_batch(&files(&[("a.cnf.xml", "a-second, longer")]))
                 .unwrap();
+            drop(folder);
             let folder = Folder::open(dir).unwrap();
             folder.write_batch(&files(&[("a.cnf.xml", "a3")])).unwrap();
             assert_eq!(
@@ -292,10 +323,47 @@ mod tests {
                 ]
             );
 
+            drop(folder);
             let folder = Folder::open(dir).unwrap();
             assert_eq!(folder.remove(|n| n == "a.cnf.xml").unwrap(), 1);
             assert_eq!(shown(dir), [("b.cnf.xml".into(), "b1".into())]);
         }
+    }
+
+    /// A read returns one whole version; a name that is not there is an error.
+    #[test]
+    fn served_reads_return_the_current_version() {
+        let tmp = tempfile::tempdir().unwrap();
+        let folder = Folder::open(tmp.path()).unwrap();
+        folder.write_batch(&files(&[("a.cnf.xml", "a1")])).unwrap();
+        assert_eq!(read_served(&tmp.path().join("a.cnf.xml")).unwrap(), b"a1");
+        drop(folder);
+        let folder = Folder::open(tmp.path()).unwrap();
+        folder.write_batch(&files(&[("a.cnf.xml", "a2")])).unwrap();
+        assert_eq!(read_served(&tmp.path().join("a.cnf.xml")).unwrap(), b"a2");
+        assert!(read_served(&tmp.path().join("b.cnf.xml")).is_err());
+    }
+
+    /// A second build waits until the first lets go of the folder.
+    #[test]
+    fn one_build_at_a_time_holds_the_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let first = Folder::open(tmp.path()).unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let path = tmp.path().to_owned();
+        let second = std::thread::spawn(move || {
+            let folder = Folder::open(&path).unwrap();
+            sender.send(()).unwrap();
+            drop(folder);
+        });
+        assert!(receiver
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err());
+        drop(first);
+        receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        second.join().unwrap();
     }
 
     #[test]

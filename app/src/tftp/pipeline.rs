@@ -453,8 +453,12 @@ async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, A
         signer,
         timestamp: u32::try_from(now.timestamp()).unwrap_or(0),
         done: Counters::default(),
+        stop: AtomicBool::new(false),
     };
     let work = Arc::new(work);
+    // Dropped with this future (the TFTP service stopped): the threads stop claiming files and
+    // the writer puts in place what it holds; the next start builds again.
+    let _stop = StopWhenDropped(Arc::clone(&work));
     let folder = dirs.files.clone();
     let mut running = tokio::task::spawn_blocking({
         let work = Arc::clone(&work);
@@ -519,6 +523,17 @@ struct Work {
     signer: Option<(Arc<SigningIdentity>, HashAlgorithm)>,
     timestamp: u32,
     done: Counters,
+    /// Set when the build must end early: an error, or nobody waiting for it.
+    stop: AtomicBool,
+}
+
+/// Stops a build's threads when the build's future is dropped.
+struct StopWhenDropped(Arc<Work>);
+
+impl Drop for StopWhenDropped {
+    fn drop(&mut self) {
+        self.0.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 /// A file to write, and whether it is a signed file.
@@ -532,30 +547,42 @@ impl Work {
         let folder = Folder::open(path)?;
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let next = AtomicUsize::new(0);
-        let stop = AtomicBool::new(false);
         let (send, receive) = std::sync::mpsc::sync_channel::<Output>(BATCH * 2);
         std::thread::scope(|scope| {
-            let signers: Vec<_> = (0..threads)
-                .map(|_| {
-                    let send = send.clone();
-                    let (folder, next, stop) = (&folder, &next, &stop);
-                    scope.spawn(move || {
-                        let signed = self.sign_changed(folder, next, stop, &send);
-                        if signed.is_err() {
-                            stop.store(true, Ordering::Relaxed);
-                        }
-                        signed
-                    })
-                })
-                .collect();
+            let mut signers = Vec::with_capacity(threads);
+            for _ in 0..threads {
+                let send = send.clone();
+                let (folder, next) = (&folder, &next);
+                let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+                    let signed = self.sign_changed(folder, next, &send);
+                    if signed.is_err() {
+                        self.stop.store(true, Ordering::Relaxed);
+                    }
+                    signed
+                });
+                match spawned {
+                    Ok(handle) => signers.push(handle),
+                    Err(_) => self.stop.store(true, Ordering::Relaxed),
+                }
+            }
+            let started = signers.len();
             drop(send);
             let written = self.write(&folder, receive);
+            if written.is_err() {
+                self.stop.store(true, Ordering::Relaxed);
+            }
             let signed = signers
                 .into_iter()
                 .map(|h| h.join().unwrap_or(Err(PipelineError::Thread)))
                 .collect::<Result<Vec<()>, _>>();
+            if started < threads {
+                return Err(PipelineError::Thread);
+            }
             written.and(signed.map(|_| ()))
         })?;
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(PipelineError::Stopped);
+        }
         let mut expected: HashSet<String> = HashSet::with_capacity(self.files.len() * 2);
         for (name, _) in &self.files {
             if let Some((_, hash)) = &self.signer {
@@ -577,7 +604,6 @@ impl Work {
         &self,
         folder: &Folder,
         next: &AtomicUsize,
-        stop: &AtomicBool,
         send: &SyncSender<Output>,
     ) -> Result<(), PipelineError> {
         let mut signer = match &self.signer {
@@ -590,7 +616,7 @@ impl Work {
             )),
             None => None,
         };
-        while !stop.load(Ordering::Relaxed) {
+        while !self.stop.load(Ordering::Relaxed) {
             let from = next.fetch_add(CLAIM, Ordering::Relaxed);
             let Some(claimed) = self.files.get(from..(from + CLAIM).min(self.files.len())) else {
                 break;
@@ -673,7 +699,10 @@ pub enum PipelineError {
     /// A file could not be signed.
     #[error("{0} could not be signed: {1}")]
     Sign(String, String),
-    /// A signing thread stopped.
-    #[error("a signing thread stopped")]
+    /// A signing thread could not start or stopped.
+    #[error("a signing thread could not start or stopped")]
     Thread,
+    /// The build was stopped before it finished (its files are each old or new).
+    #[error("the build was stopped before it finished")]
+    Stopped,
 }
