@@ -10,17 +10,17 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 
 /// Read request.
-const RRQ: u16 = 1;
+pub(crate) const RRQ: u16 = 1;
 /// Write request.
 const WRQ: u16 = 2;
 /// Data.
-const DATA: u16 = 3;
+pub(crate) const DATA: u16 = 3;
 /// Acknowledgement.
-const ACK: u16 = 4;
+pub(crate) const ACK: u16 = 4;
 /// Error.
-const ERROR: u16 = 5;
+pub(crate) const ERROR: u16 = 5;
 /// Option acknowledgement.
-const OACK: u16 = 6;
+pub(crate) const OACK: u16 = 6;
 
 /// RFC 1350's block size.
 pub const DEFAULT_BLOCK: usize = 512;

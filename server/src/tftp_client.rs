@@ -9,20 +9,8 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
-use crate::tftp::{BLOCK_RANGE, DEFAULT_BLOCK};
+use crate::tftp::{ErrorCode, ACK, BLOCK_RANGE, DATA, DEFAULT_BLOCK, ERROR, OACK, RRQ};
 
-/// Read request.
-const RRQ: u16 = 1;
-/// Data.
-const DATA: u16 = 3;
-/// Acknowledgement.
-const ACK: u16 = 4;
-/// Error.
-const ERROR: u16 = 5;
-/// Option acknowledgement.
-const OACK: u16 = 6;
-/// The error code of "File not found".
-const NOT_FOUND: u16 = 1;
 /// How many times the last packet is sent again before giving up.
 const RETRIES: u32 = 3;
 /// The largest file read: a guard against a server that never stops sending.
@@ -55,7 +43,7 @@ pub enum TftpClientError {
 impl TftpClientError {
     /// Whether the server said the file does not exist.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, TftpClientError::Remote { code, .. } if *code == NOT_FOUND)
+        matches!(self, TftpClientError::Remote { code, .. } if *code == ErrorCode::NotFound as u16)
     }
 }
 
