@@ -26,6 +26,10 @@ pub enum AppError {
     /// The caller may not do this (HTTP 403).
     #[error("Access denied.")]
     Forbidden,
+    /// The caller's access level allows the route, but not this change: the message says why
+    /// (HTTP 403).
+    #[error("{0}")]
+    Denied(String),
     /// A submitted value was refused; `field` names the form field (HTTP 422).
     #[error("{field}: {reason}")]
     Invalid {
@@ -67,7 +71,7 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::BadCredentials => 401,
-            Self::PasswordChangeRequired | Self::Forbidden => 403,
+            Self::PasswordChangeRequired | Self::Forbidden | Self::Denied(_) => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) | Self::InUse(_) => 409,
             Self::TooManyAttempts { .. } => 429,

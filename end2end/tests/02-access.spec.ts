@@ -47,7 +47,7 @@ test('a ReadOnly user sees the Users page with every modifying control disabled'
   await page.screenshot({ path: 'test-results/user-read-only.png', fullPage: true });
 
   // No way around the disabled controls: the write itself is refused.
-  const res = await page.request.put('/api/v1/users/victim', { data: { disabled: true } });
+  const res = await page.request.put('/api/v1/users/victim', { headers: { 'sec-fetch-site': 'same-origin' }, data: { disabled: true } });
   expect(res.status()).toBe(403);
   const add = await page.goto('/add-user');
   expect(add!.status()).toBe(403);

@@ -78,6 +78,7 @@ test('a model without encryption cannot be set to Encrypted', async ({ page }) =
   // The server refuses it too.
   const phone = await (await page.request.get(`/api/v1/phones/${name}`)).json();
   const res = await page.request.put(`/api/v1/phones/${name}`, {
+    headers: { 'sec-fetch-site': 'same-origin' },
     data: { ...phone.fields, security_mode: { Explicit: 'Encrypted' }, version: phone.version },
   });
   expect(res.status()).toBe(422);

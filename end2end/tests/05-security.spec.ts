@@ -29,7 +29,7 @@ test('the CTL page refuses without Cisco CTL Provider (R18), then switches the c
   const problems = watchConsole(page);
 
   for (const name of await servers(page)) {
-    const res = await page.request.put(`/api/v1/servers/${name}/services/ctl-provider`, { data: { activated: true } });
+    const res = await page.request.put(`/api/v1/servers/${name}/services/ctl-provider`, { headers: { 'sec-fetch-site': 'same-origin' }, data: { activated: true } });
     expect(res.status()).toBe(200);
   }
   await openHydrated(page, '/ctl');

@@ -78,10 +78,12 @@ test('the banner counts pending actions, merges device resets and follows edits 
   // A restart needed on a server is a second line, until Control Center restarts it.
   const server = storeQuery("SELECT name FROM servers WHERE role = 'publisher'")[0];
   const activated = await page.request.put(`/api/v1/servers/${server}/services/ctl-provider`, {
+    headers: { 'sec-fetch-site': 'same-origin' },
     data: { activated: true },
   });
   expect(activated.status(), await activated.text()).toBe(200);
   const res = await page.request.put(`/api/v1/service-parameters/${server}/ctl-provider/Port`, {
+    headers: { 'sec-fetch-site': 'same-origin' },
     data: { value: '2445' },
   });
   expect(res.status(), await res.text()).toBe(200);
@@ -177,7 +179,7 @@ test('a user with ServiceManagement Read Only sees Control Center read-only', as
   const login = await ctx.request.post('/api/v1/login', { data: { username: 'CCMAdministrator', password: NEW_PASSWORD } });
   expect(login.status()).toBe(200);
   // The standard ReadOnly group reads every functional group, ServiceManagement included.
-  const created = await ctx.request.post('/api/v1/users', { data: { name: 'monitor', password: PW, groups: ['ReadOnly'] } });
+  const created = await ctx.request.post('/api/v1/users', { headers: { 'sec-fetch-site': 'same-origin' }, data: { name: 'monitor', password: PW, groups: ['ReadOnly'] } });
   expect(created.status(), await created.text()).toBe(201);
   await ctx.close();
   await logIn(page, 'monitor', PW);
@@ -189,7 +191,7 @@ test('a user with ServiceManagement Read Only sees Control Center read-only', as
   for (const b of await buttons.all()) await expect(b).toBeDisabled();
   await expect(page.getByTestId('pending-banner')).toHaveCount(0);
   const server = storeQuery("SELECT name FROM servers WHERE role = 'publisher'")[0];
-  const res = await page.request.post(`/api/v1/servers/${server}/services/tftp/stop`, { data: {} });
+  const res = await page.request.post(`/api/v1/servers/${server}/services/tftp/stop`, { headers: { 'sec-fetch-site': 'same-origin' }, data: {} });
   expect(res.status()).toBe(403);
   await page.screenshot({ path: 'test-results/control-center-read-only.png', fullPage: true });
 });

@@ -10,6 +10,7 @@ mod m20261126_000004_jobs;
 mod m20261126_000005_security_settings;
 mod m20261126_000006_tftp_files;
 mod m20261126_000007_device_resets;
+mod m20261201_000008_token_expiry;
 
 /// The ordered list of every migration of the store.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_security_settings::Migration),
             Box::new(m20261126_000006_tftp_files::Migration),
             Box::new(m20261126_000007_device_resets::Migration),
+            Box::new(m20261201_000008_token_expiry::Migration),
         ]
     }
 }

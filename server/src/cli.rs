@@ -91,6 +91,16 @@ pub struct Settings {
     /// SIP timer T1 in milliseconds (RFC 3261: 500); a NOTIFY times out after 64·T1.
     #[arg(long, env = "CCMADMIN_SIP_T1_MS", default_value_t = 500, global = true)]
     pub sip_t1_ms: u64,
+    /// SIP proxies trusted to register a device contact other than their own address
+    /// (comma-separated IP addresses); a device registering directly registers the address it
+    /// connects from.
+    #[arg(
+        long,
+        env = "CCMADMIN_SIP_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub sip_trusted_proxies: Vec<std::net::IpAddr>,
     /// TLS address of the Cisco CTL Provider service.
     #[arg(
         long,
@@ -107,9 +117,45 @@ pub struct Settings {
         global = true
     )]
     pub site_root: PathBuf,
+    /// Most HTTPS connections open at once; a connection beyond them is closed at once.
+    #[arg(
+        long,
+        env = "CCMADMIN_MAX_CONNECTIONS",
+        default_value_t = crate::limits::MAX_CONNECTIONS,
+        global = true
+    )]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request head (and, on a new connection, its first
+    /// request) before it is disconnected; also how long an idle HTTP/1 connection stays open.
+    #[arg(
+        long,
+        env = "CCMADMIN_HEADER_TIMEOUT_SECS",
+        default_value_t = crate::limits::HEADER_READ_TIMEOUT.as_secs(),
+        global = true
+    )]
+    pub header_timeout_secs: u64,
+    /// Seconds a page, server function or API call has to be answered, reading its body
+    /// included; past them the answer is 503.
+    #[arg(
+        long,
+        env = "CCMADMIN_REQUEST_TIMEOUT_SECS",
+        default_value_t = crate::limits::REQUEST_TIMEOUT.as_secs(),
+        global = true
+    )]
+    pub request_timeout_secs: u64,
 }
 
 impl Settings {
+    /// The request head timeout in effect (at least a second).
+    pub fn header_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.header_timeout_secs.max(1))
+    }
+
+    /// The per-request timeout in effect (at least a second).
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+
     /// The store URL in effect.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -143,15 +189,20 @@ pub enum Command {
     PhoneSim(crate::phone_sim::PhoneSimArgs),
     /// Build the TFTP files for the store once, in the foreground, and print what it took.
     BuildFiles,
-    /// Read a signed file (`.sgn`) or a CTL file, print its header, and check its signature:
-    /// exit 0 valid, 1 invalid, 2 unreadable.
+    /// Read a signed file (`.sgn`) or a CTL file, print its header, and check its signature
+    /// against the trust anchor given (`--cert` or `--ctl`): exit 0 valid, 1 invalid,
+    /// 2 unreadable, 3 not checked (no trust anchor given; a certificate inside the file checked
+    /// is never trusted).
     Verify {
         /// The file.
         file: PathBuf,
-        /// The signer's certificate (PEM or DER); default: a CTL file's own token record, or the
-        /// TFTP record of the `CTLFile.tlv` beside a signed file.
-        #[arg(long)]
+        /// The signer's certificate (PEM or DER), trusted.
+        #[arg(long, conflicts_with = "ctl")]
         cert: Option<PathBuf>,
+        /// A trusted CTL file: a signed file is checked against its TFTP records, a CTL file
+        /// against its token (SAST) records.
+        #[arg(long, value_name = "CTLFILE")]
+        ctl: Option<PathBuf>,
     },
 }
 

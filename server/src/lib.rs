@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod commands;
 pub mod jobs;
+pub mod limits;
 pub mod middleware;
 pub mod phone_sim;
 pub mod rest;

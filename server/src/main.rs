@@ -10,6 +10,9 @@ use server::cli::{Cli, Command, UserCommand};
 use server::{commands, serve, verify};
 
 fn main() -> ExitCode {
+    // Every file and folder the console creates — the SQLite store and its WAL, keys, built
+    // files — is its owner's only: nothing it writes is read by another user.
+    let _previous = rustix::process::umask(rustix::fs::Mode::RWXG | rustix::fs::Mode::RWXO);
     if rustls::crypto::ring::default_provider()
         .install_default()
         .is_err()
@@ -25,8 +28,13 @@ fn main() -> ExitCode {
         .init();
     raise_open_files_limit();
     let cli = Cli::parse();
-    if let Some(Command::Verify { file, cert }) = &cli.command {
-        return ExitCode::from(verify::verify(file, cert.as_deref()));
+    if let Some(Command::Verify { file, cert, ctl }) = &cli.command {
+        let anchor = match (cert, ctl) {
+            (Some(cert), _) => Some(verify::TrustAnchor::Certificate(cert)),
+            (None, Some(ctl)) => Some(verify::TrustAnchor::Ctl(ctl)),
+            (None, None) => None,
+        };
+        return ExitCode::from(verify::verify(file, anchor));
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

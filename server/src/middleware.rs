@@ -20,7 +20,9 @@ use app::service::authz::{self, Actor, ClientAddress, DeviceIdentity, Privileges
 use app::service::{registrations, tokens, AppState};
 
 /// Refuses a non-GET request sent from another site: `Sec-Fetch-Site`, when the browser sends it,
-/// must be `same-origin`, and `Origin`, when sent, must be this console's own.
+/// must be `same-origin`, and `Origin`, when sent, must be this console's own. It fails closed: a
+/// request that carries a cookie (so a browser may have sent it on a session's behalf) and
+/// neither header is refused too. A bearer-token request without cookies needs neither.
 pub async fn same_origin_only(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
@@ -32,15 +34,24 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
     if fetch_site.is_some_and(|site| site != "same-origin") {
         return json_refusal(StatusCode::FORBIDDEN, "cross-site request refused");
     }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .or_else(|| req.uri().authority().map(|a| a.as_str()));
-        let own = host.map(|h| format!("https://{h}"));
-        if origin.to_str().ok() != own.as_deref() {
-            return json_refusal(StatusCode::FORBIDDEN, "request from another origin refused");
+    match headers.get(header::ORIGIN) {
+        Some(origin) => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .or_else(|| req.uri().authority().map(|a| a.as_str()));
+            let own = host.map(|h| format!("https://{h}"));
+            if origin.to_str().ok() != own.as_deref() {
+                return json_refusal(StatusCode::FORBIDDEN, "request from another origin refused");
+            }
         }
+        None if fetch_site.is_none() && headers.contains_key(header::COOKIE) => {
+            return json_refusal(
+                StatusCode::FORBIDDEN,
+                "a request with a cookie must say where it comes from (Sec-Fetch-Site or Origin)",
+            );
+        }
+        None => {}
     }
     next.run(req).await
 }
@@ -111,6 +122,19 @@ pub async fn authorize(
     } else {
         req.method().as_str().to_owned()
     };
+    if kind == Kind::Page {
+        match canonical_page_path(&path) {
+            Canonical::Same => {}
+            Canonical::Moved(to) => {
+                let to = match req.uri().query() {
+                    Some(query) => format!("{to}?{query}"),
+                    None => to,
+                };
+                return Redirect::permanent(&to).into_response();
+            }
+            Canonical::Never => return refusal(kind, AppError::NotFound("The page".to_owned())),
+        }
+    }
     let rule = match authz::rule_for(&method, &path) {
         Some(rule) => rule,
         // An address that names no page: logged-in users see the 404 page.
@@ -186,6 +210,59 @@ fn device_of(state: &AppState, req: &Request) -> Result<String, AppError> {
     registrations::authenticate(key, presented.trim())
 }
 
+/// What a page address is, against its one canonical spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Canonical {
+    /// It is canonical: its rule is looked up as it is.
+    Same,
+    /// Another spelling of a canonical address (a trailing or doubled slash, an unreserved
+    /// character percent-encoded): redirect there, where its own rule applies.
+    Moved(String),
+    /// A spelling no page has (a dot segment, an encoded slash or backslash): not found.
+    Never,
+}
+
+/// Page addresses have one spelling, so a rule looked up by address is the rule of the page the
+/// router renders: `/users/`, `//users` and `/%75sers` are all `/users`.
+pub fn canonical_page_path(path: &str) -> Canonical {
+    let mut segments = Vec::new();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        let mut out = String::with_capacity(segment.len());
+        let bytes = segment.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let code = segment
+                    .get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match code {
+                    Some(c) if c.is_ascii_alphanumeric() || b"-._~".contains(&c) => {
+                        out.push(char::from(c));
+                    }
+                    Some(b'/' | b'\\') | None => return Canonical::Never,
+                    Some(_) => out.push_str(&segment[i..i + 3].to_ascii_uppercase()),
+                }
+                i += 3;
+            } else {
+                let rest = &segment[i..];
+                let next = rest.find('%').unwrap_or(rest.len());
+                out.push_str(&rest[..next]);
+                i += next;
+            }
+        }
+        if out == "." || out == ".." || out.contains('\\') {
+            return Canonical::Never;
+        }
+        segments.push(out);
+    }
+    let canonical = format!("/{}", segments.join("/"));
+    if canonical == path {
+        Canonical::Same
+    } else {
+        Canonical::Moved(canonical)
+    }
+}
+
 /// The caller's checked privileges: by bearer token on the JSON API, otherwise by session.
 async fn resolve(
     state: &AppState,
@@ -242,16 +319,22 @@ fn refusal(kind: Kind, err: AppError) -> Response {
 }
 
 fn refusal_page(err: &AppError) -> String {
+    let (title, advice) = match err {
+        AppError::NotFound(_) => ("Page Not Found", "No page has this address."),
+        _ => (
+            "Access Denied",
+            "Your user groups do not grant access to this page. Ask an administrator with \
+             Full Access to UserPrivilegeManagement.",
+        ),
+    };
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Access Denied — CCM Admin</title>\
+         <title>{title} — CCM Admin</title>\
          <link rel=\"stylesheet\" href=\"/pkg/ccmadmin.css\"></head>\
-         <body><main class=\"not-found\"><h1>Access Denied</h1><p>{}</p>\
-         <p>Your user groups do not grant access to this page. Ask an administrator with \
-         Full Access to UserPrivilegeManagement.</p><p><a href=\"/\">Go to the home page</a></p>\
-         </main></body></html>",
-        err
+         <body><main class=\"not-found\"><h1>{title}</h1><p>{err}</p>\
+         <p>{advice}</p><p><a href=\"/\">Go to the home page</a></p>\
+         </main></body></html>"
     )
 }
 
@@ -269,10 +352,16 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
 }
 
 /// Adds the security headers to every response: HSTS, nosniff, the referrer policy, and a
-/// Content-Security-Policy unless the page set its own (with its nonce).
+/// Content-Security-Policy unless the page set its own (with its nonce); and `Cache-Control:
+/// no-store` on every page and API response (they may carry secrets: a token shown once, a
+/// private download), so no cache keeps them. Only the built files may be cached.
 pub async fn security_headers(req: Request, next: Next) -> Response {
+    let cacheable = Kind::of(req.uri().path()) == Kind::Static;
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     headers.insert(
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static("max-age=31536000"),
@@ -305,6 +394,38 @@ mod tests {
         assert_eq!(Kind::of("/healthz"), Kind::Api);
         assert_eq!(Kind::of("/fn/login"), Kind::ServerFn);
         assert_eq!(Kind::of("/users"), Kind::Page);
+    }
+
+    #[test]
+    fn page_addresses_have_one_spelling() {
+        assert_eq!(canonical_page_path("/users"), Canonical::Same);
+        assert_eq!(canonical_page_path("/"), Canonical::Same);
+        assert_eq!(canonical_page_path("/users/John%20Doe"), Canonical::Same);
+        for other in ["/users/", "//users", "/users//", "/%75sers", "/%75SERS/"] {
+            let expected = if other.contains("SERS") {
+                "/uSERS"
+            } else {
+                "/users"
+            };
+            assert_eq!(
+                canonical_page_path(other),
+                Canonical::Moved(expected.to_owned()),
+                "{other}"
+            );
+        }
+        assert_eq!(
+            canonical_page_path("/users/a%2fb"),
+            Canonical::Never,
+            "an encoded slash"
+        );
+        assert_eq!(canonical_page_path("/users/../phones"), Canonical::Never);
+        assert_eq!(canonical_page_path("/users/%2e%2e"), Canonical::Never);
+        assert_eq!(canonical_page_path("/users/%zz"), Canonical::Never);
+        assert_eq!(canonical_page_path("/users/a%5cb"), Canonical::Never);
+        assert_eq!(
+            canonical_page_path("/users/a%2cb"),
+            Canonical::Moved("/users/a%2Cb".to_owned())
+        );
     }
 
     #[test]

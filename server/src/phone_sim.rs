@@ -173,7 +173,7 @@ pub async fn run(settings: &Settings, args: &PhoneSimArgs) -> Result<(), PhoneSi
     let (mut interrupt, mut terminate) = watch_signals()?;
     let key = registrations::load_key(&TftpDirs::under(&settings.data_dir))
         .map_err(PhoneSimError::Key)?;
-    let console = Console::new(settings, &args.console)?;
+    let console = Console::new(settings, &args.console, args.bind)?;
     let ctl = initial_ctl(args.tftp).await?;
     let sockets = bind_sockets(args.bind, args.count.min(args.sockets)).await?;
     let sim = Arc::new(Sim::new(names, &key, sockets, ctl, console, args)?);
@@ -509,8 +509,9 @@ struct Console {
 impl Console {
     /// A client trusting only the console's certificate (the configured one, else the one the
     /// console generated in the data folder). Its names include 127.0.0.1 and localhost, so the
-    /// host name is checked as usual.
-    fn new(settings: &Settings, base: &str) -> Result<Self, PhoneSimError> {
+    /// host name is checked as usual. It connects from `bind`, the phones' address: the console
+    /// takes a registration only from the contact's own address.
+    fn new(settings: &Settings, base: &str, bind: IpAddr) -> Result<Self, PhoneSimError> {
         let path = settings
             .tls_cert
             .clone()
@@ -527,6 +528,7 @@ impl Console {
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .tls_built_in_root_certs(false)
+            .local_address(bind)
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30));
         for certificate in certificates {

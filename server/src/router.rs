@@ -2,8 +2,9 @@
 //! around them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::FromRef;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::Router;
@@ -18,7 +19,7 @@ use app::service::AppState;
 use app::store::session_store::DbSessionStore;
 use app::{shell, App};
 
-use crate::{middleware, rest};
+use crate::{limits, middleware, rest};
 
 /// The session cookie's name; `__Host-` makes browsers demand Secure, Path=/ and no Domain.
 pub const SESSION_COOKIE: &str = "__Host-ccmadmin_session";
@@ -44,8 +45,18 @@ impl FromRef<ServerState> for AppState {
     }
 }
 
-/// Builds the whole router.
+/// Builds the whole router, with the default per-request timeout ([`limits::REQUEST_TIMEOUT`]).
 pub fn build(app_state: AppState, leptos: LeptosOptions) -> Router {
+    build_with_timeout(app_state, leptos, limits::REQUEST_TIMEOUT)
+}
+
+/// Builds the whole router: a request not answered within `request_timeout` (reading its body
+/// included) gets 503, and a request body is read up to [`limits::BODY_LIMIT`].
+pub fn build_with_timeout(
+    app_state: AppState,
+    leptos: LeptosOptions,
+    request_timeout: Duration,
+) -> Router {
     let sessions = SessionManagerLayer::new(DbSessionStore::new(
         app_state.db.clone(),
         app_state.read.clone(),
@@ -98,6 +109,11 @@ pub fn build(app_state: AppState, leptos: LeptosOptions) -> Router {
         ))
         .layer(axum::middleware::from_fn(middleware::same_origin_only))
         .layer(sessions)
+        .layer(DefaultBodyLimit::max(limits::BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            limits::RequestTimeout(request_timeout),
+            limits::request_timeout,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .with_state(state)
 }

@@ -1,12 +1,12 @@
 //! `ccmadmin serve`: open the store, make sure an administrator exists, and serve HTTPS.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::domain::sip::Timers;
+use app::domain::sip::{ContactPolicy, Timers};
 use app::service::registrations;
 use app::tftp::TftpDirs;
-use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::RustlsConfig;
 use axum_server::Handle;
 use leptos::prelude::LeptosOptions;
@@ -18,7 +18,7 @@ use app::store::{self, StoreError};
 
 use crate::cli::Settings;
 use crate::jobs::{self, sender::Sender};
-use crate::{router, services, tls};
+use crate::{limits, router, services, tls};
 
 /// Why the console could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -50,12 +50,34 @@ pub enum ServeError {
     },
 }
 
+/// Creates the data dir (and any missing parent) readable by the owner only, 0700; an existing
+/// one the group or others can enter is set to 0700, with a warning in the log. It holds the
+/// store, the private keys and the registration key.
+pub fn create_data_dir(path: &Path) -> Result<(), ServeError> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let err = |source| ServeError::DataDir {
+        path: path.display().to_string(),
+        source,
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(err)?;
+    let mode = std::fs::metadata(path).map_err(err)?.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
+        tracing::warn!(
+            "the data dir {} was mode {mode:04o}, open to the group or others; set it to 0700",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// Opens the store at the configured URL, creating the data dir for a SQLite file.
 pub async fn open_store(settings: &Settings) -> Result<AppState, ServeError> {
-    std::fs::create_dir_all(&settings.data_dir).map_err(|source| ServeError::DataDir {
-        path: settings.data_dir.display().to_string(),
-        source,
-    })?;
+    create_data_dir(&settings.data_dir)?;
     let url = settings.database_url();
     let db = store::connect(&url).await?;
     let read = store::connect_reader(&url, &db).await?;
@@ -68,16 +90,23 @@ pub async fn open_store(settings: &Settings) -> Result<AppState, ServeError> {
         .with_reader(read)
         .with_files(dirs)
         .with_node(settings.node.clone())
-        .with_registration_key(key))
+        .with_registration_key(key)
+        .with_contact_policy(contact_policy(settings)))
+}
+
+/// Which device contacts the console accepts: loopback ones only while both its HTTPS and its
+/// SIP addresses are loopback, any contact from a trusted proxy.
+pub fn contact_policy(settings: &Settings) -> ContactPolicy {
+    ContactPolicy {
+        loopback: settings.bind.ip().is_loopback() && settings.sip_bind.ip().is_loopback(),
+        trusted_proxies: settings.sip_trusted_proxies.clone(),
+    }
 }
 
 /// Runs the console until SIGINT or SIGTERM.
 pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let host_name = gethostname::gethostname().to_string_lossy().into_owned();
-    std::fs::create_dir_all(&settings.data_dir).map_err(|source| ServeError::DataDir {
-        path: settings.data_dir.display().to_string(),
-        source,
-    })?;
+    create_data_dir(&settings.data_dir)?;
     let tls = tls::load_or_generate(
         &settings.data_dir,
         settings.tls_cert.as_deref(),
@@ -118,7 +147,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         .site_root(settings.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .build();
-    let app = router::build(state, leptos);
+    let app = router::build_with_timeout(state, leptos, settings.request_timeout());
 
     let listener =
         std::net::TcpListener::bind(settings.bind).map_err(|source| ServeError::Listen {
@@ -132,15 +161,32 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let handle = Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
     announce(&format!("ccmadmin listening on https://{local}"));
-    axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls.config))
+    let header_timeout = settings.header_timeout();
+    let max_connections = settings.max_connections;
+    let mut server = axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls.config))
         .map_err(|source| ServeError::Listen {
             addr: local.to_string(),
             source,
         })?
-        // Small responses leave at once: without TCP_NODELAY a streamed page waits for the
-        // client's delayed ACK (about 40 ms on Linux) between its chunks.
-        .map(|tls| tls.acceptor(NoDelayAcceptor::new()))
-        .handle(handle)
+        // At most `max_connections` open at once, each with TCP_NODELAY (see
+        // `limits::ConnectionLimit`), and a TLS handshake bounded in time.
+        .map(|tls| {
+            tls.handshake_timeout(limits::TLS_HANDSHAKE_TIMEOUT)
+                .acceptor(limits::ConnectionLimit::new(max_connections))
+        })
+        // A connection that sends no request after its handshake is closed: this also bounds
+        // hyper's protocol detection, which the timeouts below do not cover.
+        .first_request_timeout(header_timeout)
+        .handle(handle);
+    // A request head sent too slowly, or an HTTP/1 connection idle between requests, is closed
+    // (axum-server installs the Tokio timer these timeouts need). HTTP/2 pings find a peer gone.
+    let mut http1 = server.http_builder().http1();
+    http1.header_read_timeout(header_timeout);
+    let mut http2 = server.http_builder().http2();
+    http2
+        .keep_alive_interval(limits::HTTP2_KEEPALIVE_INTERVAL)
+        .keep_alive_timeout(limits::HTTP2_KEEPALIVE_TIMEOUT);
+    server
         .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
         .map_err(|source| ServeError::Listen {
@@ -149,8 +195,8 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         })
 }
 
-/// Starts this node's service supervisor (TFTP, CTL Provider, CallManager) and the reset-job
-/// worker with its SIP socket.
+/// Starts this node's service supervisor (TFTP, CTL Provider, CallManager), the reset-job
+/// worker with its SIP socket, and the resumption of interrupted bulk jobs.
 async fn start_services(
     settings: &Settings,
     state: &AppState,
@@ -173,6 +219,8 @@ async fn start_services(
         .clone()
         .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
     tokio::spawn(jobs::run(state.clone(), me, sender, outcomes));
+    // Bulk changes left running by a stop or a crash (of this node or another) are resumed.
+    tokio::spawn(app::service::bulk::watch_interrupted(state.clone()));
     let tftp = settings
         .tftp
         .then(|| (TftpDirs::under(&settings.data_dir), settings.tftp_bind));

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use rustls::ServerConfig;
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use app::domain::services::{Service, ServiceState};
@@ -20,7 +21,7 @@ use app::service::{control, AppState};
 use app::tftp::{pipeline, TftpDirs, CTL_FILE};
 
 use crate::serve::announce;
-use crate::tftp;
+use crate::{limits, tftp};
 
 /// What the supervisor needs to start the services.
 #[derive(Debug, Clone)]
@@ -166,6 +167,12 @@ async fn start_tftp(
 }
 
 /// Binds the CTL Provider's TLS port: each connection gets the current CTL file, then closes.
+/// At most [`limits::CTL_PROVIDER_MAX_CONNECTIONS`] are served at once (the next one waits in the
+/// listen backlog), each within [`limits::CTL_PROVIDER_TIMEOUT`] for its handshake and the
+/// file; when accepting fails (out of file descriptors, say) the loop pauses, from
+/// [`limits::ACCEPT_BACKOFF_MIN`] doubling to [`limits::ACCEPT_BACKOFF_MAX`], instead of
+/// spinning. A failed handshake only closes its own connection: pausing the loop for it would
+/// let a client sending garbage delay everyone else.
 async fn start_ctl_provider(
     bind: SocketAddr,
     config: Arc<ServerConfig>,
@@ -179,29 +186,66 @@ async fn start_ctl_provider(
         .map_err(|e| format!("cannot listen on tcp {bind}: {e}"))?;
     announce(&format!("ccmadmin CTL Provider listening on tls {local}"));
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let permits = Arc::new(Semaphore::new(limits::CTL_PROVIDER_MAX_CONNECTIONS));
     let task = tokio::spawn(async move {
+        let mut backoff = limits::ACCEPT_BACKOFF_MIN;
         loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                continue;
+            // The semaphore is never closed.
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let tcp = match listener.accept().await {
+                Ok((tcp, _)) => {
+                    backoff = limits::ACCEPT_BACKOFF_MIN;
+                    tcp
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "CTL Provider: cannot accept a connection ({e}); trying again in {} ms",
+                        backoff.as_millis()
+                    );
+                    tokio::time::sleep(backoff).await;
+                    backoff = limits::next_backoff(backoff);
+                    continue;
+                }
             };
             let acceptor = acceptor.clone();
             let files = files.clone();
             tokio::spawn(async move {
-                let Ok(Ok(mut tls)) =
-                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
-                else {
-                    return;
-                };
-                let ctl = match files {
-                    Some(dir) => tokio::fs::read(dir.join(CTL_FILE))
-                        .await
-                        .unwrap_or_default(),
-                    None => Vec::new(),
-                };
-                let _ = tls.write_all(&ctl).await;
-                let _ = tls.shutdown().await;
+                let _permit = permit;
+                match tokio::time::timeout(
+                    limits::CTL_PROVIDER_TIMEOUT,
+                    send_ctl(acceptor, tcp, files),
+                )
+                .await
+                {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::debug!("CTL Provider: a connection failed: {e}"),
+                    Err(_) => tracing::debug!(
+                        "CTL Provider: a connection took longer than {} s",
+                        limits::CTL_PROVIDER_TIMEOUT.as_secs()
+                    ),
+                }
             });
         }
     });
     Ok((task, local))
+}
+
+/// One CTL Provider connection: the TLS handshake, the current CTL file (nothing when there is
+/// none), the TLS close.
+async fn send_ctl(
+    acceptor: tokio_rustls::TlsAcceptor,
+    tcp: TcpStream,
+    files: Option<PathBuf>,
+) -> std::io::Result<()> {
+    let mut tls = acceptor.accept(tcp).await?;
+    let ctl = match files {
+        Some(dir) => tokio::fs::read(dir.join(CTL_FILE))
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    tls.write_all(&ctl).await?;
+    tls.shutdown().await
 }

@@ -2,9 +2,18 @@
 //! RFC 2347/2348/2349) serving the built files of the TFTP folder. Each transfer runs on its own
 //! socket (its transfer id); write requests, unknown files and names that would leave the folder
 //! get an error packet; a malformed packet never stops the server.
+//!
+//! UDP lets anyone name any source address, so the server bounds what a request can make it do
+//! ([`Limits`]): at most [`MAX_TRANSFERS`] transfers at once, [`MAX_PER_SOURCE`] per source
+//! address (an IPv6 source counts by its /64), one per source address and port; a request beyond
+//! those is dropped without an answer, no task or socket made for it. The first packet of a
+//! transfer, sent before the peer has shown it asked, goes out at most [`FIRST_ATTEMPTS`] times;
+//! later packets at most [`ATTEMPTS`] times. A transfer that ends, answered or not, frees its slot.
 
-use std::net::SocketAddr;
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
@@ -27,9 +36,56 @@ pub const DEFAULT_BLOCK: usize = 512;
 /// RFC 2348's limits on `blksize`.
 pub const BLOCK_RANGE: (usize, usize) = (8, 65_464);
 /// How long to wait for an acknowledgement before sending again.
-const RETRANSMIT: Duration = Duration::from_secs(1);
-/// How many times to send a packet before giving up.
-const ATTEMPTS: u32 = 5;
+pub const RETRANSMIT: Duration = Duration::from_secs(1);
+/// How many times a packet is sent before the transfer gives up, once the peer has acknowledged
+/// a packet of the transfer.
+pub const ATTEMPTS: u32 = 5;
+/// How many times the first packet of a transfer (the OACK, or DATA block 1 of a request without
+/// options) is sent before the transfer gives up: the peer has not shown yet that it asked, so a
+/// request with a forged source makes the server send at most this many packets to that source.
+pub const FIRST_ATTEMPTS: u32 = 3;
+/// How many transfers run at once, in all.
+pub const MAX_TRANSFERS: usize = 256;
+/// How many transfers run at once for one source address (an IPv6 source counts by its /64).
+pub const MAX_PER_SOURCE: usize = 8;
+/// How long the receive loop pauses after a receive error before receiving again.
+pub const RECEIVE_ERROR_PAUSE: Duration = Duration::from_millis(100);
+
+/// The bounds of the TFTP server (see the module documentation); [`Limits::DEFAULT`] holds the
+/// constants above, tests use smaller ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Transfers running at once, in all.
+    pub total: usize,
+    /// Transfers running at once for one source address.
+    pub per_source: usize,
+    /// Sends of a transfer's first packet.
+    pub first_attempts: u32,
+    /// Sends of every later packet.
+    pub attempts: u32,
+    /// Wait for an acknowledgement before sending again.
+    pub retransmit: Duration,
+    /// Pause after a receive error.
+    pub error_pause: Duration,
+}
+
+impl Limits {
+    /// The limits the console runs with.
+    pub const DEFAULT: Limits = Limits {
+        total: MAX_TRANSFERS,
+        per_source: MAX_PER_SOURCE,
+        first_attempts: FIRST_ATTEMPTS,
+        attempts: ATTEMPTS,
+        retransmit: RETRANSMIT,
+        error_pause: RECEIVE_ERROR_PAUSE,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
 
 /// TFTP error codes (RFC 1350, 2347).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,29 +218,133 @@ pub fn resolve(folder: &Path, name: &str) -> Result<PathBuf, (ErrorCode, String)
     }
 }
 
-/// Serves `folder` on `socket` until the task is dropped.
+/// Serves `folder` on `socket` with [`Limits::DEFAULT`] until the task is dropped.
 pub async fn serve(socket: UdpSocket, folder: PathBuf) {
+    serve_with(socket, folder, Limits::DEFAULT).await;
+}
+
+/// Serves `folder` on `socket` within `limits` until the task is dropped. A request that finds
+/// no free slot is dropped unanswered; after a receive error the loop pauses
+/// [`Limits::error_pause`] (logged once per run of errors) instead of spinning.
+pub async fn serve_with(socket: UdpSocket, folder: PathBuf, limits: Limits) {
+    let running: Arc<Mutex<Running>> = Arc::default();
     let mut buf = vec![0u8; 2048];
+    let mut failing = false;
+    let mut dropped: u64 = 0;
     loop {
         let (n, peer) = match socket.recv_from(&mut buf).await {
-            Ok(x) => x,
+            Ok(x) => {
+                if failing {
+                    tracing::info!("TFTP: receiving again");
+                    failing = false;
+                }
+                x
+            }
             Err(e) => {
-                tracing::warn!("TFTP: receive failed: {e}");
+                if !failing {
+                    tracing::warn!(
+                        "TFTP: receive failed: {e}; pausing {:?} after each failure",
+                        limits.error_pause
+                    );
+                    failing = true;
+                }
+                tokio::time::sleep(limits.error_pause).await;
                 continue;
             }
         };
-        let packet = buf[..n].to_vec();
+        let Some(slot) = Slot::take(&running, peer, &limits) else {
+            dropped = dropped.wrapping_add(1);
+            if dropped.is_power_of_two() {
+                tracing::warn!(
+                    "TFTP: {dropped} requests dropped beyond the limits (last from {peer})"
+                );
+            }
+            continue;
+        };
+        let packet = buf.get(..n).unwrap_or_default().to_vec();
         let folder = folder.clone();
         tokio::spawn(async move {
-            if let Err(e) = transfer(&packet, peer, &folder).await {
+            // Held for the whole transfer; dropping it (end, error or panic) frees the slot.
+            let _slot = slot;
+            if let Err(e) = transfer(&packet, peer, &folder, &limits).await {
                 tracing::debug!("TFTP transfer to {peer} ended: {e}");
             }
         });
     }
 }
 
+/// The transfers running, counted in all and per source.
+#[derive(Debug, Default)]
+struct Running {
+    total: usize,
+    /// Transfers per source (see [`source_of`]); a source with none has no entry.
+    per_source: HashMap<IpAddr, usize>,
+    /// The peers (address and port) a transfer runs for.
+    peers: HashSet<SocketAddr>,
+}
+
+/// What a source address counts as: the address itself (IPv4-mapped IPv6 as IPv4), an IPv6
+/// address by its /64, which one host usually holds whole.
+fn source_of(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !u128::from(u64::MAX);
+            IpAddr::V6(Ipv6Addr::from(prefix))
+        }
+        v4 => v4,
+    }
+}
+
+/// A transfer's place among the running ones, released on drop.
+#[derive(Debug)]
+struct Slot {
+    running: Arc<Mutex<Running>>,
+    peer: SocketAddr,
+}
+
+impl Slot {
+    /// A slot for a request from `peer`, or None when the total, the source's share or a transfer
+    /// already running for that peer leaves none.
+    fn take(running: &Arc<Mutex<Running>>, peer: SocketAddr, limits: &Limits) -> Option<Self> {
+        let mut r = running.lock().unwrap_or_else(PoisonError::into_inner);
+        let source = source_of(peer.ip());
+        let of_source = r.per_source.get(&source).copied().unwrap_or(0);
+        if r.total >= limits.total || of_source >= limits.per_source || r.peers.contains(&peer) {
+            return None;
+        }
+        r.total += 1;
+        r.per_source.insert(source, of_source + 1);
+        r.peers.insert(peer);
+        Some(Self {
+            running: Arc::clone(running),
+            peer,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut r = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        r.total = r.total.saturating_sub(1);
+        r.peers.remove(&self.peer);
+        let source = source_of(self.peer.ip());
+        let left = r.per_source.get_mut(&source).map(|n| {
+            *n = n.saturating_sub(1);
+            *n
+        });
+        if left == Some(0) {
+            r.per_source.remove(&source);
+        }
+    }
+}
+
 /// One transfer, on a new socket (its transfer id).
-async fn transfer(packet: &[u8], peer: SocketAddr, folder: &Path) -> std::io::Result<()> {
+async fn transfer(
+    packet: &[u8],
+    peer: SocketAddr,
+    folder: &Path,
+    limits: &Limits,
+) -> std::io::Result<()> {
     let local = if peer.is_ipv4() {
         "0.0.0.0:0"
     } else {
@@ -216,6 +376,8 @@ async fn transfer(packet: &[u8], peer: SocketAddr, folder: &Path) -> std::io::Re
                 return Ok(());
             }
         };
+    // Until the peer acknowledges a packet, it may not be the one who asked.
+    let mut attempts = limits.first_attempts;
     if request.options {
         let mut oack = OACK.to_be_bytes().to_vec();
         if request.block != DEFAULT_BLOCK {
@@ -228,9 +390,10 @@ async fn transfer(packet: &[u8], peer: SocketAddr, folder: &Path) -> std::io::Re
             oack.extend_from_slice(data.len().to_string().as_bytes());
             oack.push(0);
         }
-        if !send_until_acked(&socket, &oack, 0).await? {
+        if !send_until_acked(&socket, &oack, 0, attempts, limits.retransmit).await? {
             return Ok(());
         }
+        attempts = limits.attempts;
     }
     let mut block: u16 = 1;
     let mut offset = 0;
@@ -240,9 +403,10 @@ async fn transfer(packet: &[u8], peer: SocketAddr, folder: &Path) -> std::io::Re
         packet.extend_from_slice(&DATA.to_be_bytes());
         packet.extend_from_slice(&block.to_be_bytes());
         packet.extend_from_slice(&data[offset..end]);
-        if !send_until_acked(&socket, &packet, block).await? {
+        if !send_until_acked(&socket, &packet, block, attempts, limits.retransmit).await? {
             return Ok(());
         }
+        attempts = limits.attempts;
         if end - offset < request.block {
             return Ok(());
         }
@@ -251,12 +415,19 @@ async fn transfer(packet: &[u8], peer: SocketAddr, folder: &Path) -> std::io::Re
     }
 }
 
-/// Sends `packet` until the peer acknowledges `block`; false when it never does or sends an error.
-async fn send_until_acked(socket: &UdpSocket, packet: &[u8], block: u16) -> std::io::Result<bool> {
+/// Sends `packet` up to `attempts` times, `retransmit` apart, until the peer acknowledges
+/// `block`; false when it never does or sends an error.
+async fn send_until_acked(
+    socket: &UdpSocket,
+    packet: &[u8],
+    block: u16,
+    attempts: u32,
+    retransmit: Duration,
+) -> std::io::Result<bool> {
     let mut buf = [0u8; 516];
-    for _ in 0..ATTEMPTS {
+    for _ in 0..attempts.max(1) {
         socket.send(packet).await?;
-        let deadline = tokio::time::Instant::now() + RETRANSMIT;
+        let deadline = tokio::time::Instant::now() + retransmit;
         loop {
             match tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await {
                 Err(_) => break,
@@ -327,6 +498,44 @@ mod tests {
             parse_request(&[0, 1, b'a', b'b']),
             Request::Refuse(ErrorCode::IllegalOperation, _)
         ));
+    }
+
+    #[test]
+    fn slots_are_bounded_in_all_per_source_and_per_peer_and_freed_on_drop() {
+        let running: Arc<Mutex<Running>> = Arc::default();
+        let limits = Limits {
+            total: 3,
+            per_source: 2,
+            ..Limits::DEFAULT
+        };
+        let take = |p: &str| Slot::take(&running, p.parse().unwrap(), &limits);
+        let a1 = take("10.0.0.1:1000").unwrap();
+        assert!(take("10.0.0.1:1000").is_none(), "one transfer per peer");
+        let a2 = take("10.0.0.1:1001").unwrap();
+        assert!(take("10.0.0.1:1002").is_none(), "the source's share");
+        assert!(
+            take("[::ffff:10.0.0.1]:1003").is_none(),
+            "an IPv4-mapped address is the same source"
+        );
+        let b = take("[2001:db8::1]:1").unwrap();
+        assert!(take("10.0.0.2:1").is_none(), "the total");
+        drop(a1);
+        let c = take("10.0.0.2:1").unwrap();
+        drop(a2);
+        drop(b);
+        drop(c);
+        let r = running.lock().unwrap();
+        assert_eq!((r.total, r.per_source.len(), r.peers.len()), (0, 0, 0));
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            source_of(ip("2001:db8::1")),
+            source_of(ip("2001:db8::ffff:1"))
+        );
+        assert_ne!(
+            source_of(ip("2001:db8::1")),
+            source_of(ip("2001:db8:0:1::1"))
+        );
+        assert_eq!(source_of(ip("::ffff:10.0.0.1")), ip("10.0.0.1"));
     }
 
     #[test]

@@ -34,10 +34,11 @@ pub async fn list_phones(filter: PhoneFilter) -> Result<Page<PhoneRow>, AppError
 /// One phone.
 #[server(prefix = "/fn", endpoint = "get_phone")]
 pub async fn get_phone(name: String) -> Result<PhoneDetail, AppError> {
-    use crate::service::authz::{area, Reads};
+    use crate::service::authz::{area, Reads, Writes};
     let (state, privileges) = ctx::privileges().await?;
     let grant = privileges.grant::<area::Phone, Reads>()?;
-    crate::service::phones::get(&state, &grant, &name).await
+    let reveal = privileges.grant::<area::Phone, Writes>().ok();
+    crate::service::phones::get(&state, &grant, reveal.as_ref(), &name).await
 }
 
 /// Inserts a phone.

@@ -106,15 +106,15 @@ pub async fn get_enterprise_parameters() -> Result<EnterpriseParameters, AppErro
 pub async fn set_enterprise_parameters(
     changes: Vec<(String, String, i32)>,
 ) -> Result<ParameterSaved, AppError> {
-    let (state, grant) = writes().await?;
-    crate::service::parameters::set_many(&state, &grant, changes).await
+    let (state, privileges) = ctx::privileges().await?;
+    crate::service::parameters::set_many(&state, &privileges, changes).await
 }
 
 /// "Set to Default" for one parameter, or for the page (`name` empty).
 #[server(prefix = "/fn", endpoint = "enterprise_parameter_default")]
 pub async fn set_enterprise_default(name: Option<String>) -> Result<ParameterSaved, AppError> {
-    let (state, grant) = writes().await?;
-    crate::service::parameters::set_to_default(&state, &grant, name.as_deref()).await
+    let (state, privileges) = ctx::privileges().await?;
+    crate::service::parameters::set_to_default(&state, &privileges, name.as_deref()).await
 }
 
 /// Adds or updates another cluster sharing the TFTP servers; returns the R3 warnings.

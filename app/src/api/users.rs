@@ -63,10 +63,8 @@ pub async fn update_user(
 /// Deletes a user.
 #[server(prefix = "/fn", endpoint = "delete_user")]
 pub async fn delete_user(name: String, version: i32) -> Result<(), AppError> {
-    use crate::service::authz::{area, Writes};
     let (state, privileges) = ctx::privileges().await?;
-    let grant = privileges.grant::<area::UserManagement, Writes>()?;
-    crate::service::users::delete(&state, &grant, &name, Some(version)).await?;
+    crate::service::users::delete(&state, &privileges, &name, Some(version)).await?;
     leptos_axum::redirect("/users");
     Ok(())
 }
@@ -74,8 +72,6 @@ pub async fn delete_user(name: String, version: i32) -> Result<(), AppError> {
 /// Ends every session of a user; returns how many.
 #[server(prefix = "/fn", endpoint = "end_user_sessions")]
 pub async fn end_user_sessions(name: String) -> Result<u64, AppError> {
-    use crate::service::authz::{area, Writes};
     let (state, privileges) = ctx::privileges().await?;
-    let grant = privileges.grant::<area::UserManagement, Writes>()?;
-    crate::service::users::end_sessions(&state, &grant, &name).await
+    crate::service::users::end_sessions(&state, &privileges, &name).await
 }

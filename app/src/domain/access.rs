@@ -252,6 +252,30 @@ pub fn effective_level(groups: &[GroupLevel], policy: OverlapPolicy) -> Effectiv
     }
 }
 
+/// The group whose members only an administrator with Full Access to UserPrivilegeManagement
+/// may change (password, disabled flag, forced change, sessions).
+pub const SUPER_USER_GROUP: &str = "SuperUserGroup";
+
+/// The privilege ceiling on account changes: the first functional group on which the `target`'s
+/// effective level is above the `actor`'s, if any. An administrator may change another user's
+/// password, disabled flag, forced change or sessions only when this is `None`, so nobody can
+/// take over an account that holds more than they do.
+pub fn outranked_on(
+    actor: &[(FunctionalGroup, AccessLevel)],
+    target: &[(FunctionalGroup, AccessLevel)],
+) -> Option<(FunctionalGroup, AccessLevel)> {
+    let level_in = |levels: &[(FunctionalGroup, AccessLevel)], group| {
+        levels
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map_or(AccessLevel::NoAccess, |(_, l)| *l)
+    };
+    FunctionalGroup::ALL.into_iter().find_map(|group| {
+        let theirs = level_in(target, group);
+        (theirs > level_in(actor, group)).then_some((group, theirs))
+    })
+}
+
 /// A standard user group seeded at installation.
 #[derive(Debug, Clone, Copy)]
 pub struct StandardGroup {
@@ -343,6 +367,24 @@ mod tests {
             group: group.to_owned(),
             level,
         }
+    }
+
+    #[test]
+    fn r22_an_admin_cannot_change_an_account_that_holds_more() {
+        let helpdesk = [(Fg::UserManagement, FullAccess), (Fg::Phone, ReadOnly)];
+        let superuser: Vec<_> = FunctionalGroup::ALL.map(|g| (g, FullAccess)).to_vec();
+        assert_eq!(
+            outranked_on(&helpdesk, &superuser),
+            Some((Fg::System, FullAccess))
+        );
+        let phone_reader = [(Fg::Phone, ReadOnly)];
+        assert_eq!(outranked_on(&helpdesk, &phone_reader), None);
+        assert_eq!(outranked_on(&superuser, &helpdesk), None);
+        let phone_admin = [(Fg::Phone, FullAccess)];
+        assert_eq!(
+            outranked_on(&helpdesk, &phone_admin),
+            Some((Fg::Phone, FullAccess))
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! parsers both ends need — the console reads the phone's response, the phone simulator reads the
 //! request and answers it. Pure: no I/O, and no input bytes make it panic (parsers return `None`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -95,6 +95,77 @@ impl Timers {
     pub fn retransmit_after(&self, n: u32) -> Duration {
         let factor = 1u32.checked_shl(n).unwrap_or(u32::MAX);
         self.t1.saturating_mul(factor).min(self.t2)
+    }
+}
+
+/// Which addresses a device's contact may be, so that nobody can aim the console's NOTIFYs (and
+/// the retransmissions of each) at a host that did not ask for them.
+///
+/// A contact is never "this network" (`0.0.0.0/8`), multicast, broadcast or reserved
+/// (`240.0.0.0/4`), and loopback only while the console itself listens on loopback (tests, the
+/// phone simulator). A device registers the address its registration comes from, unless it
+/// comes from a trusted proxy, which may register any contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactPolicy {
+    /// Whether the console listens on loopback (its HTTPS and SIP addresses are loopback
+    /// addresses): loopback contacts are accepted then.
+    pub loopback: bool,
+    /// Senders allowed to register a contact other than their own address.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl ContactPolicy {
+    /// A policy for a console listening on loopback, with no trusted proxy.
+    pub fn on_loopback() -> Self {
+        Self {
+            loopback: true,
+            trusted_proxies: Vec::new(),
+        }
+    }
+
+    /// Why `contact` cannot be a device's contact, or None when it can.
+    pub fn refusal(&self, contact: Ipv4Addr) -> Option<String> {
+        let [first, ..] = contact.octets();
+        let reason = if first == 0 {
+            "names no host (0.0.0.0/8)"
+        } else if contact.is_broadcast() {
+            "is the broadcast address"
+        } else if contact.is_multicast() {
+            "is a multicast address"
+        } else if first >= 240 {
+            "is a reserved address (240.0.0.0/4)"
+        } else if contact.is_loopback() && !self.loopback {
+            "is a loopback address, accepted only while the console itself listens on loopback"
+        } else {
+            return None;
+        };
+        Some(format!("{contact} {reason}"))
+    }
+
+    /// Why a registration that came from `sender` (None: not known) cannot name `contact`, or
+    /// None when it can: the contact must be the sender's own address unless the sender is a
+    /// trusted proxy, and pass [`refusal`](Self::refusal).
+    pub fn registration_refusal(
+        &self,
+        contact: Ipv4Addr,
+        sender: Option<IpAddr>,
+    ) -> Option<String> {
+        let Some(sender) = sender.map(|ip| ip.to_canonical()) else {
+            return Some(
+                "cannot be checked: the address the registration comes from is not known"
+                    .to_owned(),
+            );
+        };
+        let trusted = self
+            .trusted_proxies
+            .iter()
+            .any(|proxy| proxy.to_canonical() == sender);
+        if !trusted && sender != IpAddr::V4(contact) {
+            return Some(format!(
+                "{contact} is not the address the registration comes from ({sender}); a device registers its own address"
+            ));
+        }
+        self.refusal(contact)
     }
 }
 
@@ -516,6 +587,67 @@ mod tests {
     }
 
     const BODY: &str = "action=reset\r\nRegisterCallId={reg-1}\r\nConfigVersionStamp={stamp-1}\r\n";
+
+    #[test]
+    fn contacts_that_would_aim_notifies_elsewhere_are_refused() {
+        let strict = ContactPolicy::default();
+        let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        for bad in [
+            "0.0.0.0",
+            "0.1.2.3",
+            "255.255.255.255",
+            "224.0.0.1",
+            "239.255.255.250",
+            "240.0.0.1",
+            "127.0.0.1",
+            "127.0.0.2",
+        ] {
+            assert!(strict.refusal(ip(bad)).is_some(), "{bad}");
+        }
+        assert_eq!(strict.refusal(ip("10.1.2.3")), None);
+        let local = ContactPolicy::on_loopback();
+        assert_eq!(local.refusal(ip("127.0.0.1")), None);
+        for bad in ["0.0.0.0", "255.255.255.255", "224.0.0.1"] {
+            assert!(local.refusal(ip(bad)).is_some(), "{bad} on loopback");
+        }
+    }
+
+    #[test]
+    fn a_registration_names_its_senders_address_unless_a_trusted_proxy_sends_it() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let v4 = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        let mut policy = ContactPolicy::default();
+        assert_eq!(
+            policy.registration_refusal(v4("10.1.2.3"), Some(ip("10.1.2.3"))),
+            None
+        );
+        assert_eq!(
+            policy.registration_refusal(v4("10.1.2.3"), Some(ip("::ffff:10.1.2.3"))),
+            None,
+            "an IPv4-mapped sender is its IPv4 address"
+        );
+        assert!(policy
+            .registration_refusal(v4("10.9.9.9"), Some(ip("10.1.2.3")))
+            .is_some());
+        assert!(policy.registration_refusal(v4("10.1.2.3"), None).is_some());
+        assert!(
+            policy
+                .registration_refusal(v4("224.0.0.1"), Some(ip("224.0.0.1")))
+                .is_some(),
+            "a multicast sender cannot register itself either"
+        );
+        policy.trusted_proxies = vec![ip("10.0.0.1")];
+        assert_eq!(
+            policy.registration_refusal(v4("10.9.9.9"), Some(ip("10.0.0.1"))),
+            None
+        );
+        assert!(policy
+            .registration_refusal(v4("255.255.255.255"), Some(ip("10.0.0.1")))
+            .is_some());
+        assert!(policy
+            .registration_refusal(v4("127.0.0.1"), Some(ip("10.0.0.1")))
+            .is_some());
+    }
 
     #[test]
     fn formats_device_action_keys_parse_back_exactly() {

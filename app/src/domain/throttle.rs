@@ -13,17 +13,28 @@ pub struct ThrottlePolicy {
     pub max_delay: Duration,
 }
 
-/// Per account: 5 free attempts, then 1 s, 2 s, 4 s … up to 30 s; at most 100 failures an hour.
-pub const PER_ACCOUNT: ThrottlePolicy = ThrottlePolicy {
+/// Per account and address pair, the first and tightest throttle: 5 free attempts, then 1 s,
+/// 2 s, 4 s … up to 30 s; at most 100 failures an hour. A flood from one address slows only that
+/// address's guesses at that account, never the owner at another address.
+pub const PER_PAIR: ThrottlePolicy = ThrottlePolicy {
     free_attempts: 5,
     max_per_hour: 100,
     max_delay: Duration::seconds(30),
 };
 
-/// Per address: 20 free attempts, then the same growth; at most 300 failures an hour.
+/// Per address, across accounts (password spraying): 20 free attempts, then the same growth; at
+/// most 300 failures an hour.
 pub const PER_ADDRESS: ThrottlePolicy = ThrottlePolicy {
     free_attempts: 20,
     max_per_hour: 300,
+    max_delay: Duration::seconds(30),
+};
+
+/// Per account, across addresses, at a threshold no single address can reach (it is held to 100
+/// an hour by [`PER_PAIR`]): 150 free attempts, at most 1,000 failures an hour.
+pub const PER_ACCOUNT: ThrottlePolicy = ThrottlePolicy {
+    free_attempts: 150,
+    max_per_hour: 1_000,
     max_delay: Duration::seconds(30),
 };
 
@@ -80,12 +91,35 @@ mod tests {
     }
 
     #[test]
+    fn one_address_alone_never_reaches_the_account_threshold() {
+        // As many failures as one address may make in an hour, all at one account.
+        let (mut pair, mut account) = (None, None);
+        let mut now = at(0);
+        for _ in 0..PER_PAIR.max_per_hour {
+            if let Some(wait) = PER_PAIR.wait(pair.as_ref(), now) {
+                now += Duration::seconds(wait);
+            }
+            pair = Some(PER_PAIR.after_failure(pair.as_ref(), now));
+            account = Some(PER_ACCOUNT.after_failure(account.as_ref(), now));
+        }
+        assert!(
+            PER_PAIR.wait(pair.as_ref(), now).is_some(),
+            "the pair is held"
+        );
+        assert_eq!(
+            PER_ACCOUNT.wait(account.as_ref(), now),
+            None,
+            "the owner elsewhere is not"
+        );
+    }
+
+    #[test]
     fn delay_grows_after_the_free_attempts() {
         let mut f = None;
         let mut delays = Vec::new();
         for _ in 0..9 {
-            let next = PER_ACCOUNT.after_failure(f.as_ref(), at(0));
-            delays.push(PER_ACCOUNT.wait(Some(&next), at(0)).unwrap_or(0));
+            let next = PER_PAIR.after_failure(f.as_ref(), at(0));
+            delays.push(PER_PAIR.wait(Some(&next), at(0)).unwrap_or(0));
             f = Some(next);
         }
         assert_eq!(delays, vec![0, 0, 0, 0, 0, 1, 2, 4, 8]);
@@ -95,22 +129,22 @@ mod tests {
     fn delay_is_capped_at_thirty_seconds() {
         let mut f = None;
         for _ in 0..40 {
-            f = Some(PER_ACCOUNT.after_failure(f.as_ref(), at(0)));
+            f = Some(PER_PAIR.after_failure(f.as_ref(), at(0)));
         }
-        assert_eq!(PER_ACCOUNT.wait(f.as_ref(), at(0)), Some(30));
+        assert_eq!(PER_PAIR.wait(f.as_ref(), at(0)), Some(30));
     }
 
     #[test]
     fn the_hundredth_failure_in_an_hour_blocks_until_the_hour_ends() {
         let mut f = None;
         for i in 0..100 {
-            f = Some(PER_ACCOUNT.after_failure(f.as_ref(), at(i * 30)));
+            f = Some(PER_PAIR.after_failure(f.as_ref(), at(i * 30)));
         }
         let f = f.unwrap();
         assert_eq!(f.count, 100);
         assert_eq!(f.blocked_until, at(3600));
         // A new hour starts a new count.
-        let next = PER_ACCOUNT.after_failure(Some(&f), at(3600));
+        let next = PER_PAIR.after_failure(Some(&f), at(3600));
         assert_eq!(next.count, 1);
     }
 }

@@ -257,8 +257,21 @@ pub struct TokenInfo {
     pub name: String,
     /// When it was made.
     pub created_at: DateTime<Utc>,
-    /// When it last authenticated a request.
+    /// When it last authenticated a request (noted at most once a minute); `None`: never.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When it stops authenticating requests.
+    pub expires_at: DateTime<Utc>,
+    /// True once `expires_at` has passed (by the server's clock when the list was read).
+    pub expired: bool,
+}
+
+impl TokenInfo {
+    /// The lifetime of a token, in days, when its maker chooses none.
+    pub const DEFAULT_EXPIRY_DAYS: i64 = 90;
+    /// The longest lifetime of a token, in days (a year).
+    pub const MAX_EXPIRY_DAYS: i64 = 365;
+    /// The label of the lifetime's field, which refusals name.
+    pub const EXPIRY_FIELD: &'static str = "Expires in (days)";
 }
 
 /// A token just made: the secret is shown this once.

@@ -9,10 +9,11 @@ use super::state::internal;
 use super::{password, AppState};
 use crate::domain::account::{
     validate_new_password, validate_password_change, validate_user_id, BOOTSTRAP_USER,
+    USER_ID_MAX_CHARS,
 };
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::session_policy::{LoginStamp, SessionState};
-use crate::domain::throttle::{ThrottlePolicy, PER_ACCOUNT, PER_ADDRESS};
+use crate::domain::throttle::{ThrottlePolicy, PER_ACCOUNT, PER_ADDRESS, PER_PAIR};
 use crate::error::AppError;
 use crate::store::session_store::LOGIN_KEY;
 use crate::store::{throttle, users};
@@ -40,9 +41,14 @@ impl Principal {
     }
 }
 
+/// The longest password a login checks; a longer one is refused before any hashing.
+pub const LOGIN_PASSWORD_MAX_BYTES: usize = 1024;
+
 /// Checks the credentials and, when they hold, starts a new session (with a new id) for the user.
 /// Every refusal gives the same error and takes about the same time, whether or not the user
-/// exists. Failures are throttled per user ID and per address, and every attempt is audited.
+/// exists. Failures are throttled per (user ID, address) pair, per address and, at a higher
+/// threshold, per user ID; each attempt is counted before its password is checked, in one locked
+/// step with the check, so parallel guesses count one each. Every attempt is audited.
 pub async fn login(
     state: &AppState,
     session: &Session,
@@ -53,8 +59,20 @@ pub async fn login(
     if username.is_empty() {
         return Err(AppError::invalid("User ID", "is required"));
     }
+    if username.chars().count() > USER_ID_MAX_CHARS {
+        return Err(AppError::invalid(
+            "User ID",
+            format!("must be at most {USER_ID_MAX_CHARS} characters"),
+        ));
+    }
     if password_text.is_empty() {
         return Err(AppError::invalid("Password", "is required"));
+    }
+    if password_text.len() > LOGIN_PASSWORD_MAX_BYTES {
+        return Err(AppError::invalid(
+            "Password",
+            format!("must be at most {LOGIN_PASSWORD_MAX_BYTES} bytes"),
+        ));
     }
     let now = state.clock.now();
     let actor = Actor {
@@ -63,42 +81,40 @@ pub async fn login(
         address: address.map(str::to_owned),
     };
     let subjects = throttle_subjects(username, address);
-    for (subject, policy) in &subjects {
-        let failures = throttle::get(&state.db, subject).await.map_err(internal)?;
-        if let Some(wait) = policy.wait(failures.as_ref(), now) {
-            login_event(state, &actor, AuditAction::LoginFailure, "throttled").await?;
-            return Err(AppError::TooManyAttempts {
-                retry_after_secs: wait,
-            });
-        }
+    if let Some(wait) = count_attempt(state, &subjects, now).await? {
+        login_event(state, &actor, AuditAction::LoginFailure, "throttled").await?;
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: wait,
+        });
     }
     let user = users::find_by_name(&state.db, username)
         .await
         .map_err(internal)?;
     let accepted = match &user {
         Some(user) => {
-            password::verify(password_text.to_owned(), user.password_hash.clone()).await?
+            password::verify(
+                &state.hashing,
+                password_text.to_owned(),
+                user.password_hash.clone(),
+            )
+            .await?
                 && !user.disabled
         }
         None => {
-            password::verify_dummy(password_text.to_owned()).await?;
+            password::verify_dummy(&state.hashing, password_text.to_owned()).await?;
             false
         }
     };
     let Some(user) = user.filter(|_| accepted) else {
-        for (subject, policy) in &subjects {
-            let failures = throttle::get(&state.db, subject).await.map_err(internal)?;
-            let next = policy.after_failure(failures.as_ref(), now);
-            throttle::put(&state.db, subject, &next)
-                .await
-                .map_err(internal)?;
-        }
         login_event(state, &actor, AuditAction::LoginFailure, "bad credentials").await?;
         return Err(AppError::BadCredentials);
     };
-    throttle::clear(&state.db, &subjects[0].0)
-        .await
-        .map_err(internal)?;
+    // The attempt was counted as a failure; it was none. The address's count stays.
+    for (subject, _) in subjects.iter().filter(|(s, _)| !s.starts_with("addr:")) {
+        throttle::clear(&state.db, subject)
+            .await
+            .map_err(internal)?;
+    }
     session.cycle_id().await.map_err(internal)?;
     session
         .insert(LOGIN_KEY, LoginStamp::new(user.id, now))
@@ -116,14 +132,46 @@ pub async fn login(
     })
 }
 
+/// Checks every throttle of an attempt and, when none holds it back, counts it as a failure, in
+/// one transaction holding the counters' rows: `Some(seconds)` to wait when it is held back (and
+/// then it is not counted).
+async fn count_attempt(
+    state: &AppState,
+    subjects: &[(String, &'static ThrottlePolicy)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<i64>, AppError> {
+    let txn = state.db.begin().await.map_err(internal)?;
+    let mut counts = Vec::with_capacity(subjects.len());
+    for (subject, policy) in subjects {
+        let failures = throttle::get_locked(&txn, subject, now)
+            .await
+            .map_err(internal)?;
+        if let Some(wait) = policy.wait(failures.as_ref(), now) {
+            txn.rollback().await.map_err(internal)?;
+            return Ok(Some(wait));
+        }
+        counts.push(policy.after_failure(failures.as_ref(), now));
+    }
+    for ((subject, _), next) in subjects.iter().zip(&counts) {
+        throttle::put(&txn, subject, next).await.map_err(internal)?;
+    }
+    txn.commit().await.map_err(internal)?;
+    Ok(None)
+}
+
+/// The throttled subjects of an attempt, in the order their rows are locked (the same for every
+/// attempt, so two attempts never wait for each other in a cycle).
 fn throttle_subjects(
     username: &str,
     address: Option<&str>,
 ) -> Vec<(String, &'static ThrottlePolicy)> {
-    let mut subjects = vec![(format!("user:{}", username.to_lowercase()), &PER_ACCOUNT)];
+    let user = username.to_lowercase();
+    let from = address.unwrap_or("unknown");
+    let mut subjects = vec![(format!("pair:{user}|{from}"), &PER_PAIR)];
     if let Some(address) = address {
         subjects.push((format!("addr:{address}"), &PER_ADDRESS));
     }
+    subjects.push((format!("user:{user}"), &PER_ACCOUNT));
     subjects
 }
 
@@ -204,8 +252,8 @@ pub async fn logout(state: &AppState, session: &Session, actor: &Actor) -> Resul
     login_event(state, actor, AuditAction::Logout, "logged out").await
 }
 
-/// Changes the principal's own password (the current one is required) and ends the user's other
-/// sessions.
+/// Changes the principal's own password (the current one is required), ends the user's other
+/// sessions and gives the current one a new id.
 pub async fn change_password(
     state: &AppState,
     session: &Session,
@@ -220,20 +268,33 @@ pub async fn change_password(
         .await
         .map_err(internal)?
         .ok_or(AppError::Unauthenticated)?;
-    if !password::verify(current_password.to_owned(), user.password_hash.clone()).await? {
+    if !password::verify(
+        &state.hashing,
+        current_password.to_owned(),
+        user.password_hash.clone(),
+    )
+    .await?
+    {
         return Err(AppError::invalid("Current Password", "is not correct"));
     }
-    let hash = password::hash(new_password.to_owned()).await?;
+    let hash = password::hash(&state.hashing, new_password.to_owned()).await?;
     let keep = session.id().map(|id| id.to_string());
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    users::set_password(&txn, user, hash, false, now)
+    if users::set_password(&txn, user, hash, false, now)
         .await
-        .map_err(internal)?;
+        .map_err(internal)?
+        .is_none()
+    {
+        return Err(AppError::Conflict(
+            "Your account was changed while you typed; enter the passwords again.".to_owned(),
+        ));
+    }
     users::end_sessions(&txn, principal.user_id, keep.as_deref())
         .await
         .map_err(internal)?;
-    txn.commit().await.map_err(internal)
+    txn.commit().await.map_err(internal)?;
+    session.cycle_id().await.map_err(internal)
 }
 
 /// On a store without users, creates the super user `CCMAdministrator` in SuperUserGroup.
@@ -254,7 +315,7 @@ pub async fn bootstrap(
         }
         None => (password::generate(), true),
     };
-    let hash = password::hash(password_text.clone()).await?;
+    let hash = password::hash(&state.hashing, password_text.clone()).await?;
     let txn = state.db.begin().await.map_err(internal)?;
     let created = users::create(
         &txn,
@@ -274,7 +335,8 @@ pub async fn bootstrap(
     Ok(generated.then_some(password_text))
 }
 
-/// Sets a user's password from the host (`ccmadmin user passwd`) and ends all their sessions.
+/// Sets a user's password from the host (`ccmadmin user passwd`), ends all their sessions and
+/// revokes their API tokens.
 /// With `must_change`, the user must choose a new one at next login.
 pub async fn set_password_from_host(
     state: &AppState,
@@ -289,13 +351,22 @@ pub async fn set_password_from_host(
         .await
         .map_err(internal)?
         .ok_or_else(|| AppError::NotFound(format!("User {name}")))?;
-    let hash = password::hash(new_password.to_owned()).await?;
+    let hash = password::hash(&state.hashing, new_password.to_owned()).await?;
     let user_id = user.id;
     let txn = state.db.begin().await.map_err(internal)?;
-    users::set_password(&txn, user, hash, must_change, state.clock.now())
+    if users::set_password(&txn, user, hash, must_change, state.clock.now())
+        .await
+        .map_err(internal)?
+        .is_none()
+    {
+        return Err(AppError::Conflict(format!(
+            "User {name} was changed meanwhile; run the command again."
+        )));
+    }
+    users::end_sessions(&txn, user_id, None)
         .await
         .map_err(internal)?;
-    users::end_sessions(&txn, user_id, None)
+    crate::store::tokens::revoke_all_of_user(&txn, user_id)
         .await
         .map_err(internal)?;
     txn.commit().await.map_err(internal)

@@ -1,12 +1,22 @@
 //! Bulk changes of phones (Find and List Phones): a preview of how many change, how many are
 //! refused and why, then a job that applies the change in batches, each batch with its audit row
 //! and its progress in one transaction, so the request that starts it returns at once.
+//!
+//! A job survives a restart: the node working it holds a claim in the store (`worker`,
+//! `heartbeat_at`) renewed while it works, and each batch commits only while the claim holds. A
+//! job whose claim went stale (its node stopped) is resumed by the next node that looks
+//! ([`watch_interrupted`], started with the console) from the job's stored request: a batch
+//! takes the phones that match and do not have the value yet, so it picks up exactly where the
+//! last committed batch stopped. A job that cannot be resumed is marked failed with the reason.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 
@@ -17,6 +27,7 @@ use super::phones::{facts, Facts};
 use super::state::internal;
 use super::AppState;
 use crate::domain::audit::{object, AuditAction};
+use crate::domain::jobs::JobStatus;
 use crate::domain::security::{refuse_mode, ConfiguredMode, DeviceClass};
 use crate::error::AppError;
 use crate::model::{BulkPreview, BulkRequest, JobInfo};
@@ -32,6 +43,13 @@ pub const BATCH: u64 = 2_000;
 const NOT_FOUND: &str = "no phone has that name";
 /// The kind of a bulk phone job.
 pub const KIND: &str = "bulk_phone_change";
+/// How long a node's claim on a bulk job lasts without renewal; then another node (or this one
+/// after a restart) resumes the job.
+pub const STALE: Duration = Duration::from_secs(30);
+/// How often a node working a bulk job renews its claim (besides every batch).
+const RENEW_EVERY: Duration = Duration::from_secs(5);
+/// How often each node looks for interrupted bulk jobs.
+const LOOK_EVERY: Duration = Duration::from_secs(10);
 
 /// The field a bulk change sets, with its new value.
 #[derive(Debug, Clone, Copy)]
@@ -242,6 +260,7 @@ pub async fn start(
         .map(|(_, n)| n)
         .sum();
     let total = preview.matched + missing;
+    let claim = claim_token(state);
     let row = jobs::ActiveModel {
         kind: Set(KIND.to_owned()),
         status: Set("running".to_owned()),
@@ -256,6 +275,8 @@ pub async fn start(
         updated_at: Set(now),
         rate: Set(None),
         version: Set(1),
+        worker: Set(Some(claim.clone())),
+        heartbeat_at: Set(Some(now)),
         ..Default::default()
     }
     .insert(&state.db)
@@ -265,30 +286,202 @@ pub async fn start(
     let state = state.clone();
     let actor = grant.actor.clone();
     tokio::spawn(async move {
-        if let Err(err) = run(&state, row.id, &req, &actor).await {
+        if let Err(err) = run_claimed(&state, row.id, &req, &actor, &claim, 0).await {
             tracing::error!("bulk job {} failed: {err}", row.id);
-            let failed = jobs::ActiveModel {
-                id: Set(row.id),
-                status: Set("failed".to_owned()),
-                message: Set(err.to_string()),
-                updated_at: Set(state.clock.now()),
-                ..Default::default()
-            };
-            if let Err(e) = failed.update(&state.db).await {
-                tracing::error!("cannot record the failure of job {}: {e}", row.id);
-            }
+            fail(&state, row.id, &claim, &err.to_string()).await;
         }
     });
     Ok(job)
 }
 
+/// A claim on a job unique to this run of this node: the node's name, the process and a
+/// counter.
+fn claim_token(state: &AppState) -> String {
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let node: String = state
+        .node
+        .as_deref()
+        .unwrap_or("publisher")
+        .chars()
+        .take(64)
+        .collect();
+    format!(
+        "{node} pid {} run {}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Jobs whose claim went stale by `now`: never claimed, or not renewed for [`STALE`].
+fn stale_claim(now: chrono::DateTime<chrono::Utc>) -> Condition {
+    let stale = now - chrono::Duration::from_std(STALE).unwrap_or(chrono::Duration::seconds(30));
+    Condition::any()
+        .add(jobs::Column::HeartbeatAt.is_null())
+        .add(jobs::Column::HeartbeatAt.lt(stale))
+}
+
+/// Renews `claim` on job `job_id`; false when the job is no longer running under it.
+async fn renew<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    job_id: i32,
+    claim: &str,
+) -> Result<bool, AppError> {
+    Ok(jobs::Entity::update_many()
+        .col_expr(jobs::Column::HeartbeatAt, Expr::value(now))
+        .filter(jobs::Column::Id.eq(job_id))
+        .filter(jobs::Column::Worker.eq(claim))
+        .filter(jobs::Column::Status.eq(JobStatus::Running.key()))
+        .exec(db)
+        .await
+        .map_err(internal)?
+        .rows_affected
+        == 1)
+}
+
+/// Renews the claim every [`RENEW_EVERY`] for as long as it is polled. A lost claim is left to
+/// the job's next batch, which finds it and stops.
+async fn keep_claim(state: &AppState, job_id: i32, claim: &str) {
+    loop {
+        tokio::time::sleep(RENEW_EVERY).await;
+        match renew(&state.db, state.clock.now(), job_id, claim).await {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => tracing::warn!("bulk job {job_id}: claim not renewed: {e}"),
+        }
+    }
+    std::future::pending::<()>().await;
+}
+
+/// [`run`] while renewing the claim.
+async fn run_claimed(
+    state: &AppState,
+    job_id: i32,
+    req: &BulkRequest,
+    actor: &Actor,
+    claim: &str,
+    already: i64,
+) -> Result<(), AppError> {
+    tokio::select! {
+        done = run(state, job_id, req, actor, claim, already) => done,
+        () = keep_claim(state, job_id, claim) => Ok(()),
+    }
+}
+
+/// Marks job `job_id` failed with `message`, while `claim` holds it.
+async fn fail(state: &AppState, job_id: i32, claim: &str, message: &str) {
+    let failed = jobs::Entity::update_many()
+        .col_expr(jobs::Column::Status, Expr::value(JobStatus::Failed.key()))
+        .col_expr(jobs::Column::Message, Expr::value(message))
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(state.clock.now()))
+        .filter(jobs::Column::Id.eq(job_id))
+        .filter(jobs::Column::Worker.eq(claim))
+        .exec(&state.db)
+        .await;
+    if let Err(e) = failed {
+        tracing::error!("cannot record the failure of job {job_id}: {e}");
+    }
+}
+
+/// Resumes the bulk jobs left running by a node that stopped (their claim went stale, see
+/// [`STALE`]), one after the other, each claimed first so that one node only resumes it.
+/// Returns how many this node claimed; each is done or failed when this returns, unless another
+/// node took it over meanwhile.
+pub async fn resume_interrupted(state: &AppState) -> Result<usize, AppError> {
+    let open = [JobStatus::Running.key(), "queued"];
+    let candidates: Vec<jobs::Model> = jobs::Entity::find()
+        .filter(jobs::Column::Kind.eq(KIND))
+        .filter(jobs::Column::Status.is_in(open))
+        .filter(stale_claim(state.clock.now()))
+        .order_by_asc(jobs::Column::Id)
+        .all(&state.db)
+        .await
+        .map_err(internal)?;
+    let mut claimed = 0;
+    for job in candidates {
+        let claim = claim_token(state);
+        let now = state.clock.now();
+        // The claim: only one node's UPDATE finds the job still running with a stale claim.
+        let took = jobs::Entity::update_many()
+            .col_expr(jobs::Column::Status, Expr::value(JobStatus::Running.key()))
+            .col_expr(jobs::Column::Worker, Expr::value(claim.clone()))
+            .col_expr(jobs::Column::HeartbeatAt, Expr::value(now))
+            .filter(jobs::Column::Id.eq(job.id))
+            .filter(jobs::Column::Status.is_in(open))
+            .filter(stale_claim(now))
+            .exec(&state.db)
+            .await
+            .map_err(internal)?
+            .rows_affected
+            == 1;
+        if took {
+            claimed += 1;
+            resume(state, &job, &claim).await;
+        }
+    }
+    Ok(claimed)
+}
+
+/// Works job `job` (claimed by `claim`) from where it stopped, or marks it failed with the
+/// reason.
+async fn resume(state: &AppState, job: &jobs::Model, claim: &str) {
+    // `processed` counts the refused and unchanged phones from the start, then the changed ones.
+    let wanted = (job.total - job.processed + job.changed).max(job.changed);
+    let interrupted = format!(
+        "interrupted by a restart of the console; {} of {wanted} phones changed",
+        job.changed
+    );
+    let outcome = match serde_json::from_str::<BulkRequest>(&job.params) {
+        Err(e) => {
+            tracing::error!("bulk job {}: its stored request is unreadable: {e}", job.id);
+            Err(interrupted)
+        }
+        Ok(req) => {
+            tracing::info!(
+                "bulk job {} resumed after {} of {wanted} phones",
+                job.id,
+                job.changed
+            );
+            let actor = Actor {
+                user_id: None,
+                name: (!job.created_by.is_empty()).then(|| job.created_by.clone()),
+                address: None,
+            };
+            run_claimed(state, job.id, &req, &actor, claim, job.changed)
+                .await
+                .map_err(|e| format!("{interrupted}; resuming it failed: {e}"))
+        }
+    };
+    if let Err(message) = outcome {
+        tracing::error!("bulk job {}: {message}", job.id);
+        fail(state, job.id, claim, &message).await;
+    }
+}
+
+/// Runs for ever: resumes the interrupted bulk jobs at once (the start of the console), then
+/// looks again every few seconds, so that a job left by a node that stops later is resumed too.
+pub async fn watch_interrupted(state: AppState) {
+    loop {
+        match resume_interrupted(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} interrupted bulk jobs resumed"),
+            Err(e) => tracing::error!("cannot resume the interrupted bulk jobs: {e}"),
+        }
+        tokio::time::sleep(LOOK_EVERY).await;
+    }
+}
+
 /// Applies the change in batches of [`BATCH`]: each batch updates its phones, writes its audit
-/// row and advances the job's progress in one transaction.
+/// row and advances the job's progress in one transaction, which commits only while `claim`
+/// holds the job (else the run stops and leaves the job to its new holder). `already`: phones
+/// changed by earlier runs of the job.
 async fn run(
     state: &AppState,
     job_id: i32,
     req: &BulkRequest,
     actor: &Actor,
+    claim: &str,
+    already: i64,
 ) -> Result<(), AppError> {
     let target = parse_target(&req.field, &req.value)?;
     let facts = facts(state).await?;
@@ -303,7 +496,7 @@ async fn run(
         .add(devices::Column::ModelId.is_in(allowed))
         .add(target.unchanged().not());
     let who = actor.name.clone().unwrap_or_default();
-    let mut changed_total: i64 = 0;
+    let mut changed_total: i64 = already;
     loop {
         let ids = phones::ids_matching(&state.db, &query, pending.clone(), BATCH)
             .await
@@ -313,6 +506,13 @@ async fn run(
         }
         let now = state.clock.now();
         let txn = state.db.begin().await.map_err(internal)?;
+        // First, so that a node that lost the job changes nothing more (on PostgreSQL the row
+        // stays locked until the batch commits, so no other node can claim it meanwhile).
+        if !renew(&txn, now, job_id, claim).await? {
+            txn.rollback().await.map_err(internal)?;
+            tracing::warn!("bulk job {job_id}: no longer held by {claim}; stopped");
+            return Ok(());
+        }
         let value = match target {
             Target::Mode(mode) => Expr::value(mode.key()),
             Target::Hardening(_, on) => Expr::value(on),
@@ -368,14 +568,19 @@ async fn run(
             .map_err(internal)?;
         txn.commit().await.map_err(internal)?;
     }
-    let done = jobs::ActiveModel {
-        id: Set(job_id),
-        status: Set("done".to_owned()),
-        message: Set(format!("{changed_total} phones changed")),
-        updated_at: Set(state.clock.now()),
-        ..Default::default()
-    };
-    done.update(&state.db).await.map_err(internal)?;
+    jobs::Entity::update_many()
+        .col_expr(jobs::Column::Status, Expr::value(JobStatus::Done.key()))
+        .col_expr(
+            jobs::Column::Message,
+            Expr::value(format!("{changed_total} phones changed")),
+        )
+        .col_expr(jobs::Column::UpdatedAt, Expr::value(state.clock.now()))
+        .filter(jobs::Column::Id.eq(job_id))
+        .filter(jobs::Column::Worker.eq(claim))
+        .filter(jobs::Column::Status.eq(JobStatus::Running.key()))
+        .exec(&state.db)
+        .await
+        .map_err(internal)?;
     Ok(())
 }
 

@@ -19,8 +19,8 @@ use crate::domain::security::ClusterSecurityMode;
 use crate::domain::services::Service;
 use crate::error::AppError;
 pub use crate::model::security::{CertRole, CertificateInfo};
-use crate::store::cluster;
 use crate::store::entities::{certificates, servers};
+use crate::store::{cluster, versioned};
 use crate::tftp::keys::{self, CertificateRequest, KeyError, SigningIdentity};
 use crate::tftp::TftpDirs;
 
@@ -96,18 +96,44 @@ fn request_for(
     }
 }
 
+/// The key file of a certificate of `role` for `name`: `<role>-<name>.key`, the name's ASCII
+/// letters, digits and `-` kept and every other byte written `_XX` (upper-case hex, `_` itself
+/// `_5F`). The mapping is one to one, so two names never share a file: "CM 1" is `CM_201`,
+/// "CM_1" `CM_5F1`, "CM.1" `CM_2E1`. (Versions before it wrote `_` for every other character;
+/// their rows keep the file name they store.)
 fn key_file(role: CertRole, name: &str) -> String {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut safe = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' {
+            safe.push(char::from(b));
+        } else {
+            safe.push('_');
+            safe.push(char::from(HEX[usize::from(b >> 4)]));
+            safe.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+    }
     format!("{}-{safe}.key", role.key())
+}
+
+/// `file` when the keys folder has no entry of that name, else the first free `file.N` (N from
+/// 2): a new key never lands on an existing file — one a version before [`key_file`] named the
+/// same for another certificate, or one a failed attempt left. (The key writer refuses an
+/// existing file in any case.)
+fn free_key_file(keys_dir: &std::path::Path, file: String) -> String {
+    let free = |name: &str| {
+        matches!(
+            std::fs::symlink_metadata(keys_dir.join(name)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound
+        )
+    };
+    if free(&file) {
+        return file;
+    }
+    let found = (2..10_000)
+        .map(|n| format!("{file}.{n}"))
+        .find(|candidate| free(candidate.as_str()));
+    found.unwrap_or(file)
 }
 
 async fn cluster_name<C: ConnectionTrait>(db: &C) -> Result<String, AppError> {
@@ -154,15 +180,16 @@ pub async fn ensure(state: &AppState) -> Result<usize, AppError> {
             continue;
         }
         let request = request_for(role, &name, &cluster, server.as_ref());
-        let file = key_file(role, &name);
+        let file = free_key_file(&dirs.keys, key_file(role, &name));
         let now = state.clock.now();
         let keys_dir = dirs.keys.clone();
+        let written = file.clone();
         let der =
-            tokio::task::spawn_blocking(move || keys::generate(&keys_dir, &file, &request, now))
+            tokio::task::spawn_blocking(move || keys::generate(&keys_dir, &written, &request, now))
                 .await
                 .map_err(internal)?
                 .map_err(key_error)?;
-        store_new(&state.db, role, &name, &der, now).await?;
+        store_new(&state.db, role, &name, &der, &file, now).await?;
         made += 1;
     }
     Ok(made)
@@ -173,6 +200,7 @@ async fn store_new<C: ConnectionTrait>(
     role: CertRole,
     name: &str,
     der: &[u8],
+    file: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
     let facts = keys::certificate_facts(der).map_err(key_error)?;
@@ -186,7 +214,7 @@ async fn store_new<C: ConnectionTrait>(
         not_before: Set(facts.not_before),
         not_after: Set(facts.not_after),
         sha256: Set(facts.sha256),
-        key_file: Set(key_file(role, name)),
+        key_file: Set(file.to_owned()),
         version: Set(1),
         created_at: Set(now),
         ..Default::default()
@@ -300,7 +328,10 @@ pub async fn regenerate(
     let request = request_for(role, &row.name, &cluster, server.as_ref());
     let now = state.clock.now();
     // The new key goes to a new file: the old one stays valid until the row points elsewhere.
-    let file = format!("{}.{}", key_file(role, &row.name), row.version + 1);
+    let file = free_key_file(
+        &dirs.keys,
+        format!("{}.{}", key_file(role, &row.name), row.version + 1),
+    );
     let keys_dir = dirs.keys.clone();
     let file2 = file.clone();
     let der = tokio::task::spawn_blocking(move || keys::generate(&keys_dir, &file2, &request, now))
@@ -328,9 +359,13 @@ pub async fn regenerate(
     active.not_after = Set(facts.not_after);
     active.sha256 = Set(facts.sha256.clone());
     active.key_file = Set(file);
-    active.version = Set(row.version + 1);
     active.created_at = Set(now);
-    let updated = active.update(&txn).await.map_err(internal)?;
+    let Some(updated) = versioned::update(&txn, active, row.version)
+        .await
+        .map_err(internal)?
+    else {
+        return Err(audit::conflict(&txn, object::CERTIFICATE, &row.name).await);
+    };
     let audit_id = record(
         &txn,
         now,
@@ -380,4 +415,102 @@ async fn record<C: ConnectionTrait>(
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13, point 8: servers whose names differ only in punctuation never share a key file
+    /// (the old mapping wrote `_` for each of them: "CM 1", "CM_1" and "CM.1" all got
+    /// `callmanager-CM_1.key`).
+    #[test]
+    fn server_names_that_differ_only_in_punctuation_get_different_keys() {
+        let names = [
+            "CM 1", "CM_1", "CM-1", "CM.1", "CM1", "cm 1", "CM  1", "CM_201",
+        ];
+        let files: Vec<String> = names
+            .iter()
+            .map(|n| key_file(CertRole::CallManager, n))
+            .collect();
+        for (i, a) in files.iter().enumerate() {
+            for (j, b) in files.iter().enumerate() {
+                if i != j {
+                    assert_ne!(a, b, "{:?} and {:?}", names[i], names[j]);
+                }
+            }
+        }
+        assert_eq!(
+            key_file(CertRole::CallManager, "CM 1"),
+            "callmanager-CM_201.key"
+        );
+        assert_eq!(
+            key_file(CertRole::CallManager, "CM_1"),
+            "callmanager-CM_5F1.key"
+        );
+        assert_eq!(
+            key_file(CertRole::CallManager, "CM-1"),
+            "callmanager-CM-1.key"
+        );
+        assert_eq!(
+            key_file(CertRole::CallManager, "CM.1"),
+            "callmanager-CM_2E1.key"
+        );
+        assert_eq!(key_file(CertRole::Sast, "SAST1"), "sast-SAST1.key");
+        assert_eq!(key_file(CertRole::Tftp, "TFTP"), "tftp-TFTP.key");
+        // The same name in two roles: two files.
+        assert_ne!(
+            key_file(CertRole::CallManager, "CAPF"),
+            key_file(CertRole::Capf, "CAPF")
+        );
+
+        // One to one over every name of up to three characters from an alphabet of letters,
+        // digits and punctuation: as many files as names, each a plain file name.
+        let alphabet = ['a', 'F', '5', '-', '_', '.', ' ', '/', 'é'];
+        let mut all = vec![String::new()];
+        let mut names = Vec::new();
+        for _ in 0..3 {
+            let longer: Vec<String> = all
+                .iter()
+                .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
+                .collect();
+            names.extend(longer.iter().cloned());
+            all = longer;
+        }
+        let files: std::collections::HashSet<String> = names
+            .iter()
+            .map(|n| key_file(CertRole::CallManager, n))
+            .collect();
+        assert_eq!(files.len(), names.len());
+        for f in &files {
+            assert!(
+                f.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')),
+                "{f}"
+            );
+            assert!(!f.contains('/') && !f.starts_with('.'), "{f}");
+        }
+    }
+
+    /// A new key's file name skips every existing entry of the keys folder (a key an older
+    /// version named the same for another server, or one a failed attempt left).
+    #[test]
+    fn a_new_key_file_name_is_never_an_existing_one() {
+        let keys = tempfile::tempdir().unwrap();
+        let base = key_file(CertRole::CallManager, "CM 1");
+        assert_eq!(free_key_file(keys.path(), base.clone()), base);
+        // "CM 201" under the old mapping: the same file name.
+        std::fs::write(keys.path().join(&base), b"another server's key").unwrap();
+        let second = free_key_file(keys.path(), base.clone());
+        assert_eq!(second, format!("{base}.2"));
+        std::fs::write(keys.path().join(&second), b"left by a failed attempt").unwrap();
+        assert_eq!(
+            free_key_file(keys.path(), base.clone()),
+            format!("{base}.3")
+        );
+        assert_eq!(
+            std::fs::read(keys.path().join(&base)).unwrap(),
+            b"another server's key"
+        );
+    }
 }

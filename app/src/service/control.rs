@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::model::jobs::ServiceStatus;
 use crate::store::entities::{servers, service_activations};
 use crate::store::service_settings as store;
+use crate::store::versioned;
 
 /// The server whose services this node runs: the configured one, else the publisher.
 pub async fn this_server<C: ConnectionTrait>(
@@ -125,8 +126,11 @@ pub async fn runs_here(state: &AppState, service: Service) -> Result<bool, AppEr
         .is_some_and(|s| s.state == ServiceState::Started))
 }
 
-/// A state written for a service: the state, why, when it (re)started, when and by whom.
+/// A state written for a service: the state, why, when it (re)started, when and by whom, and the
+/// version it was decided on (`None`: the state this node's supervisor reached, written whatever
+/// the version).
 struct StateChange<'a> {
+    read: Option<i32>,
     next: ServiceState,
     detail: &'a str,
     restarted_at: Option<DateTime<Utc>>,
@@ -141,6 +145,7 @@ async fn write_state<C: ConnectionTrait>(
     change: StateChange<'_>,
 ) -> Result<(), AppError> {
     let StateChange {
+        read,
         next,
         detail,
         restarted_at,
@@ -153,16 +158,22 @@ async fn write_state<C: ConnectionTrait>(
         .map_err(internal)?;
     match existing {
         Some(row) => {
-            let version = row.version + 1;
+            let version = read.unwrap_or(row.version);
             let keep = row.restarted_at;
             let mut active: service_activations::ActiveModel = row.into();
             active.state = Set(next.key().to_owned());
             active.detail = Set(detail.to_owned());
             active.restarted_at = Set(restarted_at.or(keep));
-            active.version = Set(version);
             active.updated_at = Set(now);
             active.updated_by = Set(who.to_owned());
-            active.update(db).await.map_err(internal)?;
+            if versioned::update(db, active, version)
+                .await
+                .map_err(internal)?
+                .is_none()
+            {
+                let what = format!("{}/{}", server.name, service.key());
+                return Err(audit::conflict(db, object::SERVICE, &what).await);
+            }
         }
         None => {
             service_activations::ActiveModel {
@@ -219,6 +230,7 @@ pub async fn operate(
     let server = super::servers::find(&txn, server_name).await?;
     let who = grant.actor.name.clone().unwrap_or_default();
     let change = StateChange {
+        read: Some(before.version),
         next,
         detail: "",
         restarted_at: started,
@@ -270,6 +282,7 @@ pub async fn mark_local(
         return Ok(());
     };
     let change = StateChange {
+        read: None,
         next: reached,
         detail,
         restarted_at: None,

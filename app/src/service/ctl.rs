@@ -5,7 +5,7 @@
 //! Refused while Cisco CTL Provider is not activated on every server (R18) and, for Mixed, while
 //! any server has auto-registration on (R2).
 
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::{EntityTrait, QueryOrder, Set, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
@@ -19,9 +19,9 @@ use crate::domain::security::ClusterSecurityMode;
 use crate::domain::services::{ServerRole, Service, ServiceState};
 use crate::error::AppError;
 pub use crate::model::security::{CtlRecordInfo, CtlRequest, CtlResult, CtlStatus};
-use crate::store::cluster;
 use crate::store::entities::{cluster as cluster_row, servers};
 use crate::store::service_settings as stored_settings;
+use crate::store::{cluster, versioned};
 use crate::tftp::ctl::{self, Record, Role};
 use crate::tftp::folder::atomic_write;
 use crate::tftp::sgn::{self, HashAlgorithm, HeaderKind};
@@ -224,9 +224,18 @@ pub async fn apply(
     let version = row.version;
     let mut active: cluster_row::ActiveModel = row.into();
     active.security_mode = Set(request.mode.key().to_owned());
-    active.version = Set(version + 1);
     active.updated_at = Set(now);
-    active.update(&txn).await.map_err(internal)?;
+    if versioned::update(&txn, active, version)
+        .await
+        .map_err(internal)?
+        .is_none()
+    {
+        return Err(AppError::Conflict(
+            "Another CTL operation changed the cluster meanwhile; reload Security > CTL and run \
+             it again."
+                .to_owned(),
+        ));
+    }
     let audit_id = audit::record(
         &txn,
         now,

@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::store::entities::user_groups;
 use crate::store::groups::{self, GroupRow};
-use crate::store::{parameters, users};
+use crate::store::{parameters, users, versioned};
 
 /// The longest user group name.
 pub const NAME_MAX_CHARS: usize = 64;
@@ -245,10 +245,20 @@ pub async fn save(
     if let Some(description) = &change.description {
         active.description = Set(description.clone());
     }
-    if existing.is_some() {
-        active.version = Set(version + 1);
-    }
-    let group = active.update(&txn).await.map_err(internal)?;
+    let group = if existing.is_some() {
+        match versioned::update(&txn, active, version)
+            .await
+            .map_err(internal)?
+        {
+            Some(group) => group,
+            None => {
+                let name = existing.unwrap_or_default();
+                return Err(audit::conflict(&txn, object::USER_GROUP, name).await);
+            }
+        }
+    } else {
+        active.update(&txn).await.map_err(internal)?
+    };
     if let Some(members) = &change.members {
         let ids = member_ids(&txn, members).await?;
         groups::set_members(&txn, group_id, &ids)

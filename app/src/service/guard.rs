@@ -10,7 +10,7 @@ use crate::domain::access::{AccessLevel, FunctionalGroup, OverlapPolicy};
 use crate::domain::account::BOOTSTRAP_USER;
 use crate::error::AppError;
 use crate::store::entities::users as user_rows;
-use crate::store::{parameters, users};
+use crate::store::{locks, parameters, users};
 
 async fn has_full_control<C: ConnectionTrait>(
     txn: &C,
@@ -23,11 +23,14 @@ async fn has_full_control<C: ConnectionTrait>(
 }
 
 /// Checks, inside the transaction of a change, that the change leaves the console administrable;
-/// `field` names what a refusal is about.
+/// `field` names what a refusal is about. It first takes the access-rights lock, held until the
+/// transaction ends, so two concurrent changes that each remove a different path to Full Access
+/// are checked one after the other, the second seeing the first.
 pub async fn super_user_keeps_control<C: ConnectionTrait>(
     txn: &C,
     field: &str,
 ) -> Result<(), AppError> {
+    locks::access_rights(txn).await.map_err(internal)?;
     let policy = parameters::overlap_policy(txn).await.map_err(internal)?;
     match users::find_by_name(txn, BOOTSTRAP_USER)
         .await

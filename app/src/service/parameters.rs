@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::authz::{area, Grant, Reads, Writes};
+use super::authz::{area, Grant, Privileges, Reads, Writes};
 use super::state::internal;
 use super::{actions, guard, AppState};
+use crate::domain::access::OVERLAP_POLICY_PARAMETER;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::parameters::{
     enterprise, enterprise_change_requires, r5_on_enterprise_update, ParameterDef, ParameterValue,
@@ -21,7 +22,7 @@ use crate::domain::tftp_share::{r3_warnings, validate_tftp_cluster, TftpCluster}
 use crate::error::AppError;
 use crate::model::system::{EnterpriseParameters, ParameterSaved, TftpClusterInfo};
 use crate::store::entities::{cluster, enterprise_parameters, servers, tftp_clusters};
-use crate::store::parameters;
+use crate::store::{parameters, versioned};
 
 /// A change of one parameter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,7 +153,7 @@ fn definition(name: &str) -> Result<&'static ParameterDef, AppError> {
 /// Sets one parameter.
 pub async fn set(
     state: &AppState,
-    grant: &Grant<area::System, Writes>,
+    privileges: &Privileges,
     name: &str,
     change: ParameterChange,
 ) -> Result<ParameterSaved, AppError> {
@@ -160,13 +161,13 @@ pub async fn set(
     let value = def
         .check(&change.value)
         .map_err(|reason| AppError::invalid(def.label, reason))?;
-    apply(state, grant, vec![(def, value, change.version)]).await
+    apply(state, privileges, vec![(def, value, change.version)]).await
 }
 
 /// Sets several parameters in one transaction (the page's Update): each `(name, value, version)`.
 pub async fn set_many(
     state: &AppState,
-    grant: &Grant<area::System, Writes>,
+    privileges: &Privileges,
     changes: Vec<(String, String, i32)>,
 ) -> Result<ParameterSaved, AppError> {
     let mut checked = Vec::new();
@@ -177,13 +178,13 @@ pub async fn set_many(
             .map_err(|reason| AppError::invalid(def.label, reason))?;
         checked.push((def, value, Some(version)));
     }
-    apply(state, grant, checked).await
+    apply(state, privileges, checked).await
 }
 
 /// "Set to Default": one parameter, or every parameter of the page (`None`).
 pub async fn set_to_default(
     state: &AppState,
-    grant: &Grant<area::System, Writes>,
+    privileges: &Privileges,
     name: Option<&str>,
 ) -> Result<ParameterSaved, AppError> {
     let defs: Vec<&'static ParameterDef> = match name {
@@ -192,7 +193,7 @@ pub async fn set_to_default(
     };
     apply(
         state,
-        grant,
+        privileges,
         defs.into_iter()
             .map(|d| (d, d.default.to_owned(), None))
             .collect(),
@@ -201,12 +202,15 @@ pub async fn set_to_default(
 }
 
 /// Writes `changes` in one transaction: each with its audit row, its R5 message and its R10
-/// actions; a parameter whose value does not change writes nothing.
+/// actions; a parameter whose value does not change writes nothing. Every change needs Full
+/// Access to System; the overlapping-groups policy, which changes everyone's effective levels,
+/// also needs Full Access to UserPrivilegeManagement.
 async fn apply(
     state: &AppState,
-    grant: &Grant<area::System, Writes>,
+    privileges: &Privileges,
     changes: Vec<(&'static ParameterDef, String, Option<i32>)>,
 ) -> Result<ParameterSaved, AppError> {
+    let grant = privileges.grant::<area::System, Writes>()?;
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
     let mut warnings = Vec::new();
@@ -223,26 +227,44 @@ async fn apply(
         if before == value {
             continue;
         }
-        match row {
+        if def.name == OVERLAP_POLICY_PARAMETER {
+            privileges
+                .grant::<area::UserPrivilegeManagement, Writes>()
+                .map_err(|_| {
+                    AppError::Denied(format!(
+                        "{}: changes every user's effective access, so it needs Full Access to \
+                         UserPrivilegeManagement",
+                        def.label
+                    ))
+                })?;
+        }
+        let saved = match row {
             Some(row) => {
-                let next = row.version + 1;
+                let read = row.version;
                 let mut active: enterprise_parameters::ActiveModel = row.into();
                 active.value = Set(value.clone());
-                active.version = Set(next);
                 active.updated_at = Set(now);
-                active.update(&txn).await.map_err(internal)?;
+                versioned::update(&txn, active, read)
+                    .await
+                    .map_err(internal)?
+                    .is_some()
             }
-            None => {
-                enterprise_parameters::ActiveModel {
-                    name: Set(def.name.to_owned()),
-                    value: Set(value.clone()),
-                    version: Set(1),
-                    updated_at: Set(now),
-                }
-                .insert(&txn)
-                .await
-                .map_err(internal)?;
+            None => enterprise_parameters::ActiveModel {
+                name: Set(def.name.to_owned()),
+                value: Set(value.clone()),
+                version: Set(1),
+                updated_at: Set(now),
             }
+            .insert(&txn)
+            .await
+            .map(|_| true)
+            .or_else(|err| match err.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Ok(false),
+                _ => Err(internal(err)),
+            })?,
+        };
+        if !saved {
+            return Err(audit::conflict(&txn, object::ENTERPRISE_PARAMETER, def.name).await);
         }
         guard::super_user_keeps_control(&txn, def.name).await?;
         let audit_id = audit::record(

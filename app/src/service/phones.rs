@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Set, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
@@ -26,7 +26,7 @@ use crate::error::AppError;
 use crate::model::{Page, PhoneContext, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved};
 use crate::store::entities::{device_pools, devices, phone_models};
 use crate::store::phones::{ClassCondition, ClassTerm, PhoneQuery, SortBy};
-use crate::store::{cluster, phones};
+use crate::store::{cluster, phones, versioned};
 
 /// The largest page Find and List Phones serves.
 pub const MAX_PER_PAGE: u64 = 200;
@@ -360,12 +360,21 @@ impl Facts {
     }
 }
 
+/// What the audit log keeps of a phone: every field, but never the CAPF authentication string (a
+/// secret the phone proves itself with), only whether one is set.
 fn snapshot(d: &PhoneDetail) -> serde_json::Value {
+    let mut fields = d.fields.clone();
+    if !fields.authentication_string.is_empty() {
+        fields.authentication_string = MASK.to_owned();
+    }
     json!({
-        "fields": d.fields,
+        "fields": fields,
         "effective": d.effective.mode.label(),
     })
 }
+
+/// How a secret that is set shows where it must not be read.
+pub const MASK: &str = "********";
 
 /// What the page needs to apply the rules while the admin edits.
 pub async fn context(
@@ -454,9 +463,12 @@ pub async fn list(
 }
 
 /// One phone.
+/// One phone. Its CAPF authentication string is shown only with Full Access to Phone
+/// (`reveal`); for readers it is masked.
 pub async fn get(
     state: &AppState,
     _grant: &Grant<area::Phone, Reads>,
+    reveal: Option<&Grant<area::Phone, Writes>>,
     name: &str,
 ) -> Result<PhoneDetail, AppError> {
     let facts = facts(state).await?;
@@ -464,7 +476,11 @@ pub async fn get(
         .await
         .map_err(internal)?
         .ok_or_else(|| AppError::NotFound(format!("Phone {name}")))?;
-    Ok(facts.detail(row))
+    let mut detail = facts.detail(row);
+    if reveal.is_none() && !detail.fields.authentication_string.is_empty() {
+        detail.fields.authentication_string = MASK.to_owned();
+    }
+    Ok(detail)
 }
 
 fn apply(active: &mut devices::ActiveModel, f: &PhoneFields, model_id: i32, pool_id: i32) {
@@ -581,10 +597,14 @@ pub async fn update(
         active.operation_completes_by =
             Set(pending.then(|| now + Duration::days(CAPF_OPERATION_EXPIRES_DAYS)));
     }
-    active.version = Set(version + 1);
     active.updated_at = Set(now);
     active.updated_by = Set(grant.actor.name.clone().unwrap_or_default());
-    let row = active.update(&txn).await.map_err(internal)?;
+    let Some(row) = versioned::update(&txn, active, version)
+        .await
+        .map_err(internal)?
+    else {
+        return Err(audit::conflict(&txn, object::PHONE, name).await);
+    };
     let phone = facts.detail(row);
     let required = device_change_requires(
         name,
@@ -641,10 +661,12 @@ pub async fn delete(
         return Err(audit::conflict(&txn, object::PHONE, name).await);
     }
     let before = facts.detail(row.clone());
-    devices::Entity::delete_by_id(row.id)
-        .exec(&txn)
+    if !versioned::delete::<devices::Entity, _>(&txn, devices::Column::Id.eq(row.id), version)
         .await
-        .map_err(internal)?;
+        .map_err(internal)?
+    {
+        return Err(audit::conflict(&txn, object::PHONE, name).await);
+    }
     audit::record(
         &txn,
         now,

@@ -4,6 +4,7 @@
 //! node's registration key (a 0600 file in the keys folder), so the console checks it without
 //! storing a secret per device.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -272,9 +273,33 @@ async fn upsert<C: sea_orm::ConnectionTrait>(
     Ok(())
 }
 
-/// Records a device's own registration. Refused with 503 while Cisco CallManager is not started
-/// on this node (it is the service that answers registrations).
-pub async fn register(state: &AppState, registration: &Registration) -> Result<(), AppError> {
+/// Refuses (422 naming `address`) a registration that came from `sender` (None: not known) and
+/// names a contact the node's [`ContactPolicy`](crate::domain::sip::ContactPolicy) refuses: not
+/// the sender's own address (unless the sender is a trusted proxy), or one no NOTIFY may go to.
+pub fn check_sender(
+    state: &AppState,
+    registration: &Registration,
+    sender: Option<IpAddr>,
+) -> Result<(), AppError> {
+    let contact: Ipv4Addr = registration
+        .address
+        .parse()
+        .map_err(|_| AppError::invalid("address", "is not an IPv4 address"))?;
+    match state.contact_policy.registration_refusal(contact, sender) {
+        Some(reason) => Err(AppError::invalid("address", reason)),
+        None => Ok(()),
+    }
+}
+
+/// Records a device's own registration, sent from `sender` (the client address of the request;
+/// see [`check_sender`]). Refused with 503 while Cisco CallManager is not started on this node
+/// (it is the service that answers registrations).
+pub async fn register(
+    state: &AppState,
+    registration: &Registration,
+    sender: Option<IpAddr>,
+) -> Result<(), AppError> {
+    check_sender(state, registration, sender)?;
     if !control::runs_here(state, Service::CallManager).await? {
         return Err(AppError::Unavailable(
             "Cisco CallManager is not started on this node".to_owned(),
@@ -338,10 +363,11 @@ pub async fn set_contact(
     let checked = if clear {
         None
     } else {
-        Some((
-            net::ipv4("Contact Address", address)?.to_string(),
-            net::port("Contact Port", port)?,
-        ))
+        let ip = net::ipv4("Contact Address", address)?;
+        if let Some(reason) = state.contact_policy.refusal(ip) {
+            return Err(AppError::invalid("Contact Address", reason));
+        }
+        Some((ip.to_string(), net::port("Contact Port", port)?))
     };
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;

@@ -369,7 +369,8 @@ async fn change(
             Expr::col(jobs::Column::Version).add(1),
         )
         .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-        .filter(jobs::Column::Id.eq(id));
+        .filter(jobs::Column::Id.eq(id))
+        .filter(jobs::Column::Version.eq(job.version));
     let (update, before, after, detail) = match change {
         Change::Status(control) => {
             let next = control
@@ -418,7 +419,9 @@ async fn change(
             )
         }
     };
-    update.exec(&txn).await.map_err(internal)?;
+    if update.exec(&txn).await.map_err(internal)?.rows_affected == 0 {
+        return Err(audit::conflict(&txn, object::JOB, &format!("job {id}")).await);
+    }
     audit::record(
         &txn,
         now,

@@ -23,8 +23,8 @@ use crate::domain::servers::{r2_refusal, validate_server, ServerFields};
 use crate::domain::services::ServerRole;
 use crate::error::AppError;
 use crate::model::system::{ServerDetail, ServerSaved};
-use crate::store::cluster;
 use crate::store::entities::{callmanager_group_members, device_pools, devices, servers};
+use crate::store::{cluster, versioned};
 
 /// For each server id, the ids of the device pools whose CallManager group lists it first: the
 /// server their devices register to.
@@ -276,8 +276,12 @@ pub async fn update(
     let before = detail(row.clone(), 0);
     let mut active: servers::ActiveModel = row.into();
     apply(&mut active, &fields);
-    active.version = Set(version + 1);
-    let row = active.update(&txn).await.map_err(internal)?;
+    let Some(row) = versioned::update(&txn, active, version)
+        .await
+        .map_err(internal)?
+    else {
+        return Err(audit::conflict(&txn, object::SERVER, name).await);
+    };
     audit::record(
         &txn,
         now,
@@ -327,10 +331,12 @@ pub async fn delete(
             "Server {name} is a member of {groups} CallManager group(s); remove it from them first."
         )));
     }
-    servers::Entity::delete_by_id(row.id)
-        .exec(&txn)
+    if !versioned::delete::<servers::Entity, _>(&txn, servers::Column::Id.eq(row.id), version)
         .await
-        .map_err(internal)?;
+        .map_err(internal)?
+    {
+        return Err(audit::conflict(&txn, object::SERVER, name).await);
+    }
     audit::record(
         &txn,
         now,

@@ -22,6 +22,7 @@ use crate::model::system::{
 };
 use crate::store::entities::{servers, service_activations, service_parameters};
 use crate::store::service_settings as store;
+use crate::store::versioned;
 
 fn service(key: &str) -> Result<Service, AppError> {
     Service::parse(key).ok_or_else(|| AppError::NotFound(format!("Service {key}")))
@@ -179,30 +180,44 @@ async fn apply_one<C: ConnectionTrait>(
             .map_err(internal)?
             .into_iter()
             .find(|r| r.name == name);
-        match existing {
+        let saved = match existing {
             Some(row) => {
-                let next = row.version + 1;
+                // The chosen server's row must still be the one the admin read.
+                let read = match &current {
+                    Some(current) if target.id == chosen.id => current.version,
+                    _ => row.version,
+                };
                 let mut active: service_parameters::ActiveModel = row.into();
                 active.value = Set(value.clone());
-                active.version = Set(next);
                 active.updated_at = Set(now);
                 active.updated_by = Set(actor.clone());
-                active.update(txn).await.map_err(internal)?;
+                versioned::update(txn, active, read)
+                    .await
+                    .map_err(internal)?
+                    .is_some()
             }
-            None => {
-                service_parameters::ActiveModel {
-                    server_id: Set(target.id),
-                    service: Set(service.key().to_owned()),
-                    name: Set(name.to_owned()),
-                    value: Set(value.clone()),
-                    version: Set(1),
-                    updated_at: Set(now),
-                    updated_by: Set(actor.clone()),
+            None => service_parameters::ActiveModel {
+                server_id: Set(target.id),
+                service: Set(service.key().to_owned()),
+                name: Set(name.to_owned()),
+                value: Set(value.clone()),
+                version: Set(1),
+                updated_at: Set(now),
+                updated_by: Set(actor.clone()),
+            }
+            .insert(txn)
+            .await
+            .map(|_| true)
+            .or_else(|err| {
+                if versioned::is_duplicate(&err) {
+                    Ok(false)
+                } else {
+                    Err(internal(err))
                 }
-                .insert(txn)
-                .await
-                .map_err(internal)?;
-            }
+            })?,
+        };
+        if !saved {
+            return Err(audit::conflict(txn, object::SERVICE_PARAMETER, &what).await);
         }
     }
     let scope = if def.cluster_wide {
@@ -321,32 +336,43 @@ pub async fn set_activation(
     let existing = rows
         .into_iter()
         .find(|r| r.server_id == s.id && r.service == service.key());
-    match existing {
+    let saved = match existing {
         Some(row) => {
-            let next = row.version + 1;
+            let read = row.version;
             let mut active: service_activations::ActiveModel = row.into();
             active.activated = Set(activated);
-            active.version = Set(next);
             active.updated_at = Set(now);
             active.updated_by = Set(actor);
-            active.update(&txn).await.map_err(internal)?;
+            versioned::update(&txn, active, read)
+                .await
+                .map_err(internal)?
+                .is_some()
         }
-        None => {
-            service_activations::ActiveModel {
-                server_id: Set(s.id),
-                service: Set(service.key().to_owned()),
-                activated: Set(activated),
-                version: Set(1),
-                updated_at: Set(now),
-                updated_by: Set(actor),
-                state: Set(ServiceState::Started.key().to_owned()),
-                detail: Set(String::new()),
-                restarted_at: Set(None),
+        None => service_activations::ActiveModel {
+            server_id: Set(s.id),
+            service: Set(service.key().to_owned()),
+            activated: Set(activated),
+            version: Set(1),
+            updated_at: Set(now),
+            updated_by: Set(actor),
+            state: Set(ServiceState::Started.key().to_owned()),
+            detail: Set(String::new()),
+            restarted_at: Set(None),
+        }
+        .insert(&txn)
+        .await
+        .map(|_| true)
+        .or_else(|err| {
+            if versioned::is_duplicate(&err) {
+                Ok(false)
+            } else {
+                Err(internal(err))
             }
-            .insert(&txn)
-            .await
-            .map_err(internal)?;
-        }
+        })?,
+    };
+    if !saved {
+        let what = format!("{server_name}/{}", service.key());
+        return Err(audit::conflict(&txn, object::SERVICE_ACTIVATION, &what).await);
     }
     audit::record(
         &txn,

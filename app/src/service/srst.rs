@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, Set, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::model::system::{CertificateInfo, SrstInfo, SrstSaved};
 use crate::store::entities::{srst_certificates, srst_references};
 use crate::store::srst as store;
+use crate::store::versioned;
 
 fn fields_of(row: &srst_references::Model) -> SrstFields {
     SrstFields {
@@ -210,8 +211,13 @@ pub async fn update(
     }
     let mut active: srst_references::ActiveModel = row.clone().into();
     apply(&mut active, &fields);
-    active.version = Set(version + 1);
-    active.update(&txn).await.map_err(internal)?;
+    if versioned::update(&txn, active, version)
+        .await
+        .map_err(internal)?
+        .is_none()
+    {
+        return Err(audit::conflict(&txn, object::SRST_REFERENCE, name).await);
+    }
     let audit_id = audit::record(
         &txn,
         now,
@@ -397,10 +403,16 @@ pub async fn delete(
             },
         )));
     }
-    srst_references::Entity::delete_by_id(row.id)
-        .exec(&txn)
-        .await
-        .map_err(internal)?;
+    if !versioned::delete::<srst_references::Entity, _>(
+        &txn,
+        srst_references::Column::Id.eq(row.id),
+        version,
+    )
+    .await
+    .map_err(internal)?
+    {
+        return Err(audit::conflict(&txn, object::SRST_REFERENCE, name).await);
+    }
     audit::record(
         &txn,
         now,

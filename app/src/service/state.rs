@@ -32,6 +32,11 @@ pub struct AppState {
     pub jobs_changed: Arc<tokio::sync::Notify>,
     /// The key device credentials are checked with (see `registrations`).
     pub registration_key: Option<Arc<[u8]>>,
+    /// Which device contacts this node accepts and sends NOTIFYs to (default: no loopback, no
+    /// trusted proxy).
+    pub contact_policy: Arc<crate::domain::sip::ContactPolicy>,
+    /// The node's password-hashing slots (see `password`).
+    pub hashing: super::password::Hashing,
 }
 
 impl AppState {
@@ -48,6 +53,16 @@ impl AppState {
             services_changed: Arc::default(),
             jobs_changed: Arc::default(),
             registration_key: None,
+            contact_policy: Arc::default(),
+            hashing: super::password::Hashing::default(),
+        }
+    }
+
+    /// The state accepting device contacts by `policy`.
+    pub fn with_contact_policy(self, policy: crate::domain::sip::ContactPolicy) -> Self {
+        Self {
+            contact_policy: Arc::new(policy),
+            ..self
         }
     }
 

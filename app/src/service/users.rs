@@ -1,18 +1,19 @@
 //! User > Users: administrator accounts.
 
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::authz::{area, Grant, Privileges, Reads, Writes};
+use super::authz::{area, effective_on, group_levels, Grant, Privileges, Reads, Writes};
 use super::state::internal;
 use super::{guard, password, AppState};
+use crate::domain::access::{outranked_on, AccessLevel, FunctionalGroup, SUPER_USER_GROUP};
 use crate::domain::account::{validate_new_password, validate_user_id, BOOTSTRAP_USER};
 use crate::domain::audit::{object, AuditAction};
 use crate::error::AppError;
 use crate::model::{NewUser, Page, UserChange, UserInfo};
 use crate::store::entities::users as user_rows;
-use crate::store::{groups, users};
+use crate::store::{groups, parameters, tokens, users, versioned};
 
 /// The largest page the user list serves.
 pub const MAX_PER_PAGE: u64 = 200;
@@ -126,7 +127,7 @@ pub async fn create(
             format!("{name} already exists"),
         ));
     }
-    let hash = password::hash(input.password.clone()).await?;
+    let hash = password::hash(&state.hashing, input.password.clone()).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
     let ids = group_ids(&txn, &input.groups).await?;
@@ -155,8 +156,60 @@ pub async fn create(
     Ok(created)
 }
 
+/// The privilege ceiling (R22): another user's password, disabled flag, forced change, sessions
+/// and the account itself may be changed only by an administrator whose effective level is at
+/// least theirs on every functional group, and a member of SuperUserGroup only by one with Full
+/// Access to UserPrivilegeManagement. Read inside the change's transaction.
+async fn may_administer<C: ConnectionTrait>(
+    db: &C,
+    privileges: &Privileges,
+    target: &user_rows::Model,
+) -> Result<(), AppError> {
+    if target.id == privileges.principal.user_id {
+        return Ok(());
+    }
+    let name = &target.name;
+    let per_group = group_levels(db, target.id).await?;
+    if per_group.iter().any(|(group, _)| group == SUPER_USER_GROUP)
+        && privileges.level(FunctionalGroup::UserPrivilegeManagement) != AccessLevel::FullAccess
+    {
+        return Err(AppError::Denied(format!(
+            "{name} is a member of {SUPER_USER_GROUP}: only an administrator with Full Access \
+             to UserPrivilegeManagement may change their account"
+        )));
+    }
+    let policy = parameters::overlap_policy(db).await.map_err(internal)?;
+    let theirs: Vec<_> = FunctionalGroup::ALL
+        .into_iter()
+        .map(|group| (group, effective_on(&per_group, group, policy).level))
+        .collect();
+    match outranked_on(&privileges.levels, &theirs) {
+        Some((group, level)) => Err(AppError::Denied(format!(
+            "{name} has {} on {}, more than you: only an administrator with at least their \
+             access may change their password, status or sessions",
+            level.label(),
+            group.name()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Ends the account's sessions and revokes its API tokens, in the change's transaction.
+async fn end_access<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<u64, AppError> {
+    let ended = users::end_sessions(db, user_id, None)
+        .await
+        .map_err(internal)?;
+    tokens::revoke_all_of_user(db, user_id)
+        .await
+        .map_err(internal)?;
+    Ok(ended)
+}
+
 /// Changes an account. Changing its groups also needs Full Access to UserPrivilegeManagement;
-/// disabling it ends its sessions at once.
+/// changing another user's password, status or forced change is bounded by the privilege
+/// ceiling ([`may_administer`]). A password set by an administrator must be changed at the
+/// user's next login (unless it is their own), and it ends the user's sessions and revokes their
+/// API tokens, as disabling does.
 pub async fn update(
     state: &AppState,
     privileges: &Privileges,
@@ -168,7 +221,7 @@ pub async fn update(
         check_password("Password", new_password)?;
     }
     let hash = match &change.password {
-        Some(p) => Some(password::hash(p.clone()).await?),
+        Some(p) => Some(password::hash(&state.hashing, p.clone()).await?),
         None => None,
     };
     let now = state.clock.now();
@@ -177,7 +230,27 @@ pub async fn update(
     if change.version.is_some_and(|v| v != user.version) {
         return Err(audit::conflict(&txn, object::USER, name).await);
     }
+    let own = user.id == privileges.principal.user_id;
+    let password_changed = hash.is_some();
+    let disabled = change.disabled.unwrap_or(user.disabled);
+    let must_change = if password_changed && !own {
+        true
+    } else {
+        change
+            .must_change_password
+            .unwrap_or(user.must_change_password && !password_changed)
+    };
+    if password_changed || disabled != user.disabled || must_change != user.must_change_password {
+        may_administer(&txn, privileges, &user).await?;
+    }
     let before = info(&txn, user.clone()).await?;
+    let user_id = user.id;
+    let Some(updated) = users::update(&txn, user, disabled, must_change, hash, now)
+        .await
+        .map_err(internal)?
+    else {
+        return Err(audit::conflict(&txn, object::USER, name).await);
+    };
     if let Some(new_groups) = &change.groups {
         let mut sorted = new_groups.clone();
         sorted.sort();
@@ -185,21 +258,14 @@ pub async fn update(
         if sorted != before.groups {
             privileges.grant::<area::UserPrivilegeManagement, Writes>()?;
             let ids = group_ids(&txn, new_groups).await?;
-            groups::set_groups_of_user(&txn, user.id, &ids)
+            groups::set_groups_of_user(&txn, user_id, &ids)
                 .await
                 .map_err(internal)?;
         }
     }
-    let disabled = change.disabled.unwrap_or(user.disabled);
-    let must_change = change
-        .must_change_password
-        .unwrap_or(user.must_change_password && hash.is_none());
-    let password_changed = hash.is_some();
-    let user_id = user.id;
-    let updated = users::update(&txn, user, disabled, must_change, hash, now)
-        .await
-        .map_err(internal)?;
-    if disabled || password_changed {
+    if disabled || (password_changed && !own) {
+        end_access(&txn, user_id).await?;
+    } else if password_changed {
         users::end_sessions(&txn, user_id, None)
             .await
             .map_err(internal)?;
@@ -208,7 +274,7 @@ pub async fn update(
     guard::super_user_keeps_control(&txn, if disabled { "Disabled" } else { "Groups" }).await?;
     let mut detail = format!("User {name} changed");
     if password_changed {
-        detail.push_str("; password reset");
+        detail.push_str("; password reset, sessions ended");
     }
     if disabled && !before.disabled {
         detail.push_str("; disabled, sessions ended");
@@ -231,13 +297,14 @@ pub async fn update(
     Ok(after)
 }
 
-/// Deletes an account; its sessions and tokens end with it.
+/// Deletes an account (within the privilege ceiling); its sessions and tokens end with it.
 pub async fn delete(
     state: &AppState,
-    grant: &Grant<area::UserManagement, Writes>,
+    privileges: &Privileges,
     name: &str,
     version: Option<i32>,
 ) -> Result<(), AppError> {
+    let grant = privileges.grant::<area::UserManagement, Writes>()?;
     if name == BOOTSTRAP_USER {
         return Err(AppError::invalid(
             "User ID",
@@ -250,11 +317,19 @@ pub async fn delete(
     if version.is_some_and(|v| v != user.version) {
         return Err(audit::conflict(&txn, object::USER, name).await);
     }
+    may_administer(&txn, privileges, &user).await?;
     let before = info(&txn, user.clone()).await?;
-    users::end_sessions(&txn, user.id, None)
-        .await
-        .map_err(internal)?;
-    users::delete(&txn, user.id).await.map_err(internal)?;
+    end_access(&txn, user.id).await?;
+    if !versioned::delete::<user_rows::Entity, _>(
+        &txn,
+        user_rows::Column::Id.eq(user.id),
+        Some(user.version),
+    )
+    .await
+    .map_err(internal)?
+    {
+        return Err(audit::conflict(&txn, object::USER, name).await);
+    }
     guard::super_user_keeps_control(&txn, "User ID").await?;
     audit::record(
         &txn,
@@ -273,15 +348,17 @@ pub async fn delete(
     txn.commit().await.map_err(internal)
 }
 
-/// Ends every session of the account; returns how many.
+/// Ends every session of the account (within the privilege ceiling); returns how many.
 pub async fn end_sessions(
     state: &AppState,
-    grant: &Grant<area::UserManagement, Writes>,
+    privileges: &Privileges,
     name: &str,
 ) -> Result<u64, AppError> {
+    let grant = privileges.grant::<area::UserManagement, Writes>()?;
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
     let user = find(&txn, name).await?;
+    may_administer(&txn, privileges, &user).await?;
     let ended = users::end_sessions(&txn, user.id, None)
         .await
         .map_err(internal)?;

@@ -1,10 +1,11 @@
 //! Opening the store and bringing its schema up to date.
 
+use std::path::Path;
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
     TransactionTrait,
 };
 
@@ -17,12 +18,21 @@ pub enum StoreError {
     /// The database refused the connection or a statement.
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// A file of the SQLite store cannot be made readable by its owner only.
+    #[error("cannot make {path} private (mode 0600): {source}")]
+    Permissions {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// Connects to `url`, runs every pending migration and seeds what a new store needs.
 ///
 /// SQLite gets WAL journaling, foreign keys and a single connection: SQLite has one writer, and
-/// one connection keeps every write in order without `database is locked` retries.
+/// one connection keeps every write in order without `database is locked` retries. Its files (the
+/// database, `-wal`, `-shm`) are made 0600, also those an older version left open to others.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
     let is_sqlite = url.starts_with("sqlite:");
     if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
@@ -54,7 +64,53 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
     let txn = db.begin().await?;
     super::seed::seed(&txn).await?;
     txn.commit().await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        make_sqlite_files_private(&db).await?;
+    }
     Ok(db)
+}
+
+/// Sets the files of the SQLite store `db` — the database and, when present, its `-wal` and
+/// `-shm` — to be readable and writable by the owner only when the group or others have any
+/// access. The path is the one SQLite opened (`PRAGMA database_list`); an in-memory store has
+/// none.
+async fn make_sqlite_files_private(db: &DatabaseConnection) -> Result<(), StoreError> {
+    let row = db
+        .query_one(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT file FROM pragma_database_list WHERE name = 'main'",
+        ))
+        .await?;
+    let file = match row {
+        Some(row) => row.try_get::<Option<String>>("", "file")?,
+        None => None,
+    };
+    let Some(file) = file.filter(|f| !f.is_empty()) else {
+        return Ok(());
+    };
+    for path in [file.clone(), format!("{file}-wal"), format!("{file}-shm")] {
+        make_private(Path::new(&path))?;
+    }
+    Ok(())
+}
+
+/// Sets `path` to 0600 when the group or others have any access to it; a missing file is left
+/// missing.
+fn make_private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let error = |source| StoreError::Permissions {
+        path: path.display().to_string(),
+        source,
+    };
+    let mode = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions().mode(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(error(e)),
+    };
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(error)?;
+    }
+    Ok(())
 }
 
 /// Read-only connections to an SQLite store, beside its one writer.
@@ -100,7 +156,39 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{connect, redact};
+
+    /// Issue 13, point 8: a store an older version left open to the group and others (0644,
+    /// its WAL and shared-memory files too) is 0600 once connected.
+    #[tokio::test]
+    async fn an_existing_sqlite_store_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("old.db");
+        let url = format!("sqlite:{}?mode=rwc", file.display());
+        // Open: the WAL and shared-memory files exist while a connection holds the store.
+        let first = connect(&url).await.unwrap();
+        let files = [
+            file.clone(),
+            dir.path().join("old.db-wal"),
+            dir.path().join("old.db-shm"),
+        ];
+        for path in &files {
+            if path.exists() {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+        }
+        let second = connect(&url).await.unwrap();
+        for path in &files {
+            if path.exists() {
+                let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{}", path.display());
+            }
+        }
+        assert!(file.exists());
+        second.close().await.unwrap();
+        first.close().await.unwrap();
+    }
 
     #[test]
     fn redact_hides_the_password_only() {

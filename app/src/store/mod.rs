@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod connect;
 pub mod entities;
 pub mod groups;
+pub mod locks;
 pub mod parameters;
 pub mod phones;
 pub mod seed;
@@ -15,5 +16,6 @@ pub mod srst;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+pub mod versioned;
 
 pub use connect::{connect, connect_reader, StoreError};

@@ -1,9 +1,13 @@
 //! tower-sessions' `SessionStore` on the `sessions` table, through sea-orm, so that sessions live in
-//! the same database as everything else (SQLite or PostgreSQL) and survive a restart.
+//! the same database as everything else (SQLite or PostgreSQL) and survive a restart. The table
+//! keeps the SHA-256 of each session id, never the id itself, so a copy of the database cannot be
+//! replayed as cookies; and saving a session only updates a row that still exists, so a request
+//! still in flight when its session is ended cannot bring it back.
 
 use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
@@ -38,6 +42,14 @@ impl DbSessionStore {
     }
 }
 
+/// The key a session is stored under: the SHA-256 (hex) of its id as the cookie carries it.
+pub fn stored_id(cookie_id: &str) -> String {
+    Sha256::digest(cookie_id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn backend(err: sea_orm::DbErr) -> session_store::Error {
     session_store::Error::Backend(err.to_string())
 }
@@ -51,7 +63,7 @@ fn row_of(record: &Record) -> session_store::Result<sessions::ActiveModel> {
         .and_then(|v| serde_json::from_value::<LoginStamp>(v.clone()).ok())
         .map(|stamp| stamp.user_id);
     Ok(sessions::ActiveModel {
-        id: Set(record.id.to_string()),
+        id: Set(stored_id(&record.id.to_string())),
         user_id: Set(user_id),
         data: Set(data),
         expires_at: Set(record.expiry_date.unix_timestamp()),
@@ -80,17 +92,16 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        sessions::Entity::insert(row_of(record)?)
-            .on_conflict(
-                OnConflict::column(sessions::Column::Id)
-                    .update_columns([
-                        sessions::Column::UserId,
-                        sessions::Column::Data,
-                        sessions::Column::ExpiresAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(&self.db)
+        // An update, never an insert: a session ended meanwhile (logout, password change, "end
+        // sessions", user deleted) stays ended.
+        let row = row_of(record)?;
+        sessions::Entity::update_many()
+            .set(sessions::ActiveModel {
+                id: sea_orm::ActiveValue::NotSet,
+                ..row
+            })
+            .filter(sessions::Column::Id.eq(stored_id(&record.id.to_string())))
+            .exec(&self.db)
             .await
             .map_err(backend)?;
         Ok(())
@@ -98,7 +109,7 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let Some(row) = sessions::Entity::find_by_id(id.to_string())
+        let Some(row) = sessions::Entity::find_by_id(stored_id(&id.to_string()))
             .filter(sessions::Column::ExpiresAt.gt(now))
             .one(&self.read)
             .await
@@ -118,7 +129,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sessions::Entity::delete_by_id(id.to_string())
+        sessions::Entity::delete_by_id(stored_id(&id.to_string()))
             .exec(&self.db)
             .await
             .map_err(backend)?;

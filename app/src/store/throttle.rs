@@ -1,7 +1,8 @@
 //! Failed-login counters in the store, shared by every node.
 
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect, Set};
 
 use super::entities::login_throttle;
 use crate::domain::throttle::Failures;
@@ -13,6 +14,38 @@ pub async fn get<C: ConnectionTrait>(
 ) -> Result<Option<Failures>, sea_orm::DbErr> {
     Ok(login_throttle::Entity::find_by_id(subject.to_owned())
         .one(db)
+        .await?
+        .map(|row| Failures {
+            count: row.failures,
+            window_start: row.window_start,
+            blocked_until: row.blocked_until,
+        }))
+}
+
+/// The counter of `subject`, locked until the end of the transaction `txn`, so that checking and
+/// counting an attempt is one step: on PostgreSQL a row is made if missing (count 0) and selected
+/// `FOR UPDATE`; SQLite's single writer connection serialises transactions anyway.
+pub async fn get_locked<C: ConnectionTrait>(
+    txn: &C,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Failures>, sea_orm::DbErr> {
+    login_throttle::Entity::insert(login_throttle::ActiveModel {
+        subject: Set(subject.to_owned()),
+        failures: Set(0),
+        window_start: Set(now),
+        blocked_until: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(login_throttle::Column::Subject)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(login_throttle::Entity::find_by_id(subject.to_owned())
+        .lock_exclusive()
+        .one(txn)
         .await?
         .map(|row| Failures {
             count: row.failures,

@@ -1,6 +1,7 @@
 //! API tokens in the store (by hash).
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -19,13 +20,14 @@ pub async fn of_user<C: ConnectionTrait>(
         .await
 }
 
-/// Stores a new token.
+/// Stores a new token, made at `now`, that authenticates until `expires_at`.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
     user_id: i32,
     name: &str,
     token_hash: String,
     now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
 ) -> Result<api_tokens::Model, sea_orm::DbErr> {
     api_tokens::ActiveModel {
         user_id: Set(user_id),
@@ -33,6 +35,7 @@ pub async fn create<C: ConnectionTrait>(
         token_hash: Set(token_hash),
         created_at: Set(now),
         last_used_at: Set(None),
+        expires_at: Set(expires_at),
         ..Default::default()
     }
     .insert(db)
@@ -50,15 +53,31 @@ pub async fn by_hash<C: ConnectionTrait>(
         .await
 }
 
-/// Notes that the token served a request.
+/// Notes that the token `id` served a request at `now`; nothing when it was revoked meanwhile.
 pub async fn touch<C: ConnectionTrait>(
     db: &C,
-    token: api_tokens::Model,
+    id: i32,
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
-    let mut active: api_tokens::ActiveModel = token.into();
-    active.last_used_at = Set(Some(now));
-    active.update(db).await.map(|_| ())
+    api_tokens::Entity::update_many()
+        .col_expr(api_tokens::Column::LastUsedAt, Expr::value(now))
+        .filter(api_tokens::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Revokes (deletes) every token of `user_id`, as when an administrator resets the owner's
+/// password or disables the owner; returns how many there were.
+pub async fn revoke_all_of_user<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> Result<u64, sea_orm::DbErr> {
+    Ok(api_tokens::Entity::delete_many()
+        .filter(api_tokens::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Deletes the token `id` of `user_id`; returns whether it existed.

@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use super::entities::{sessions, user_group_members, user_group_privileges, user_groups, users};
+use super::versioned;
 
 /// The account named `name`, if any.
 pub async fn find_by_name<C: ConnectionTrait>(
@@ -87,24 +88,24 @@ pub async fn create<C: ConnectionTrait>(
     Ok(user)
 }
 
-/// Replaces an account's password hash and bumps its version.
+/// Replaces an account's password hash and bumps its version, only while the account still has
+/// the version read (`None`: another change came first).
 pub async fn set_password<C: ConnectionTrait>(
     db: &C,
     user: users::Model,
     password_hash: String,
     must_change_password: bool,
     now: DateTime<Utc>,
-) -> Result<users::Model, sea_orm::DbErr> {
-    let version = user.version + 1;
+) -> Result<Option<users::Model>, sea_orm::DbErr> {
+    let read = user.version;
     let mut active: users::ActiveModel = user.into();
     active.password_hash = Set(password_hash);
     active.must_change_password = Set(must_change_password);
     active.updated_at = Set(now);
-    active.version = Set(version);
-    active.update(db).await
+    versioned::update(db, active, read).await
 }
 
-/// Ends every session of `user_id`, optionally sparing one (the caller's own).
+/// Ends every session of `user_id`, optionally sparing one (the caller's own, by its cookie id).
 pub async fn end_sessions<C: ConnectionTrait>(
     db: &C,
     user_id: i32,
@@ -112,7 +113,7 @@ pub async fn end_sessions<C: ConnectionTrait>(
 ) -> Result<u64, sea_orm::DbErr> {
     let mut delete = sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id));
     if let Some(keep) = except {
-        delete = delete.filter(sessions::Column::Id.ne(keep));
+        delete = delete.filter(sessions::Column::Id.ne(super::session_store::stored_id(keep)));
     }
     Ok(delete.exec(db).await?.rows_affected)
 }
@@ -145,7 +146,8 @@ pub async fn page<C: ConnectionTrait>(
     Ok((rows, total))
 }
 
-/// Saves changed account fields and bumps the version.
+/// Saves changed account fields and bumps the version, only while the account still has the
+/// version read (`None`: another change came first).
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     user: users::Model,
@@ -153,8 +155,8 @@ pub async fn update<C: ConnectionTrait>(
     must_change_password: bool,
     password_hash: Option<String>,
     now: DateTime<Utc>,
-) -> Result<users::Model, sea_orm::DbErr> {
-    let version = user.version + 1;
+) -> Result<Option<users::Model>, sea_orm::DbErr> {
+    let read = user.version;
     let mut active: users::ActiveModel = user.into();
     active.disabled = Set(disabled);
     active.must_change_password = Set(must_change_password);
@@ -162,8 +164,7 @@ pub async fn update<C: ConnectionTrait>(
         active.password_hash = Set(hash);
     }
     active.updated_at = Set(now);
-    active.version = Set(version);
-    active.update(db).await
+    versioned::update(db, active, read).await
 }
 
 /// Deletes an account (memberships, sessions and tokens go with it).

@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -210,7 +210,9 @@ pub struct CertificateRequest {
     pub years: i64,
 }
 
-/// A new RSA key, written to `keys_dir/key_file` (0600), and its self-signed certificate (DER).
+/// A new RSA key, written to the new file `keys_dir/key_file` (0600), and its self-signed
+/// certificate (DER). A `key_file` that exists is refused (an I/O error, `AlreadyExists`), never
+/// overwritten.
 pub fn generate(
     keys_dir: &Path,
     key_file: &str,
@@ -250,22 +252,35 @@ fn offset(t: DateTime<Utc>) -> Result<time::OffsetDateTime, KeyError> {
         .map_err(|e| KeyError::Certificate(e.to_string()))
 }
 
-/// Writes a key file readable by the owner only, atomically.
+/// Writes a new key file readable by the owner only (0600), never over an existing file: it is
+/// created exclusively (`O_EXCL`), so a path that exists — another certificate's key — is
+/// refused with [`std::io::ErrorKind::AlreadyExists`] and left as it was. A key is stored in a
+/// certificate row only after this returns, so a file a crash left half-written is never used.
 fn write_key(path: &Path, pem: &[u8]) -> Result<(), KeyError> {
-    let tmp: PathBuf = path.with_extension("tmp");
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
     {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp).map_err(io(&tmp))?;
-        file.write_all(pem).map_err(io(&tmp))?;
-        file.sync_all().map_err(io(&tmp))?;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
-    fs::rename(&tmp, path).map_err(io(path))
+    let mut file = options.open(path).map_err(io(path))?;
+    let written = file.write_all(pem).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(e) = written {
+        // Ours, just created: not a key anyone uses.
+        if let Err(removal) = fs::remove_file(path) {
+            tracing::warn!("{}: not removed: {removal}", path.display());
+        }
+        return Err(io(path)(e));
+    }
+    // The folder's entry too, before a row names the file.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(dir))?;
+    }
+    Ok(())
 }
 
 /// A certificate given as PEM or DER, as DER.
@@ -298,6 +313,48 @@ pub fn certificate_signature(der: &[u8]) -> Result<Vec<u8>, KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 13, point 8: a key is never written over an existing file — another certificate's
+    /// key stays as it was, and the new key file is the owner's only.
+    #[test]
+    fn writing_a_key_onto_an_existing_path_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let keys = tempfile::tempdir().unwrap();
+        let request = CertificateRequest {
+            common_name: "CM 1".to_owned(),
+            unit: "guid".to_owned(),
+            organization: "cluster".to_owned(),
+            names: vec!["cm1".to_owned()],
+            years: 5,
+        };
+        let path = keys.path().join("callmanager-CM_201.key");
+        let der = generate(keys.path(), "callmanager-CM_201.key", &request, Utc::now()).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let before = fs::read(&path).unwrap();
+        let err =
+            generate(keys.path(), "callmanager-CM_201.key", &request, Utc::now()).unwrap_err();
+        match err {
+            KeyError::Io { source, .. } => {
+                assert_eq!(source.kind(), std::io::ErrorKind::AlreadyExists)
+            }
+            other => panic!("not refused as existing: {other}"),
+        }
+        assert_eq!(fs::read(&path).unwrap(), before, "the key was overwritten");
+        SigningIdentity::load(&path, &der).unwrap();
+        // Not even an empty or foreign file is replaced.
+        let foreign = keys.path().join("other.key");
+        fs::write(&foreign, b"not ours").unwrap();
+        assert!(generate(keys.path(), "other.key", &request, Utc::now()).is_err());
+        assert_eq!(fs::read(&foreign).unwrap(), b"not ours");
+        // Nothing else was left in the folder.
+        let mut names: Vec<String> = fs::read_dir(keys.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["callmanager-CM_201.key", "other.key"]);
+    }
 
     /// One reused context signs file after file with each hash exactly as a fresh digest-and-sign
     /// does, and every signature verifies with the certificate (R12's signatures).

@@ -24,8 +24,8 @@ use super::keys::SigningIdentity;
 use super::sgn::{self, HashAlgorithm, HeaderKind};
 use super::{static_files, TftpDirs, CTL_FILE};
 use crate::domain::audit::object::TFTP_RELEVANT;
-use crate::domain::device::AuthenticationMode;
-use crate::domain::parameters::{CAPF_PHONE_PORT, TFTP_SIGNATURE_ALGORITHM};
+use crate::domain::device::{AuthenticationMode, Protocol};
+use crate::domain::parameters::{CAPF_PHONE_PORT, DEVICE_SECURITY_MODE, TFTP_SIGNATURE_ALGORITHM};
 use crate::domain::security::{
     effective_mode, ClusterSecurityMode, ConfiguredMode, DeviceClass, Hardening, SecurityMode,
 };
@@ -56,6 +56,9 @@ pub struct BuildReport {
     pub signed: u64,
     /// Stale files removed.
     pub removed: u64,
+    /// Devices whose file was not rebuilt (a stored value is not a known one), in words; their
+    /// previous files stay in the folder.
+    pub errors: Vec<String>,
 }
 
 /// The newest change that can shape the files: the highest audit row id of the relevant objects.
@@ -148,11 +151,18 @@ pub async fn build(state: &AppState, target: i64) -> Result<BuildReport, AppErro
     match build_files(state, &dirs).await {
         Ok(report) => {
             let finished = state.clock.now();
+            let errors = i64::try_from(report.errors.len()).unwrap_or(i64::MAX);
+            let summary = error_summary(&report.errors);
+            if let Some(summary) = &summary {
+                tracing::error!("TFTP file build: {summary}");
+            }
             progress(state, |a| {
                 a.status = Set("idle".to_owned());
                 a.built_change = Set(target);
                 a.finished_at = Set(Some(finished));
                 a.removed = Set(i64::try_from(report.removed).unwrap_or(i64::MAX));
+                a.errors = Set(errors);
+                a.last_error = Set(summary);
             })
             .await?;
             Ok(report)
@@ -166,6 +176,28 @@ pub async fn build(state: &AppState, target: i64) -> Result<BuildReport, AppErro
             })
             .await?;
             Err(e)
+        }
+    }
+}
+
+/// The most device errors the state row spells out.
+const ERRORS_LISTED: usize = 20;
+
+/// The devices whose file was not rebuilt, one per line, for Security > TFTP Files.
+fn error_summary(errors: &[String]) -> Option<String> {
+    match errors {
+        [] => None,
+        [one] => Some(one.clone()),
+        all => {
+            let mut text = format!("{} devices' files were not rebuilt:", all.len());
+            for e in all.iter().take(ERRORS_LISTED) {
+                text.push('\n');
+                text.push_str(e);
+            }
+            if all.len() > ERRORS_LISTED {
+                text.push_str(&format!("\n… and {} more", all.len() - ERRORS_LISTED));
+            }
+            Some(text)
         }
     }
 }
@@ -196,27 +228,133 @@ fn port(v: i64, default: u16) -> u16 {
     u16::try_from(v).ok().filter(|p| *p > 0).unwrap_or(default)
 }
 
-/// Every file the store describes, by name, and the mode it is built for.
+/// A stored value that is none of the values its column may hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("stored {what} '{value}' is not a known value")]
+pub struct UnknownValue {
+    /// What the value is, as the pages name it.
+    pub what: String,
+    /// The value (its first 64 characters).
+    pub value: String,
+}
+
+/// `parse` of a stored value, or the error naming it: never a fallback (a weaker setting).
+fn known<T>(
+    what: impl Into<String>,
+    value: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, UnknownValue> {
+    parse(value).ok_or_else(|| UnknownValue {
+        what: what.into(),
+        value: value.chars().take(64).collect(),
+    })
+}
+
+/// The stored values a phone's file depends on, read strictly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DeviceValues {
+    configured: ConfiguredMode,
+    capf: AuthenticationMode,
+    protocol: Protocol,
+}
+
+/// A device's values for its file: `None` when its model is not a phone (no file); an error
+/// when a stored value is not a known one, so that its file is not rebuilt from a guess.
+fn device_values(
+    model: &str,
+    device_class: &str,
+    security_mode: &str,
+    authentication_mode: &str,
+    protocol: &str,
+) -> Result<Option<DeviceValues>, UnknownValue> {
+    let class = known(
+        format!("Device Class of model {model}"),
+        device_class,
+        DeviceClass::from_key,
+    )?;
+    if class != DeviceClass::Phone {
+        return Ok(None);
+    }
+    Ok(Some(DeviceValues {
+        configured: known("Device Security Mode", security_mode, ConfiguredMode::parse)?,
+        capf: known(
+            "Authentication Mode",
+            authentication_mode,
+            AuthenticationMode::parse,
+        )?,
+        protocol: known("Device Protocol", protocol, Protocol::parse)?,
+    }))
+}
+
+/// A cluster-wide stored value that is not a known one: no file is rebuilt.
+fn cluster_wide(e: UnknownValue) -> AppError {
+    AppError::Conflict(format!("{e}; no file was rebuilt"))
+}
+
+/// The cluster's security mode as stored (no row: Non-Secure).
+async fn cluster_mode<C: ConnectionTrait>(db: &C) -> Result<ClusterSecurityMode, AppError> {
+    let Some(row) = crate::store::entities::cluster::Entity::find()
+        .one(db)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(ClusterSecurityMode::NonSecure);
+    };
+    known("cluster security mode", &row.security_mode, |v| {
+        [ClusterSecurityMode::NonSecure, ClusterSecurityMode::Mixed]
+            .into_iter()
+            .find(|m| m.key() == v)
+    })
+    .map_err(cluster_wide)
+}
+
+/// Every file the store describes, by name, what it is built for, and the devices whose files
+/// are left as they are.
+#[derive(Debug, Clone)]
+pub struct Described {
+    /// The cluster's security mode.
+    pub mode: ClusterSecurityMode,
+    /// The hash of the signatures.
+    pub hash: HashAlgorithm,
+    /// The files, by name.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Plain files not rebuilt (a stored value of the device is not a known one): they and
+    /// their signed files stay in the folder as they are.
+    pub kept: Vec<String>,
+    /// Why each of those was not rebuilt.
+    pub errors: Vec<String>,
+}
+
+/// Every file the store describes, by name, and the mode it is built for. A stored value that
+/// is not a known one is never read as a weaker setting: cluster-wide, no file is built (an
+/// error); on a device, that device's file is not rebuilt (see [`Described::errors`]).
 pub async fn describe<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
-) -> Result<
-    (
-        ClusterSecurityMode,
-        HashAlgorithm,
-        BTreeMap<String, Vec<u8>>,
-    ),
-    AppError,
-> {
-    let mode = cluster::security_mode(db).await.map_err(internal)?;
-    let system_default = parameters::device_security_mode(db)
-        .await
-        .map_err(internal)?;
-    let hash = HashAlgorithm::from_parameter(
-        &parameter(db, TFTP_SIGNATURE_ALGORITHM)
-            .await?
-            .unwrap_or_default(),
-    );
+) -> Result<Described, AppError> {
+    let mode = cluster_mode(db).await?;
+    let system_default = match parameter(db, DEVICE_SECURITY_MODE).await? {
+        None => SecurityMode::NonSecure,
+        Some(v) => known(
+            "enterprise parameter Device Security Mode",
+            &v,
+            SecurityMode::parse,
+        )
+        .map_err(cluster_wide)?,
+    };
+    let hash = match parameter(db, TFTP_SIGNATURE_ALGORITHM).await? {
+        None => HashAlgorithm::Sha1,
+        Some(v) => known(
+            "enterprise parameter TFTP File Signature Algorithm",
+            &v,
+            |v| match v {
+                "SHA-1" => Some(HashAlgorithm::Sha1),
+                "SHA-512" => Some(HashAlgorithm::Sha512),
+                _ => None,
+            },
+        )
+        .map_err(cluster_wide)?,
+    };
     let capf_port = port(
         parameter(db, CAPF_PHONE_PORT)
             .await?
@@ -322,16 +460,29 @@ pub async fn describe<C: ConnectionTrait>(
         .all(db)
         .await
         .map_err(internal)?;
+    let mut kept = Vec::new();
+    let mut errors = Vec::new();
     for d in rows {
         let Some(model) = models.get(&d.model_id) else {
             continue;
         };
+        let values = match device_values(
+            &model.name,
+            &model.device_class,
+            &d.security_mode,
+            &d.authentication_mode,
+            &d.protocol,
+        ) {
+            Ok(Some(values)) => values,
+            Ok(None) => continue,
+            Err(e) => {
+                kept.push(format!("{}.cnf.xml", d.name));
+                errors.push(format!("{}: {e}; its file was not rebuilt", d.name));
+                continue;
+            }
+        };
         let caps = cluster::capabilities(model);
-        if caps.class != DeviceClass::Phone {
-            continue;
-        }
-        let configured =
-            ConfiguredMode::parse(&d.security_mode).unwrap_or(ConfiguredMode::UseSystemDefault);
+        let configured = values.configured;
         // R8: the file carries the effective mode — Non Secure whenever the cluster is.
         let effective = effective_mode(configured, system_default, mode, &caps).mode;
         let pool = pools.get(&d.device_pool_id);
@@ -342,7 +493,7 @@ pub async fn describe<C: ConnectionTrait>(
         let config = DeviceConfig {
             name: d.name.clone(),
             description: d.description.clone(),
-            protocol: if d.protocol == "SIP" { "SIP" } else { "SCCP" },
+            protocol: values.protocol.label(),
             pool: pool.map(|p| p.name.clone()).unwrap_or_default(),
             group: pool
                 .and_then(|p| groups.get(&p.callmanager_group_id).cloned())
@@ -359,16 +510,19 @@ pub async fn describe<C: ConnectionTrait>(
                 pc_port: d.pc_port,
             },
             mode: effective,
-            capf_auth_mode: capf_auth_code(
-                AuthenticationMode::parse(&d.authentication_mode)
-                    .unwrap_or(AuthenticationMode::ByNullString),
-            ),
+            capf_auth_mode: capf_auth_code(values.capf),
             capf_port,
             capf_node: capf_node.clone(),
         };
         files.insert(format!("{}.cnf.xml", d.name), cnf::device_file(&config));
     }
-    Ok((mode, hash, files))
+    Ok(Described {
+        mode,
+        hash,
+        files,
+        kept,
+        errors,
+    })
 }
 
 async fn parameter<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<String>, AppError> {
@@ -436,7 +590,13 @@ fn srst_entry(
 /// remove what the store no longer describes.
 async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, AppError> {
     let now = state.clock.now();
-    let (mode, hash, files) = describe(&state.db, now).await?;
+    let Described {
+        mode,
+        hash,
+        files,
+        kept,
+        errors,
+    } = describe(&state.db, now).await?;
     let signer = if mode == ClusterSecurityMode::Mixed {
         certificates::ensure(state).await?;
         Some((
@@ -450,6 +610,7 @@ async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, A
     progress(state, |a| a.total = Set(i64::try_from(total).unwrap_or(0))).await?;
     let work = Work {
         files: files.into_iter().collect(),
+        kept,
         signer,
         timestamp: u32::try_from(now.timestamp()).unwrap_or(0),
         done: Counters::default(),
@@ -481,6 +642,7 @@ async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, A
         written,
         signed,
         removed,
+        errors,
     })
 }
 
@@ -520,6 +682,8 @@ impl Counters {
 /// One build's files and how to sign them.
 struct Work {
     files: Vec<(String, Vec<u8>)>,
+    /// Plain files left as they are (with their signed files): never removed as stale.
+    kept: Vec<String>,
     signer: Option<(Arc<SigningIdentity>, HashAlgorithm)>,
     timestamp: u32,
     done: Counters,
@@ -586,6 +750,12 @@ impl Work {
         let mut expected: HashSet<String> = HashSet::with_capacity(self.files.len() * 2);
         for (name, _) in &self.files {
             if let Some((_, hash)) = &self.signer {
+                expected.insert(hash.signed_name(name));
+            }
+            expected.insert(name.clone());
+        }
+        for name in &self.kept {
+            for hash in [HashAlgorithm::Sha1, HashAlgorithm::Sha512] {
                 expected.insert(hash.signed_name(name));
             }
             expected.insert(name.clone());
@@ -705,4 +875,63 @@ pub enum PipelineError {
     /// The build was stopped before it finished (its files are each old or new).
     #[error("the build was stopped before it finished")]
     Stopped,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corrupt_stored_value_is_an_error_never_a_weaker_setting() {
+        let phone = |mode: &str, capf: &str, protocol: &str| {
+            device_values("Cisco 7970", "phone", mode, capf, protocol)
+        };
+        assert_eq!(
+            phone("encrypted", "By Authentication String", "SIP"),
+            Ok(Some(DeviceValues {
+                configured: ConfiguredMode::Explicit(SecurityMode::Encrypted),
+                capf: AuthenticationMode::ByAuthenticationString,
+                protocol: Protocol::Sip,
+            }))
+        );
+        // Not Use System Default, nor By Null String, nor SCCP: an error naming the value.
+        let err = phone("xyz", "By Authentication String", "SIP").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "stored Device Security Mode 'xyz' is not a known value"
+        );
+        let err = phone("encrypted", "garbage", "SIP").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "stored Authentication Mode 'garbage' is not a known value"
+        );
+        assert!(phone("encrypted", "By Null String", "H.323").is_err());
+        let err = device_values("Cisco 7970", "gadget", "encrypted", "By Null String", "SIP")
+            .unwrap_err();
+        assert!(err.to_string().contains("model Cisco 7970"), "{err}");
+        // A model that is not a phone has no file, whatever its devices store.
+        assert_eq!(
+            device_values("CTI Port", "cti_port", "garbage", "garbage", "garbage"),
+            Ok(None)
+        );
+        let long = "x".repeat(500);
+        assert_eq!(
+            phone(long.as_str(), "By Null String", "SIP")
+                .unwrap_err()
+                .value
+                .len(),
+            64
+        );
+    }
+
+    #[test]
+    fn device_errors_are_listed_one_per_line() {
+        assert_eq!(error_summary(&[]), None);
+        assert_eq!(error_summary(&["a".to_owned()]).as_deref(), Some("a"));
+        let many: Vec<String> = (0..25).map(|i| format!("SEP{i:012}: bad")).collect();
+        let text = error_summary(&many).unwrap();
+        assert!(text.starts_with("25 devices' files were not rebuilt:\nSEP000000000000: bad"));
+        assert!(text.ends_with("\n… and 5 more"), "{text}");
+        assert_eq!(text.lines().count(), 1 + ERRORS_LISTED + 1);
+    }
 }

@@ -9,7 +9,7 @@
 pub mod sender;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
@@ -287,6 +287,9 @@ impl Worker {
         if rows.is_empty() {
             return Ok(0);
         }
+        // A stored contact this node may not send to (stored before the rule, or by a node
+        // with another policy) counts as none: nobody aims the NOTIFYs through the store.
+        let policy = &self.state.contact_policy;
         let contacts: HashMap<i32, SocketAddr> = device_contacts::Entity::find()
             .filter(device_contacts::Column::DeviceId.is_in(rows.iter().map(|r| r.device_id)))
             .all(&self.state.db)
@@ -294,9 +297,13 @@ impl Worker {
             .map_err(internal)?
             .into_iter()
             .filter_map(|c| {
-                let ip = c.address.parse().ok()?;
-                let port = u16::try_from(c.port).ok()?;
-                Some((c.device_id, SocketAddr::new(ip, port)))
+                let ip: Ipv4Addr = c.address.parse().ok()?;
+                if let Some(reason) = policy.refusal(ip) {
+                    tracing::warn!("device {}: contact not used: {reason}", c.device_id);
+                    return None;
+                }
+                let port = u16::try_from(c.port).ok().filter(|p| *p != 0)?;
+                Some((c.device_id, SocketAddr::new(IpAddr::V4(ip), port)))
             })
             .collect();
         let now = self.state.clock.now();
@@ -308,8 +315,11 @@ impl Worker {
                 missing.push(row.id);
                 continue;
             };
-            let branch = format!("z9hG4bK{}.{}.{}", id, row.id, now.timestamp_micros());
-            let call_id = format!("{}.{}.{}@ccmadmin", id, row.id, now.timestamp_micros());
+            // Random per transaction: a response must echo what only the device saw.
+            let (Some(branch), Some(nonce)) = (sender::new_branch(), sender::random_hex(8)) else {
+                return Err(internal("the random generator failed"));
+            };
+            let call_id = format!("{id}.{}.{nonce}@ccmadmin", row.id);
             let register = format!("{}-{}", id, row.device_id);
             let bytes = sip::notify(&Notify {
                 device: &row.device_name,
@@ -331,6 +341,7 @@ impl Worker {
                 id: row.id,
                 to,
                 branch,
+                call_id,
                 bytes,
             }) {
                 return Err(internal("the SIP sender stopped"));

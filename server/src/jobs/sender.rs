@@ -1,11 +1,16 @@
 //! The SIP side of device resets: NOTIFYs over one UDP socket as non-INVITE client transactions
 //! (RFC 3261 §17.1.2.2) — retransmitted on Timer E (T1 doubling up to T2) until a final response
 //! or Timer F (64·T1) — each ending in an [`Outcome`].
+//!
+//! A response ends a transaction only when it comes from the address and port the NOTIFY went
+//! to and carries the transaction's branch and Call-ID; the branch is 128 bits from the
+//! operating system's random generator ([`new_branch`]), so nobody who did not see the NOTIFY
+//! can answer it for the device.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -23,6 +28,8 @@ pub struct Transaction {
     pub to: SocketAddr,
     /// The Via branch the response carries back.
     pub branch: String,
+    /// The Call-ID the response carries back.
+    pub call_id: String,
     /// The request.
     pub bytes: Vec<u8>,
 }
@@ -38,6 +45,37 @@ pub struct Outcome {
     pub attempts: i32,
     /// What happened, in words.
     pub detail: String,
+}
+
+/// How long the receiving side pauses after a receive error.
+const RECEIVE_ERROR_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The random generator of branches: the operating system's, through ring.
+static RANDOM: LazyLock<&'static dyn rustls::crypto::SecureRandom> =
+    LazyLock::new(|| rustls::crypto::ring::default_provider().secure_random);
+
+/// `n` random bytes in lowercase hex, from the operating system's generator; None when it fails.
+pub fn random_hex(n: usize) -> Option<String> {
+    use std::fmt::Write;
+    let mut bytes = vec![0u8; n];
+    rustls::crypto::SecureRandom::fill(*RANDOM, &mut bytes).ok()?;
+    let mut out = String::with_capacity(2 * n);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    Some(out)
+}
+
+/// A Via branch nobody can guess: the RFC 3261 magic cookie `z9hG4bK` and 16 random bytes in
+/// hex. None when the random generator fails.
+pub fn new_branch() -> Option<String> {
+    random_hex(16).map(|hex| format!("z9hG4bK{hex}"))
+}
+
+/// Whether a datagram from `from` comes from `to`: same port, same address (an IPv4-mapped
+/// IPv6 address as its IPv4 address).
+fn same_peer(from: SocketAddr, to: SocketAddr) -> bool {
+    from.port() == to.port() && from.ip().to_canonical() == to.ip().to_canonical()
 }
 
 struct Open {
@@ -96,9 +134,25 @@ async fn run(
         let next = due.peek().map(|Reverse((at, _))| *at);
         tokio::select! {
             received = socket.recv_from(&mut buf) => {
-                let Ok((n, _from)) = received else { continue };
+                let (n, from) = match received {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // Pause instead of spinning on an error that repeats.
+                        tracing::debug!("SIP: receive failed: {e}");
+                        tokio::time::sleep(RECEIVE_ERROR_PAUSE).await;
+                        continue;
+                    }
+                };
                 let Some(response) = parse_response(&buf[..n]) else { continue };
                 if response.method != "NOTIFY" || response.code < 200 {
+                    continue;
+                }
+                // Only the device, answering the NOTIFY it received, ends the transaction.
+                let genuine = open.get(&response.branch).is_some_and(|o| {
+                    same_peer(from, o.tx.to) && response.call_id == o.tx.call_id
+                });
+                if !genuine {
+                    tracing::debug!("SIP: a response from {from} matches no NOTIFY sent there");
                     continue;
                 }
                 let (status, detail) = if response.code < 300 {
@@ -151,5 +205,53 @@ async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::collections::HashSet;
+
+    #[test]
+    fn notify_branches_are_unpredictable() {
+        let branches: Vec<String> = (0..1_000).map(|_| new_branch().unwrap()).collect();
+        let distinct: HashSet<&String> = branches.iter().collect();
+        assert_eq!(distinct.len(), branches.len(), "no branch repeats");
+        for b in &branches {
+            let hex = b
+                .strip_prefix("z9hG4bK")
+                .expect("the RFC 3261 magic cookie");
+            assert_eq!(hex.len(), 32, "{b}: 128 bits");
+            assert!(
+                hex.bytes()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+                "{b}"
+            );
+        }
+        // Every bit position takes both values: no fixed part (a counter, a time) in the bits.
+        let bits = |b: &String| u128::from_str_radix(&b[7..], 16).unwrap();
+        let ones = branches.iter().fold(0u128, |acc, b| acc | bits(b));
+        let zeros = branches.iter().fold(0u128, |acc, b| acc | !bits(b));
+        assert_eq!((ones, zeros), (u128::MAX, u128::MAX));
+        // Consecutive branches share no long prefix beyond the cookie.
+        for pair in branches.windows(2) {
+            let common = pair[0]
+                .bytes()
+                .zip(pair[1].bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            assert!(common < 7 + 8, "{} / {}", pair[0], pair[1]);
+        }
+    }
+
+    #[test]
+    fn a_response_counts_only_from_the_address_and_port_the_notify_went_to() {
+        let to: SocketAddr = "10.1.2.3:5060".parse().unwrap();
+        assert!(same_peer(to, to));
+        assert!(same_peer("[::ffff:10.1.2.3]:5060".parse().unwrap(), to));
+        assert!(!same_peer("10.1.2.3:5061".parse().unwrap(), to));
+        assert!(!same_peer("10.1.2.4:5060".parse().unwrap(), to));
     }
 }

@@ -32,8 +32,9 @@ pub async fn set(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<ParameterChange>,
 ) -> Result<Json<ParameterSaved>, ApiError> {
-    let grant = privileges.grant::<area::System, Writes>()?;
-    Ok(Json(parameters::set(&state, &grant, &name, body).await?))
+    Ok(Json(
+        parameters::set(&state, &privileges, &name, body).await?,
+    ))
 }
 
 /// `POST /enterprise-parameters/{name}/default`: "Set to Default" for one parameter.
@@ -42,9 +43,8 @@ pub async fn set_default(
     Extension(privileges): Extension<Privileges>,
     Path(name): Path<String>,
 ) -> Result<Json<ParameterSaved>, ApiError> {
-    let grant = privileges.grant::<area::System, Writes>()?;
     Ok(Json(
-        parameters::set_to_default(&state, &grant, Some(&name)).await?,
+        parameters::set_to_default(&state, &privileges, Some(&name)).await?,
     ))
 }
 
@@ -53,9 +53,8 @@ pub async fn set_all_defaults(
     State(state): State<AppState>,
     Extension(privileges): Extension<Privileges>,
 ) -> Result<Json<ParameterSaved>, ApiError> {
-    let grant = privileges.grant::<area::System, Writes>()?;
     Ok(Json(
-        parameters::set_to_default(&state, &grant, None).await?,
+        parameters::set_to_default(&state, &privileges, None).await?,
     ))
 }
 

@@ -20,7 +20,7 @@ use app::domain::sip::DeviceAction;
 use app::error::AppError;
 use app::model::jobs::{DeviceContact, ResetJob, ResetRequest, ServiceStatus};
 use app::model::PhoneFilter;
-use app::service::authz::{area, DeviceIdentity, Privileges, Reads, Writes};
+use app::service::authz::{area, ClientAddress, DeviceIdentity, Privileges, Reads, Writes};
 use app::service::{actions, bulk, control, registrations, resets, AppState};
 
 /// `GET /pending-actions`: the merged pending actions, oldest first.
@@ -238,14 +238,18 @@ pub async fn set_contact(
 
 /// `POST /registrations` (device credential): the device's contact, and what it reports after
 /// fetching its files. Any malformed body is refused with 422 naming the field; nothing is
-/// stored then.
+/// stored then. The contact must be the address the request comes from (or the request come
+/// from a trusted proxy), and one the console may send to (`ContactPolicy`): else 422 naming
+/// `address`.
 pub async fn register(
     State(state): State<AppState>,
     Extension(DeviceIdentity(device)): Extension<DeviceIdentity>,
+    Extension(ClientAddress(sender)): Extension<ClientAddress>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let registration = registrations::parse(&device, &body)?;
-    registrations::register(&state, &registration).await?;
+    let sender = sender.and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
+    registrations::register(&state, &registration, sender).await?;
     Ok(Json(json!({ "device": device, "registered": true })))
 }
 

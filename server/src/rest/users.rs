@@ -9,7 +9,7 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::VersionQuery;
 use app::model::{NewUser, Page, UserChange, UserInfo};
-use app::service::authz::{area, Privileges, Reads, Writes};
+use app::service::authz::{area, Privileges, Reads};
 use app::service::{users, AppState};
 
 /// Query of the user list.
@@ -80,7 +80,6 @@ pub async fn remove(
     Path(name): Path<String>,
     Query(q): Query<VersionQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let grant = privileges.grant::<area::UserManagement, Writes>()?;
-    users::delete(&state, &grant, &name, q.version).await?;
+    users::delete(&state, &privileges, &name, q.version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,10 +4,16 @@
 
 mod access;
 mod binary;
+mod connection_limits;
+mod permissions;
 mod phones;
 mod resets;
+mod restarts;
 mod sessions;
 mod store;
 mod support;
 mod system;
 mod tftp;
+mod tokens;
+mod trust;
+mod udp_limits;

@@ -527,27 +527,41 @@ async fn a_device_that_never_answers_ends_as_timed_out_after_retransmissions() {
     assert!(job["devices"][0]["attempts"].as_i64().unwrap() >= 4);
 }
 
-/// `POST /api/v1/registrations` with a device credential.
+/// `POST /api/v1/registrations` with a device credential, from 127.0.0.1 (the address the
+/// bodies register).
 async fn register(
     console: &InProcess,
     token: &str,
     body: &str,
 ) -> axum::http::Response<axum::body::Body> {
+    let from = std::net::SocketAddr::from(([127, 0, 0, 1], 5062));
     let req = axum::http::Request::builder()
         .method("POST")
         .uri("/api/v1/registrations")
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "application/json")
+        .extension(axum::extract::ConnectInfo(from))
         .body(axum::body::Body::from(body.to_owned()))
         .unwrap();
     console.request(req).await
+}
+
+/// The console of `db` in-process, taking loopback contacts as a console on loopback does.
+fn on_loopback(db: &TestDb) -> InProcess {
+    let mut console = InProcess::new(db.db.clone());
+    console.state = console
+        .state
+        .clone()
+        .with_contact_policy(app::domain::sip::ContactPolicy::on_loopback());
+    console.rebuild_router();
+    console
 }
 
 #[tokio::test]
 async fn malformed_registrations_are_refused_with_422_and_do_not_touch_the_store() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
-        let console = InProcess::new(db.db.clone());
+        let console = on_loopback(&db);
         add_user(&console.state, "admin", PW).await;
         app::service::demo::generate(&console.state, 5)
             .await
@@ -697,7 +711,7 @@ async fn control_center_stopping_callmanager_refuses_registrations_and_a_stopped
 ) {
     for backend in backends() {
         let db = TestDb::new(backend).await;
-        let console = InProcess::new(db.db.clone());
+        let console = on_loopback(&db);
         add_user(&console.state, "admin", PW).await;
         app::service::demo::generate(&console.state, 5)
             .await

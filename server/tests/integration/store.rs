@@ -48,9 +48,11 @@ async fn bootstrap_creates_the_super_user_once_with_a_one_time_password() {
             .unwrap()
             .unwrap();
         assert!(user.must_change_password, "{backend:?}");
-        assert!(password::verify(generated, user.password_hash)
-            .await
-            .unwrap());
+        assert!(
+            password::verify(&state.hashing, generated, user.password_hash)
+                .await
+                .unwrap()
+        );
         assert_eq!(
             users::group_names(&db.db, user.id).await.unwrap(),
             vec!["SuperUserGroup".to_owned()]
@@ -89,17 +91,19 @@ async fn user_ids_are_unique() {
         let db = TestDb::new(backend).await;
         let state = state_on(&db);
         add_user(&state, "alice", "alice's long password").await;
-        let hash = password::hash("another long password".into())
+        let hash = password::hash(&state.hashing, "another long password".into())
             .await
             .unwrap();
         let again = users::create(&db.db, "alice", hash, false, &[], t0()).await;
         assert!(again.is_err(), "{backend:?}");
         let alice = users::find_by_name(&db.db, "alice").await.unwrap().unwrap();
-        assert!(
-            password::verify("alice's long password".into(), alice.password_hash)
-                .await
-                .unwrap()
-        );
+        assert!(password::verify(
+            &state.hashing,
+            "alice's long password".into(),
+            alice.password_hash
+        )
+        .await
+        .unwrap());
         db.finish().await;
     }
 }
@@ -160,11 +164,14 @@ async fn session_store_saves_loads_expires_and_deletes() {
         store.create(&mut record).await.unwrap();
         let loaded = store.load(&record.id).await.unwrap().unwrap();
         assert_eq!(loaded.data, record.data, "{backend:?}");
-        let row = sessions::Entity::find_by_id(record.id.to_string())
-            .one(&db.db)
-            .await
-            .unwrap()
-            .unwrap();
+        // The row is keyed by the id's hash, never the id itself.
+        let row = sessions::Entity::find_by_id(app::store::session_store::stored_id(
+            &record.id.to_string(),
+        ))
+        .one(&db.db)
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(row.user_id, Some(carol.id), "the row knows its user");
 
         record

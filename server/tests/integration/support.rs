@@ -207,7 +207,10 @@ impl InProcess {
             .uri(path)
             .header(header::HOST, "127.0.0.1:8443");
         if let Some(cookie) = cookie {
-            req = req.header(header::COOKIE, cookie);
+            // As a browser sends it for a same-origin request.
+            req = req
+                .header(header::COOKIE, cookie)
+                .header("sec-fetch-site", "same-origin");
         }
         let body = match json {
             Some(value) => {
@@ -267,7 +270,7 @@ pub async fn add_user(state: &AppState, name: &str, password: &str) {
 
 /// Creates a user with `password` in the named groups.
 pub async fn add_user_in(state: &AppState, name: &str, password: &str, groups: &[&str]) {
-    let hash = app::service::password::hash(password.to_owned())
+    let hash = app::service::password::hash(&state.hashing, password.to_owned())
         .await
         .unwrap();
     app::store::users::create(&state.db, name, hash, false, groups, t0())
@@ -384,11 +387,18 @@ pub fn demo(dir: &Path, phones: u64) {
     );
 }
 
-/// An HTTPS client that trusts exactly the certificate the server generated in `data_dir`.
+/// An HTTPS client that trusts exactly the certificate the server generated in `data_dir`, and
+/// keeps cookies and says where its requests come from as a browser on the console's page does.
 pub fn client_trusting(data_dir: &Path) -> reqwest::Client {
     let pem = std::fs::read(cert_path(data_dir)).unwrap();
     let cert = reqwest::Certificate::from_pem(&pem).unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "sec-fetch-site",
+        reqwest::header::HeaderValue::from_static("same-origin"),
+    );
     reqwest::Client::builder()
+        .default_headers(headers)
         .add_root_certificate(cert)
         .tls_built_in_root_certs(false)
         .cookie_store(true)

@@ -419,20 +419,57 @@ async fn signed_and_ctl_files_verify_with_ccmadmin_and_openssl() {
     let sgn_path = c.dirs.files.join(&sgn_name);
     let ctl_path = c.dirs.files.join("CTLFile.tlv");
 
-    let out = ccmadmin().arg("verify").arg(&sgn_path).output().unwrap();
+    // Checked against the trusted CTL file: its TFTP record signs the config file, its token
+    // record the CTL file.
+    let out = ccmadmin()
+        .arg("verify")
+        .arg(&sgn_path)
+        .arg("--ctl")
+        .arg(&ctl_path)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
         stdout.contains("signature:        valid") && stdout.contains("sha1"),
         "{stdout}"
     );
-    let out = ccmadmin().arg("verify").arg(&ctl_path).output().unwrap();
+    let out = ccmadmin()
+        .arg("verify")
+        .arg(&ctl_path)
+        .arg("--ctl")
+        .arg(&ctl_path)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
         stdout.contains("CTL file") && stdout.contains("SAST"),
         "{stdout}"
     );
+    // Without a trust anchor the real binary prints the header, checks no signer, and exits 3
+    // (even with the CTL file beside the config file).
+    for file in [&sgn_path, &ctl_path] {
+        let out = ccmadmin().arg("verify").arg(file).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(3), "{stdout}");
+        assert!(
+            stdout.contains("serial number:") && stdout.contains("NOT CHECKED"),
+            "{stdout}"
+        );
+        assert!(!stdout.contains("signature:        valid"), "{stdout}");
+    }
+    // --cert and --ctl together are refused by the command line.
+    let out = ccmadmin()
+        .arg("verify")
+        .arg(&sgn_path)
+        .arg("--ctl")
+        .arg(&ctl_path)
+        .arg("--cert")
+        .arg(&ctl_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 
     // The same signatures verify with OpenSSL's command line, over the bytes the format signs.
     let tftp = certificates::Entity::find()
@@ -470,7 +507,13 @@ async fn signed_and_ctl_files_verify_with_ccmadmin_and_openssl() {
     let flipped = scratch.path().join(&sgn_name);
     std::fs::write(&flipped, &bytes).unwrap();
     std::fs::copy(&ctl_path, scratch.path().join("CTLFile.tlv")).unwrap();
-    let out = ccmadmin().arg("verify").arg(&flipped).output().unwrap();
+    let out = ccmadmin()
+        .arg("verify")
+        .arg(&flipped)
+        .arg("--ctl")
+        .arg(scratch.path().join("CTLFile.tlv"))
+        .output()
+        .unwrap();
     assert_eq!(
         out.status.code(),
         Some(1),

@@ -92,7 +92,8 @@ fn TftpView(s: TftpStatus) -> impl IntoView {
                 <progress id="tftp-progress" max=total value=s.written.min(total)></progress>
             </p>
         })}
-        {s.last_error.map(|e| view! { <p class="error-box" role="alert"><strong>"Error: "</strong>{e}</p> })}
+        // One line per device whose file was not rebuilt.
+        {s.last_error.map(|e| view! { <p class="error-box" role="alert" style="white-space: pre-line" data-testid="tftp-error"><strong>"Error: "</strong>{e}</p> })}
         <div class="table-scroll">
             <table class="data-table" data-testid="tftp-files">
                 <caption>{if s.matching as usize > MAX_LISTED { format!("{} matching files (the first {MAX_LISTED} shown)", s.matching) } else { format!("{} matching files", s.matching) }}</caption>

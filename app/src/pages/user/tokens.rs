@@ -6,8 +6,10 @@ use leptos_meta::Title;
 
 use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
 use crate::components::form::{last_error, ErrorBox};
+use crate::model::TokenInfo;
 
-/// Make a named token (shown once), see when each was used, revoke one.
+/// Make a named token (shown once) with its lifetime, see when each expires and was last used,
+/// revoke one.
 #[component]
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
@@ -17,22 +19,31 @@ pub fn TokensPage() -> impl IntoView {
         |_| list_tokens(),
     );
     let name = RwSignal::new(String::new());
+    let days = RwSignal::new(TokenInfo::DEFAULT_EXPIRY_DAYS.to_string());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         create.dispatch(CreateToken {
             name: name.get_untracked(),
+            expires_in_days: days.get_untracked(),
         });
     };
+    let when = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M").to_string();
     view! {
         <Title text="API Tokens" />
         <h1>"API Tokens"</h1>
         <p class="note">
             "A token lets a script call the JSON API with your privileges: send it as "
-            <code>"Authorization: Bearer <token>"</code> ". It is shown once; store it safely."
+            <code>"Authorization: Bearer <token>"</code> ". It is shown once; store it safely. "
+            "It stops working when it expires (at most a year), when you revoke it, and when an "
+            "administrator resets your password or disables your account. A token cannot make "
+            "tokens: only you, logged in here, can."
         </p>
         <form class="form" on:submit=submit>
             <label for="token-name">"Token Name"</label>
             <input id="token-name" type="text" bind:value=name maxlength=64 required />
+            <label for="token-days">{TokenInfo::EXPIRY_FIELD}</label>
+            <input id="token-days" type="number" min="1" max=TokenInfo::MAX_EXPIRY_DAYS step="1"
+                inputmode="numeric" bind:value=days required />
             <button type="submit" disabled=create.pending()>"Create Token"</button>
         </form>
         <ErrorBox error=last_error(create.value()) />
@@ -53,6 +64,7 @@ pub fn TokensPage() -> impl IntoView {
                                 <tr>
                                     <th scope="col">"Name"</th>
                                     <th scope="col">"Created (UTC)"</th>
+                                    <th scope="col">"Expires (UTC)"</th>
                                     <th scope="col">"Last Used (UTC)"</th>
                                     <th scope="col">"Action"</th>
                                 </tr>
@@ -63,8 +75,9 @@ pub fn TokensPage() -> impl IntoView {
                                     view! {
                                         <tr>
                                             <td>{t.name.clone()}</td>
-                                            <td>{t.created_at.format("%Y-%m-%d %H:%M").to_string()}</td>
-                                            <td>{t.last_used_at.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".to_owned())}</td>
+                                            <td>{when(t.created_at)}</td>
+                                            <td>{if t.expired { format!("{} (expired)", when(t.expires_at)) } else { when(t.expires_at) }}</td>
+                                            <td>{t.last_used_at.map(when).unwrap_or_else(|| "never".to_owned())}</td>
                                             <td>
                                                 <button type="button" class="danger"
                                                     aria-label=format!("Revoke {}", t.name)

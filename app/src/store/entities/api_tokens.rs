@@ -17,8 +17,10 @@ pub struct Model {
     pub token_hash: String,
     /// When it was made.
     pub created_at: DateTimeUtc,
-    /// When it last authenticated a request.
+    /// When it last authenticated a request (noted at most once a minute).
     pub last_used_at: Option<DateTimeUtc>,
+    /// When it stops authenticating requests (chosen at creation, at most a year later).
+    pub expires_at: DateTimeUtc,
 }
 
 /// No relations used through the ORM.

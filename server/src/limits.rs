@@ -1,0 +1,267 @@
+//! Limits on connections and requests: how long a client may take to send a request head or a
+//! request, how many HTTPS connections are open at once, how large a request body may be, and
+//! the same bounds for the Cisco CTL Provider's TLS port. README's *Limits* paragraph states
+//! these numbers.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_server::accept::Accept;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Default time a client has to send a whole request head, and on a new connection (once the
+/// TLS handshake is done) its first request, before it is disconnected
+/// (`CCMADMIN_HEADER_TIMEOUT_SECS`). An HTTP/1 connection idle between requests is closed after
+/// it too.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Time a client has to complete the TLS handshake of the HTTPS listener.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default time a page, server function or API call has from its head being read to its
+/// response head, reading of the request body included (`CCMADMIN_REQUEST_TIMEOUT_SECS`); past
+/// it the answer is 503 with a JSON error. A response body streamed after its head is not
+/// bounded by it.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Largest request body read by a page's server function or an API route: 2 MiB (axum's
+/// default, stated here); a larger one is refused with 413.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Default bound on HTTPS connections open at once (`CCMADMIN_MAX_CONNECTIONS`); a connection
+/// beyond it is closed at once, before its TLS handshake.
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// Interval of the HTTP/2 pings that find a peer gone without closing its connection.
+pub const HTTP2_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// How long an HTTP/2 ping may go unanswered before the connection is closed.
+pub const HTTP2_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Bound on the Cisco CTL Provider's connections served at once; further ones wait in the
+/// listen backlog until one ends.
+pub const CTL_PROVIDER_MAX_CONNECTIONS: usize = 64;
+
+/// Time a CTL Provider connection has for its TLS handshake and the sending of the CTL file,
+/// together.
+pub const CTL_PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// First pause of an accept loop after the listener fails (for example out of file
+/// descriptors); it doubles on each failure in a row.
+pub const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(50);
+
+/// Longest pause of an accept loop after the listener fails.
+pub const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// The pause after `previous` when accepting fails again.
+pub fn next_backoff(previous: Duration) -> Duration {
+    previous.saturating_mul(2).min(ACCEPT_BACKOFF_MAX)
+}
+
+/// The HTTPS listener's TCP acceptor: admits at most a fixed number of connections at once and
+/// sets `TCP_NODELAY` on each one it admits (without it a streamed page waits for the client's
+/// delayed ACK, about 40 ms on Linux, between its chunks).
+///
+/// A connection beyond the bound is closed at once rather than kept waiting: axum-server accepts
+/// every connection and gives it a task before the acceptor runs, so waiting here would still
+/// hold a task and a file descriptor per waiting connection, without bound. Each admitted
+/// connection holds its permit until it is dropped.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimit {
+    permits: Arc<Semaphore>,
+    max: usize,
+    refused: Arc<AtomicU64>,
+}
+
+impl ConnectionLimit {
+    /// Admits at most `max` connections at once (at least one).
+    pub fn new(max: usize) -> Self {
+        let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        Self {
+            permits: Arc::new(Semaphore::new(max)),
+            max,
+            refused: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// How many more connections would be admitted now.
+    pub fn available(&self) -> usize {
+        self.permits.available_permits()
+    }
+
+    fn admit(&self, stream: TcpStream) -> io::Result<Limited<TcpStream>> {
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            // Dropping the stream closes the connection.
+            drop(stream);
+            let refused = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+            // Logged at the 1st, 2nd, 4th, 8th… refusal: a flood does not flood the log.
+            if refused.is_power_of_two() {
+                tracing::warn!(
+                    "{refused} HTTPS connections refused so far: {} are open, the bound \
+                     (CCMADMIN_MAX_CONNECTIONS)",
+                    self.max
+                );
+            }
+            return Err(io::Error::other("too many connections"));
+        };
+        stream.set_nodelay(true)?;
+        Ok(Limited {
+            inner: stream,
+            _permit: permit,
+        })
+    }
+}
+
+impl<S> Accept<TcpStream, S> for ConnectionLimit {
+    type Stream = Limited<TcpStream>;
+    type Service = S;
+    type Future = std::future::Ready<io::Result<(Self::Stream, Self::Service)>>;
+
+    fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
+        std::future::ready(self.admit(stream).map(|stream| (stream, service)))
+    }
+}
+
+/// A connection admitted by [`ConnectionLimit`]: the stream, and the permit it gives back when
+/// dropped.
+#[derive(Debug)]
+pub struct Limited<S> {
+    inner: S,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Limited<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Limited<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// The per-request timeout, as the layer of [`request_timeout`] takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTimeout(
+    /// How long a request may take.
+    pub Duration,
+);
+
+/// Answers 503 with `{"error": …}` when a request is not answered within its timeout: the
+/// handler (and its reading of the request body) is dropped, which rolls back an open
+/// transaction. Applied with `axum::middleware::from_fn_with_state`.
+pub async fn request_timeout(
+    axum::extract::State(RequestTimeout(limit)): axum::extract::State<RequestTimeout>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let what = format!("{} {}", req.method(), req.uri().path());
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("{what}: no answer within {} s", limit.as_secs_f64());
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({
+                    "error": format!(
+                        "the request was not answered within {} s",
+                        limit.as_secs_f64()
+                    )
+                })),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_ceiling() {
+        let mut pause = ACCEPT_BACKOFF_MIN;
+        let mut seen = vec![pause];
+        for _ in 0..10 {
+            pause = next_backoff(pause);
+            seen.push(pause);
+        }
+        assert_eq!(seen[1], Duration::from_millis(100));
+        assert_eq!(seen[2], Duration::from_millis(200));
+        assert_eq!(*seen.last().unwrap_or(&Duration::ZERO), ACCEPT_BACKOFF_MAX);
+        assert!(seen.iter().all(|p| *p <= ACCEPT_BACKOFF_MAX));
+    }
+
+    #[tokio::test]
+    async fn a_connection_beyond_the_bound_is_closed_and_a_closed_one_frees_its_place() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limit = ConnectionLimit::new(2);
+        let mut clients = Vec::new();
+        let mut admitted = Vec::new();
+        for _ in 0..2 {
+            clients.push(TcpStream::connect(addr).await.unwrap());
+            let (tcp, _) = listener.accept().await.unwrap();
+            let (stream, ()) = limit.accept(tcp, ()).await.unwrap();
+            assert!(stream.inner.nodelay().unwrap());
+            admitted.push(stream);
+        }
+        assert_eq!(limit.available(), 0);
+
+        let mut third = TcpStream::connect(addr).await.unwrap();
+        let (tcp, _) = listener.accept().await.unwrap();
+        assert!(limit.accept(tcp, ()).await.is_err());
+        let mut buf = [0u8; 1];
+        let read = tokio::time::timeout(Duration::from_secs(5), third.read(&mut buf))
+            .await
+            .unwrap();
+        assert!(matches!(read, Ok(0) | Err(_)), "the refused one is closed");
+
+        drop(admitted.pop());
+        assert_eq!(limit.available(), 1);
+        let _fourth = TcpStream::connect(addr).await.unwrap();
+        let (tcp, _) = listener.accept().await.unwrap();
+        assert!(limit.accept(tcp, ()).await.is_ok());
+    }
+}
