@@ -7,7 +7,13 @@ test.describe.configure({ mode: 'serial' });
 const PW = 'a long enough password';
 
 async function adminApi(browser: Browser): Promise<APIRequestContext> {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: test.info().project.use.baseURL });
+  // A script's requests carry the session cookie, so they say where they come from, as the
+  // console's own pages do (a cookie without it is refused).
+  const ctx = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    baseURL: test.info().project.use.baseURL,
+    extraHTTPHeaders: { 'sec-fetch-site': 'same-origin' },
+  });
   const res = await ctx.request.post('/api/v1/login', { data: { username: 'CCMAdministrator', password: NEW_PASSWORD } });
   expect(res.status()).toBe(200);
   return ctx.request;
@@ -167,4 +173,50 @@ test('bad input on the Add User form names the field and saves nothing', async (
   await page.getByRole('button', { name: 'Insert' }).click();
   await expect(page.getByRole('alert')).toContainText('Confirm Password');
   expect((await page.request.get('/api/v1/users/newuser')).status()).toBe(404);
+});
+
+test('a helpdesk admin cannot take over an account that holds more than they do', async ({ page, browser }) => {
+  const api = await adminApi(browser);
+  const group = await api.post('/api/v1/user-groups', {
+    data: { name: 'Helpdesk', description: 'resets passwords', privileges: [['UserManagement', 'Full Access']] },
+  });
+  expect(group.status(), await group.text()).toBe(201);
+  await newUser(api, 'helpdesk', ['Helpdesk']);
+  await newUser(api, 'walkin', []);
+
+  await logIn(page, 'helpdesk', PW);
+  await expect(page.getByTestId('current-user')).toHaveText('helpdesk');
+  // The super user is out of reach: the save is refused with the reason, nothing changes.
+  await openHydrated(page, '/users/CCMAdministrator');
+  await page.getByLabel('New Password').fill('a takeover password');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('SuperUserGroup');
+  await page.screenshot({ path: 'test-results/privilege-ceiling.png', fullPage: true });
+  const admin = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: test.info().project.use.baseURL });
+  const login = await admin.request.post('/api/v1/login', { data: { username: 'CCMAdministrator', password: NEW_PASSWORD } });
+  expect(login.status(), 'the super user keeps their password').toBe(200);
+  await admin.close();
+
+  // An account that holds no more than the helpdesk: its password is reset, and must be changed.
+  await openHydrated(page, '/users/walkin');
+  await page.getByLabel('New Password').fill('a temporary password');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('saved');
+  const walkin = await api.get('/api/v1/users/walkin');
+  expect((await walkin.json()).must_change_password).toBe(true);
+});
+
+test('an API token is made with its lifetime and listed with its expiry', async ({ page }) => {
+  await logIn(page, 'CCMAdministrator', NEW_PASSWORD);
+  await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
+  await openHydrated(page, '/tokens');
+  await page.getByLabel('Token Name').fill('nightly export');
+  await page.getByLabel('Expires in (days)').fill('30');
+  await page.getByRole('button', { name: 'Create Token' }).click();
+  const row = page.getByRole('row', { name: /nightly export/ });
+  await expect(row).toBeVisible();
+  const expires = new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  await expect(row).toContainText(expires);
+  await expect(row).toContainText('never');
+  await page.screenshot({ path: 'test-results/api-tokens.png', fullPage: true });
 });

@@ -11,6 +11,7 @@ mod m20261126_000005_security_settings;
 mod m20261126_000006_tftp_files;
 mod m20261126_000007_device_resets;
 mod m20261201_000008_token_expiry;
+mod m20261201_000009_session_epoch;
 
 /// The ordered list of every migration of the store.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_tftp_files::Migration),
             Box::new(m20261126_000007_device_resets::Migration),
             Box::new(m20261201_000008_token_expiry::Migration),
+            Box::new(m20261201_000009_session_epoch::Migration),
         ]
     }
 }

@@ -3,10 +3,12 @@
 //! the same bounds for the Cisco CTL Provider's TLS port. README's *Limits* paragraph states
 //! these numbers.
 
+use std::collections::HashMap;
 use std::io;
+use std::net::{IpAddr, Ipv6Addr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -41,6 +43,13 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Default bound on HTTPS connections open at once (`CCMADMIN_MAX_CONNECTIONS`); a connection
 /// beyond it is closed at once, before its TLS handshake.
 pub const MAX_CONNECTIONS: usize = 512;
+
+/// HTTPS connections one source address (an IPv6 one by its /64) may hold open at once, so that
+/// one host cannot take every connection of the bound; one more from it is closed at once.
+pub const MAX_CONNECTIONS_PER_SOURCE: usize = 64;
+
+/// HTTP/2 streams (requests) one connection may have open at once.
+pub const HTTP2_MAX_CONCURRENT_STREAMS: u32 = 32;
 
 /// Interval of the HTTP/2 pings that find a peer gone without closing its connection.
 pub const HTTP2_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
@@ -81,6 +90,37 @@ pub struct ConnectionLimit {
     permits: Arc<Semaphore>,
     max: usize,
     refused: Arc<AtomicU64>,
+    per_source: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// What a source address counts as: the address, an IPv6 one by its /64.
+fn source_of(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        v4 => v4,
+    }
+}
+
+/// One connection counted against its source, given back when dropped.
+#[derive(Debug)]
+struct SourceShare {
+    per_source: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    source: IpAddr,
+}
+
+impl Drop for SourceShare {
+    fn drop(&mut self) {
+        let mut counts = self
+            .per_source
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = counts.get_mut(&self.source) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&self.source);
+            }
+        }
+    }
 }
 
 impl ConnectionLimit {
@@ -91,7 +131,27 @@ impl ConnectionLimit {
             permits: Arc::new(Semaphore::new(max)),
             max,
             refused: Arc::new(AtomicU64::new(0)),
+            per_source: Arc::default(),
         }
+    }
+
+    /// A share of its source's connections for a connection from `peer`, or `None` when the
+    /// source holds [`MAX_CONNECTIONS_PER_SOURCE`] already.
+    fn share_for(&self, peer: IpAddr) -> Option<SourceShare> {
+        let source = source_of(peer);
+        let mut counts = self
+            .per_source
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let n = counts.entry(source).or_insert(0);
+        if *n >= MAX_CONNECTIONS_PER_SOURCE {
+            return None;
+        }
+        *n += 1;
+        Some(SourceShare {
+            per_source: self.per_source.clone(),
+            source,
+        })
     }
 
     /// How many more connections would be admitted now.
@@ -114,10 +174,26 @@ impl ConnectionLimit {
             }
             return Err(io::Error::other("too many connections"));
         };
+        let share = match stream.peer_addr() {
+            Ok(peer) => self.share_for(peer.ip()),
+            Err(e) => return Err(e),
+        };
+        let Some(share) = share else {
+            drop(stream);
+            let refused = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+            if refused.is_power_of_two() {
+                tracing::warn!(
+                    "{refused} HTTPS connections refused so far: a source holds \
+                     {MAX_CONNECTIONS_PER_SOURCE} already"
+                );
+            }
+            return Err(io::Error::other("too many connections from one source"));
+        };
         stream.set_nodelay(true)?;
         Ok(Limited {
             inner: stream,
             _permit: permit,
+            _share: share,
         })
     }
 }
@@ -138,6 +214,7 @@ impl<S> Accept<TcpStream, S> for ConnectionLimit {
 pub struct Limited<S> {
     inner: S,
     _permit: OwnedSemaphorePermit,
+    _share: SourceShare,
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Limited<S> {
@@ -217,6 +294,29 @@ pub async fn request_timeout(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_source_cannot_take_every_connection() {
+        let limit = ConnectionLimit::new(1000);
+        let host: IpAddr = "192.0.2.5".parse().unwrap();
+        let mut held: Vec<_> = (0..MAX_CONNECTIONS_PER_SOURCE)
+            .map(|_| limit.share_for(host).unwrap())
+            .collect();
+        assert!(limit.share_for(host).is_none(), "its share is taken");
+        let v6a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let v6b: IpAddr = "2001:db8:1:2::ffff".parse().unwrap();
+        assert!(limit.share_for("192.0.2.6".parse().unwrap()).is_some());
+        let v6: Vec<_> = (0..MAX_CONNECTIONS_PER_SOURCE)
+            .map(|_| limit.share_for(v6a).unwrap())
+            .collect();
+        assert!(limit.share_for(v6b).is_none(), "one /64 is one source");
+        drop(v6);
+        held.pop();
+        assert!(
+            limit.share_for(host).is_some(),
+            "a closed connection frees its share"
+        );
+    }
 
     #[test]
     fn backoff_doubles_up_to_its_ceiling() {

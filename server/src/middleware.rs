@@ -115,6 +115,10 @@ pub async fn authorize(
         .map(|ConnectInfo(addr)| addr.ip().to_string());
     req.extensions_mut().insert(ClientAddress(address.clone()));
     if kind == Kind::Static {
+        // Only a built file's own spelling skips the check: `/pkg/../users` is no file.
+        if canonical_page_path(&path) != Canonical::Same {
+            return refusal(Kind::Page, AppError::NotFound("The file".to_owned()));
+        }
         return next.run(req).await;
     }
     let method = if req.method() == Method::HEAD {

@@ -184,6 +184,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     http1.header_read_timeout(header_timeout);
     let mut http2 = server.http_builder().http2();
     http2
+        .max_concurrent_streams(limits::HTTP2_MAX_CONCURRENT_STREAMS)
         .keep_alive_interval(limits::HTTP2_KEEPALIVE_INTERVAL)
         .keep_alive_timeout(limits::HTTP2_KEEPALIVE_TIMEOUT);
     server

@@ -19,6 +19,10 @@ pub struct LoginStamp {
     pub logged_in_at: DateTime<Utc>,
     /// When the session last served a request.
     pub last_seen: DateTime<Utc>,
+    /// The user's session epoch at login: the session is over once the user's sessions were
+    /// ended since (the account's epoch moved on).
+    #[serde(default)]
+    pub epoch: i32,
 }
 
 /// What the policy says of a session at a given instant.
@@ -35,13 +39,19 @@ pub enum SessionState {
 }
 
 impl LoginStamp {
-    /// A stamp for a login at `now`.
+    /// A stamp for a login at `now` (in the user's first session epoch).
     pub fn new(user_id: i32, now: DateTime<Utc>) -> Self {
         Self {
             user_id,
             logged_in_at: now,
             last_seen: now,
+            epoch: 0,
         }
+    }
+
+    /// The stamp of a login in the user's session epoch `epoch`.
+    pub fn in_epoch(self, epoch: i32) -> Self {
+        Self { epoch, ..self }
     }
 
     /// Judges the session at `now`.

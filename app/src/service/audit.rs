@@ -28,25 +28,41 @@ pub struct Event<'a> {
     pub detail: String,
 }
 
-/// Writes `event` by `actor` at `at` (in the caller's transaction when `db` is one).
+/// The most characters of a name (actor, object) an audit row keeps.
+pub const NAME_MAX_CHARS: usize = 256;
+/// The most characters of an audit row's sentence.
+pub const DETAIL_MAX_CHARS: usize = 1024;
+
+/// `text` cut to `max` characters, marked with "…" when cut: a value an attacker made long (a
+/// route, a typed user ID) is never written whole.
+pub fn clipped(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
+
+/// Writes `event` by `actor` at `at` (in the caller's transaction when `db` is one); names and
+/// the sentence are clipped to [`NAME_MAX_CHARS`] and [`DETAIL_MAX_CHARS`].
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     at: DateTime<Utc>,
     actor: &Actor,
     event: Event<'_>,
 ) -> Result<i64, AppError> {
+    let actor_name = actor.name.as_deref().map(|n| clipped(n, NAME_MAX_CHARS));
     audit::record(
         db,
         AuditRecord {
             at,
-            actor: actor.name.as_deref(),
+            actor: actor_name.as_deref(),
             address: actor.address.as_deref(),
             action: event.action,
             object_type: event.object_type,
-            object_name: event.object_name,
+            object_name: &clipped(event.object_name, NAME_MAX_CHARS),
             before: event.before,
             after: event.after,
-            detail: event.detail,
+            detail: clipped(&event.detail, DETAIL_MAX_CHARS).into_owned(),
         },
     )
     .await
@@ -160,4 +176,19 @@ pub async fn conflict<C: ConnectionTrait>(
         "{object_type} {object_name} was changed{by} after you opened it. Reload to see the \
          current values, then make your change again."
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_clipped_on_a_character_boundary() {
+        assert_eq!(clipped("short", 10), "short");
+        assert_eq!(clipped("ééééé", 3), "ééé…");
+        assert_eq!(
+            clipped(&"x".repeat(5000), NAME_MAX_CHARS).chars().count(),
+            257
+        );
+    }
 }

@@ -87,21 +87,28 @@ pub async fn login(
             retry_after_secs: wait,
         });
     }
+    // A console too busy to check the password refuses at once, and takes the count back.
+    let slot = match state.hashing.slot() {
+        Ok(slot) => slot,
+        Err(busy) => {
+            for (subject, policy) in &subjects {
+                throttle::forgive_one(&state.db, subject, policy.free_attempts)
+                    .await
+                    .map_err(internal)?;
+            }
+            return Err(busy);
+        }
+    };
     let user = users::find_by_name(&state.db, username)
         .await
         .map_err(internal)?;
     let accepted = match &user {
         Some(user) => {
-            password::verify(
-                &state.hashing,
-                password_text.to_owned(),
-                user.password_hash.clone(),
-            )
-            .await?
+            password::verify_in(slot, password_text.to_owned(), user.password_hash.clone()).await?
                 && !user.disabled
         }
         None => {
-            password::verify_dummy(&state.hashing, password_text.to_owned()).await?;
+            password::verify_dummy(&state.hashing, slot, password_text.to_owned()).await?;
             false
         }
     };
@@ -109,15 +116,22 @@ pub async fn login(
         login_event(state, &actor, AuditAction::LoginFailure, "bad credentials").await?;
         return Err(AppError::BadCredentials);
     };
-    // The attempt was counted as a failure; it was none. The address's count stays.
-    for (subject, _) in subjects.iter().filter(|(s, _)| !s.starts_with("addr:")) {
-        throttle::clear(&state.db, subject)
-            .await
-            .map_err(internal)?;
+    // The attempt was counted as a failure; it was none. The pair and the account start again;
+    // the address only takes this attempt back (its other failures stay).
+    for (subject, policy) in &subjects {
+        if subject.starts_with("addr:") {
+            throttle::forgive_one(&state.db, subject, policy.free_attempts).await
+        } else {
+            throttle::clear(&state.db, subject).await
+        }
+        .map_err(internal)?;
     }
     session.cycle_id().await.map_err(internal)?;
     session
-        .insert(LOGIN_KEY, LoginStamp::new(user.id, now))
+        .insert(
+            LOGIN_KEY,
+            LoginStamp::new(user.id, now).in_epoch(user.session_epoch),
+        )
         .await
         .map_err(internal)?;
     let actor = Actor {
@@ -166,9 +180,18 @@ fn throttle_subjects(
     address: Option<&str>,
 ) -> Vec<(String, &'static ThrottlePolicy)> {
     let user = username.to_lowercase();
-    let from = address.unwrap_or("unknown");
+    // An IPv6 host usually holds a whole /64: it counts as one address.
+    let address = address.map(|text| match text.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let prefix = u128::from(v6) & !u128::from(u64::MAX);
+            format!("{}/64", std::net::Ipv6Addr::from(prefix))
+        }
+        Ok(ip) => ip.to_canonical().to_string(),
+        Err(_) => text.to_owned(),
+    });
+    let from = address.as_deref().unwrap_or("unknown");
     let mut subjects = vec![(format!("pair:{user}|{from}"), &PER_PAIR)];
-    if let Some(address) = address {
+    if let Some(address) = &address {
         subjects.push((format!("addr:{address}"), &PER_ADDRESS));
     }
     subjects.push((format!("user:{user}"), &PER_ACCOUNT));
@@ -230,7 +253,7 @@ pub async fn current_privileges(
         .await
         .map_err(internal)?
     {
-        Some(user) if !user.disabled => {
+        Some(user) if !user.disabled && user.session_epoch == stamp.epoch => {
             let principal = Principal {
                 user_id: user.id,
                 name: user.name,
@@ -281,20 +304,32 @@ pub async fn change_password(
     let keep = session.id().map(|id| id.to_string());
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
-    if users::set_password(&txn, user, hash, false, now)
+    let Some(changed) = users::set_password(&txn, user, hash, false, now)
         .await
         .map_err(internal)?
-        .is_none()
-    {
+    else {
         return Err(AppError::Conflict(
             "Your account was changed while you typed; enter the passwords again.".to_owned(),
         ));
-    }
+    };
     users::end_sessions(&txn, principal.user_id, keep.as_deref())
         .await
         .map_err(internal)?;
     txn.commit().await.map_err(internal)?;
-    session.cycle_id().await.map_err(internal)
+    // This session goes on, under a new id, in the epoch the change began.
+    let epoch = changed.session_epoch + 1;
+    session.cycle_id().await.map_err(internal)?;
+    if let Some(stamp) = session
+        .get::<LoginStamp>(LOGIN_KEY)
+        .await
+        .map_err(internal)?
+    {
+        session
+            .insert(LOGIN_KEY, stamp.in_epoch(epoch))
+            .await
+            .map_err(internal)?;
+    }
+    Ok(())
 }
 
 /// On a store without users, creates the super user `CCMAdministrator` in SuperUserGroup.

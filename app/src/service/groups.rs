@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::store::entities::user_groups;
 use crate::store::groups::{self, GroupRow};
-use crate::store::{parameters, users, versioned};
+use crate::store::{locks, parameters, users, versioned};
 
 /// The longest user group name.
 pub const NAME_MAX_CHARS: usize = 64;
@@ -193,6 +193,8 @@ pub async fn save(
         .transpose()?;
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
+    // First, so that every change to who holds what is serialised in one order.
+    locks::access_rights(&txn).await.map_err(internal)?;
     let (group, before) = match existing {
         Some(name) => {
             let group = find(&txn, name).await?;
@@ -328,6 +330,8 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
+    // First, so that every change to who holds what is serialised in one order.
+    locks::access_rights(&txn).await.map_err(internal)?;
     let group = find(&txn, name).await?;
     if group.built_in {
         return Err(AppError::invalid(

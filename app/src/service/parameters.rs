@@ -22,7 +22,7 @@ use crate::domain::tftp_share::{r3_warnings, validate_tftp_cluster, TftpCluster}
 use crate::error::AppError;
 use crate::model::system::{EnterpriseParameters, ParameterSaved, TftpClusterInfo};
 use crate::store::entities::{cluster, enterprise_parameters, servers, tftp_clusters};
-use crate::store::{parameters, versioned};
+use crate::store::{locks, parameters, versioned};
 
 /// A change of one parameter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,6 +213,8 @@ async fn apply(
     let grant = privileges.grant::<area::System, Writes>()?;
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
+    // First, so that every change to who holds what is serialised in one order.
+    locks::access_rights(&txn).await.map_err(internal)?;
     let mut warnings = Vec::new();
     let mut required_actions = Vec::new();
     for (def, value, version) in changes {
@@ -346,23 +348,39 @@ pub async fn save_tftp_cluster(
         .map_err(internal)?
         .into_iter()
         .find(|r| Some(r.name.as_str()) == original);
-    let mut active = match row {
+    let fill = |mut active: tftp_clusters::ActiveModel| {
+        active.name = Set(cluster.name.clone());
+        active.tftp_path = Set(cluster.tftp_path.trim().to_owned());
+        active.alternate_tftp_path = Set(cluster.alternate_tftp_path.trim().to_owned());
+        active.security_mode = Set(cluster.security_mode.key().to_owned());
+        active
+    };
+    let saved = match row {
         Some(r) => {
-            let next = r.version + 1;
-            let mut a: tftp_clusters::ActiveModel = r.into();
-            a.version = Set(next);
-            a
+            let read = version.unwrap_or(r.version);
+            versioned::update(&txn, fill(r.into()), read)
+                .await
+                .map_err(internal)?
+                .is_some()
         }
-        None => tftp_clusters::ActiveModel {
+        None => fill(tftp_clusters::ActiveModel {
             version: Set(1),
             ..Default::default()
-        },
+        })
+        .insert(&txn)
+        .await
+        .map(|_| true)
+        .or_else(|err| {
+            if versioned::is_duplicate(&err) {
+                Ok(false)
+            } else {
+                Err(internal(err))
+            }
+        })?,
     };
-    active.name = Set(cluster.name.clone());
-    active.tftp_path = Set(cluster.tftp_path.trim().to_owned());
-    active.alternate_tftp_path = Set(cluster.alternate_tftp_path.trim().to_owned());
-    active.security_mode = Set(cluster.security_mode.key().to_owned());
-    active.save(&txn).await.map_err(internal)?;
+    if !saved {
+        return Err(audit::conflict(&txn, object::TFTP_CLUSTER, &cluster.name).await);
+    }
     audit::record(
         &txn,
         now,

@@ -31,10 +31,18 @@ impl Default for Hashing {
     }
 }
 
+/// A hashing slot taken: one hash may run on it.
+#[derive(Debug)]
+pub struct HashSlot {
+    /// Held until the hash ends.
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
 impl Hashing {
-    /// A hashing slot, or the refusal when every slot is taken.
-    fn slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
-        self.0.clone().try_acquire_owned().map_err(|_| {
+    /// A hashing slot, or the refusal (503) when every slot is taken.
+    pub fn slot(&self) -> Result<HashSlot, AppError> {
+        let taken = self.0.clone().try_acquire_owned();
+        taken.map(|p| HashSlot { _permit: p }).map_err(|_| {
             AppError::Unavailable(
                 "The console is checking too many passwords at once; try again in a moment."
                     .to_owned(),
@@ -140,7 +148,12 @@ pub async fn hash(hashing: &Hashing, password: String) -> Result<String, AppErro
 /// Checks `password` against the PHC string `phc`, in one of `hashing`'s slots. A malformed hash
 /// verifies nothing.
 pub async fn verify(hashing: &Hashing, password: String, phc: String) -> Result<bool, AppError> {
-    let permit = hashing.slot()?;
+    verify_in(hashing.slot()?, password, phc).await
+}
+
+/// Checks `password` against the PHC string `phc` in the slot the caller took.
+pub async fn verify_in(slot: HashSlot, password: String, phc: String) -> Result<bool, AppError> {
+    let permit = slot;
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         verify_now(password.as_bytes(), &phc)
@@ -151,7 +164,11 @@ pub async fn verify(hashing: &Hashing, password: String, phc: String) -> Result<
 
 /// Spends the time of one verification against a hash of nothing, so that a login for a user who
 /// does not exist takes as long as one with a wrong password.
-pub async fn verify_dummy(hashing: &Hashing, password: String) -> Result<(), AppError> {
+pub async fn verify_dummy(
+    hashing: &Hashing,
+    slot: HashSlot,
+    password: String,
+) -> Result<(), AppError> {
     static DUMMY: OnceLock<String> = OnceLock::new();
     let phc = match DUMMY.get() {
         Some(phc) => phc.clone(),
@@ -160,7 +177,7 @@ pub async fn verify_dummy(hashing: &Hashing, password: String) -> Result<(), App
             DUMMY.get_or_init(|| phc).clone()
         }
     };
-    verify(hashing, password, phc).await.map(|_| ())
+    verify_in(slot, password, phc).await.map(|_| ())
 }
 
 /// The common-password list shipped with the console (zxcvbn's 30,000 most used passwords).

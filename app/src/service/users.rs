@@ -13,7 +13,7 @@ use crate::domain::audit::{object, AuditAction};
 use crate::error::AppError;
 use crate::model::{NewUser, Page, UserChange, UserInfo};
 use crate::store::entities::users as user_rows;
-use crate::store::{groups, parameters, tokens, users, versioned};
+use crate::store::{groups, locks, parameters, tokens, users, versioned};
 
 /// The largest page the user list serves.
 pub const MAX_PER_PAGE: u64 = 200;
@@ -208,8 +208,8 @@ async fn end_access<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<u64, App
 /// Changes an account. Changing its groups also needs Full Access to UserPrivilegeManagement;
 /// changing another user's password, status or forced change is bounded by the privilege
 /// ceiling ([`may_administer`]). A password set by an administrator must be changed at the
-/// user's next login (unless it is their own), and it ends the user's sessions and revokes their
-/// API tokens, as disabling does.
+/// user's next login, and it ends the user's sessions and revokes their API tokens, as disabling
+/// does; one's own password is changed only by [`super::auth::change_password`].
 pub async fn update(
     state: &AppState,
     privileges: &Privileges,
@@ -217,6 +217,13 @@ pub async fn update(
     change: UserChange,
 ) -> Result<UserInfo, AppError> {
     let grant = privileges.grant::<area::UserManagement, Writes>()?;
+    if change.password.is_some() && name == privileges.principal.name {
+        // Whoever holds this session or token must prove they know the current password.
+        return Err(AppError::invalid(
+            "Password",
+            "your own password is changed on Change Password, which asks for the current one",
+        ));
+    }
     if let Some(new_password) = &change.password {
         check_password("Password", new_password)?;
     }
@@ -226,20 +233,19 @@ pub async fn update(
     };
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
+    // First, so that every change to who holds what is serialised in one order.
+    locks::access_rights(&txn).await.map_err(internal)?;
     let user = find(&txn, name).await?;
     if change.version.is_some_and(|v| v != user.version) {
         return Err(audit::conflict(&txn, object::USER, name).await);
     }
-    let own = user.id == privileges.principal.user_id;
     let password_changed = hash.is_some();
     let disabled = change.disabled.unwrap_or(user.disabled);
-    let must_change = if password_changed && !own {
-        true
-    } else {
-        change
+    // A password set by an administrator is the user's to replace at next login.
+    let must_change = password_changed
+        || change
             .must_change_password
-            .unwrap_or(user.must_change_password && !password_changed)
-    };
+            .unwrap_or(user.must_change_password);
     if password_changed || disabled != user.disabled || must_change != user.must_change_password {
         may_administer(&txn, privileges, &user).await?;
     }
@@ -263,12 +269,8 @@ pub async fn update(
                 .map_err(internal)?;
         }
     }
-    if disabled || (password_changed && !own) {
+    if disabled || password_changed {
         end_access(&txn, user_id).await?;
-    } else if password_changed {
-        users::end_sessions(&txn, user_id, None)
-            .await
-            .map_err(internal)?;
     }
     let after = info(&txn, updated).await?;
     guard::super_user_keeps_control(&txn, if disabled { "Disabled" } else { "Groups" }).await?;
@@ -313,6 +315,8 @@ pub async fn delete(
     }
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
+    // First, so that every change to who holds what is serialised in one order.
+    locks::access_rights(&txn).await.map_err(internal)?;
     let user = find(&txn, name).await?;
     if version.is_some_and(|v| v != user.version) {
         return Err(audit::conflict(&txn, object::USER, name).await);
@@ -357,6 +361,8 @@ pub async fn end_sessions(
     let grant = privileges.grant::<area::UserManagement, Writes>()?;
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
+    // First, so that every change to who holds what is serialised in one order.
+    locks::access_rights(&txn).await.map_err(internal)?;
     let user = find(&txn, name).await?;
     may_administer(&txn, privileges, &user).await?;
     let ended = users::end_sessions(&txn, user.id, None)

@@ -80,6 +80,33 @@ pub async fn put<C: ConnectionTrait>(
     .map(|_| ())
 }
 
+/// Takes back one counted failure of `subject` (an attempt counted before its password was
+/// checked, which then held), in one statement; the delay goes when the count is back within
+/// `free_attempts`.
+pub async fn forgive_one<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    free_attempts: i32,
+) -> Result<(), sea_orm::DbErr> {
+    use login_throttle::Column;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let back_within = Expr::col(Column::Failures).lte(free_attempts.saturating_add(1));
+    login_throttle::Entity::update_many()
+        .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+        .col_expr(
+            Column::BlockedUntil,
+            Expr::case(back_within, Expr::col(Column::WindowStart))
+                .finally(Expr::col(Column::BlockedUntil))
+                .into(),
+        )
+        .filter(Column::Subject.eq(subject))
+        .filter(Column::Failures.gt(0))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Forgets the counter of `subject`.
 pub async fn clear<C: ConnectionTrait>(db: &C, subject: &str) -> Result<(), sea_orm::DbErr> {
     login_throttle::Entity::delete_by_id(subject.to_owned())

@@ -105,12 +105,22 @@ pub async fn set_password<C: ConnectionTrait>(
     versioned::update(db, active, read).await
 }
 
-/// Ends every session of `user_id`, optionally sparing one (the caller's own, by its cookie id).
+/// Ends every session of `user_id`, optionally sparing one (the caller's own, by its cookie id,
+/// which the caller then moves to the new epoch): deletes them and moves the user's session epoch
+/// on, so that a session written later from a login or a request already in flight is refused.
 pub async fn end_sessions<C: ConnectionTrait>(
     db: &C,
     user_id: i32,
     except: Option<&str>,
 ) -> Result<u64, sea_orm::DbErr> {
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::SessionEpoch,
+            sea_orm::sea_query::Expr::col(users::Column::SessionEpoch).add(1),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
     let mut delete = sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id));
     if let Some(keep) = except {
         delete = delete.filter(sessions::Column::Id.ne(super::session_store::stored_id(keep)));
@@ -189,6 +199,8 @@ pub struct UserAccess {
     pub disabled: bool,
     /// True while a password change is due.
     pub must_change_password: bool,
+    /// The account's session epoch (sessions from an earlier one are over).
+    pub session_epoch: i32,
     /// The groups' privilege rows (a group without privileges gives one row without them).
     pub rows: GroupLevelRows,
 }
@@ -203,6 +215,7 @@ pub async fn with_group_levels<C: ConnectionTrait>(
         String,
         bool,
         bool,
+        i32,
         Option<String>,
         Option<String>,
         Option<String>,
@@ -213,6 +226,7 @@ pub async fn with_group_levels<C: ConnectionTrait>(
         .column(users::Column::Name)
         .column(users::Column::Disabled)
         .column(users::Column::MustChangePassword)
+        .column(users::Column::SessionEpoch)
         .column_as(user_groups::Column::Name, "group_name")
         .column_as(
             user_group_privileges::Column::FunctionalGroup,
@@ -236,16 +250,18 @@ pub async fn with_group_levels<C: ConnectionTrait>(
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let (id, name, disabled, must_change_password) = (first.0, first.1.clone(), first.2, first.3);
+    let (id, name, disabled, must_change_password, session_epoch) =
+        (first.0, first.1.clone(), first.2, first.3, first.4);
     let rows = rows
         .into_iter()
-        .filter_map(|(_, _, _, _, group, fg, level)| group.map(|g| (g, fg, level)))
+        .filter_map(|(_, _, _, _, _, group, fg, level)| group.map(|g| (g, fg, level)))
         .collect();
     Ok(Some(UserAccess {
         id,
         name,
         disabled,
         must_change_password,
+        session_epoch,
         rows,
     }))
 }

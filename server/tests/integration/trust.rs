@@ -767,6 +767,101 @@ async fn a_flood_from_one_address_does_not_lock_the_owner_out_elsewhere() {
     db.finish().await;
 }
 
+#[tokio::test]
+async fn successful_logins_do_not_count_against_their_address() {
+    let db = TestDb::new(backends()[0]).await;
+    let console = InProcess::new(db.db.clone());
+    add_user(&console.state, "admin", PW).await;
+    let from = addr("192.0.2.44:1000");
+    for i in 0..40 {
+        let (status, body) = call(
+            console.router.clone(),
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "admin", "password": PW})),
+            Some(from),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "login {i}: {body}");
+    }
+    let row = login_throttle::Entity::find_by_id("addr:192.0.2.44".to_owned())
+        .one(&db.db)
+        .await
+        .unwrap();
+    assert_eq!(row.map_or(0, |r| r.failures), 0);
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn own_password_is_changed_only_with_the_current_one() {
+    let db = TestDb::new(backends()[0]).await;
+    let console = InProcess::new(db.db.clone());
+    add_user(&console.state, "admin", PW).await;
+    let cookie = console.login("admin", PW, None).await;
+    let res = console
+        .send(
+            "PUT",
+            "/api/v1/users/admin",
+            Some(&cookie),
+            Some(json!({"password": NEW_PW})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json_body(res).await["field"], "Password");
+    console.login("admin", PW, None).await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn a_login_in_flight_when_sessions_are_ended_does_not_survive() {
+    let db = TestDb::new(backends()[0]).await;
+    let console = InProcess::new(db.db.clone());
+    add_user(&console.state, "admin", PW).await;
+    add_user_in(&console.state, "bob", PW, &["ReadOnly"]).await;
+    // Bob's login checked his password before the admin ended his sessions, and wrote its
+    // session after: the session's epoch is the one before, so it is refused.
+    let bob = console.login("bob", PW, None).await;
+    let bob_id = app::store::users::find_by_name(&db.db, "bob")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (name, value) = bob.split_once('=').unwrap();
+    let stored = sessions::Entity::find_by_id(app::store::session_store::stored_id(value))
+        .one(&db.db)
+        .await
+        .unwrap()
+        .unwrap();
+    app::store::users::end_sessions(&db.db, bob_id, None)
+        .await
+        .unwrap();
+    // The in-flight write lands after the deletion.
+    sessions::ActiveModel {
+        id: Set(stored.id.clone()),
+        user_id: Set(stored.user_id),
+        data: Set(stored.data.clone()),
+        expires_at: Set(stored.expires_at),
+    }
+    .insert(&db.db)
+    .await
+    .unwrap();
+    let res = console
+        .send("GET", "/api/v1/me", Some(&format!("{name}={value}")), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // A new login is in the new epoch and works.
+    let again = console.login("bob", PW, None).await;
+    assert_eq!(
+        console
+            .send("GET", "/api/v1/me", Some(&again), None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    db.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn password_hashes_run_a_bounded_number_at_once() {
     let db = TestDb::new(Backend::Sqlite).await;
@@ -852,6 +947,18 @@ async fn over_long_inputs_are_refused_before_any_work() {
         0,
         "nothing counted"
     );
+    // A refused request for an over-long address is audited, clipped.
+    add_user_in(&console.state, "nobody", PW, &[]).await;
+    let nobody = console.login("nobody", PW, None).await;
+    let long_path = format!("/api/v1/users/{}", "v".repeat(6000));
+    let res = console.send("GET", &long_path, Some(&nobody), None).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let rows = audit_log::Entity::find().all(&db.db).await.unwrap();
+    let refusal = rows
+        .iter()
+        .find(|r| r.object_name.starts_with("GET /api/v1/users/vvv"))
+        .expect("the refusal is audited");
+    assert!(refusal.object_name.chars().count() <= 257, "clipped");
     db.finish().await;
 }
 
@@ -945,6 +1052,11 @@ async fn page_spellings_get_the_rule_of_their_page() {
         }
     }
     assert!(checked > 40, "only {checked} spellings checked");
+    // A built file's prefix is no way around the check.
+    for sneaky in ["/pkg/../users", "/pkg/%2e%2e/users", "/pkg//../users"] {
+        let res = console.send("GET", sneaky, Some(&nobody), None).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{sneaky}");
+    }
     // An unknown page is the 404 page, never another page's content.
     for unknown in ["/no-such-page", "/Users", "/users/x/y"] {
         let res = console.send("GET", unknown, Some(&nobody), None).await;

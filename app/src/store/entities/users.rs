@@ -23,6 +23,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Optimistic-concurrency version.
     pub version: i32,
+    /// How many times the user's sessions were ended; a session from an earlier epoch is
+    /// refused.
+    pub session_epoch: i32,
 }
 
 /// Relations of `users`.
