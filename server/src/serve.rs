@@ -139,7 +139,10 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
              It is shown only now and must be changed at first login."
         );
     }
-    spawn_session_cleanup(DbSessionStore::new(state.db.clone(), state.read.clone()));
+    spawn_session_cleanup(
+        DbSessionStore::new(state.db.clone(), state.read.clone()),
+        state.clone(),
+    );
     start_services(settings, &state, tls.config.clone()).await?;
 
     let leptos = LeptosOptions::builder()
@@ -244,7 +247,7 @@ pub fn announce(line: &str) {
 }
 
 /// Deletes expired sessions every ten minutes.
-fn spawn_session_cleanup(store: DbSessionStore) {
+fn spawn_session_cleanup(store: DbSessionStore, state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
@@ -253,6 +256,12 @@ fn spawn_session_cleanup(store: DbSessionStore) {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!("deleted {n} expired sessions"),
                 Err(e) => tracing::warn!("cannot delete expired sessions: {e}"),
+            }
+            let now = state.clock.now();
+            match app::store::throttle::forget_stale(&state.db, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!("forgot {n} login throttle counters past their hour"),
+                Err(e) => tracing::warn!("cannot forget old login throttle counters: {e}"),
             }
         }
     });

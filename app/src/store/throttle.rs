@@ -107,6 +107,23 @@ pub async fn forgive_one<C: ConnectionTrait>(
         .map(|_| ())
 }
 
+/// Forgets every counter whose window and delay are over (they would count from 1 again), so
+/// that the table holds only the last hour's subjects; returns how many.
+pub async fn forget_stale<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    use login_throttle::Column;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let hour_ago = now - crate::domain::throttle::WINDOW;
+    Ok(login_throttle::Entity::delete_many()
+        .filter(Column::WindowStart.lt(hour_ago))
+        .filter(Column::BlockedUntil.lt(now))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Forgets the counter of `subject`.
 pub async fn clear<C: ConnectionTrait>(db: &C, subject: &str) -> Result<(), sea_orm::DbErr> {
     login_throttle::Entity::delete_by_id(subject.to_owned())
