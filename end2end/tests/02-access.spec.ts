@@ -189,6 +189,7 @@ test('a helpdesk admin cannot take over an account that holds more than they do'
   // The super user is out of reach: the save is refused with the reason, nothing changes.
   await openHydrated(page, '/users/CCMAdministrator');
   await page.getByLabel('New Password').fill('a takeover password');
+  await page.getByLabel('Confirm Password').fill('a takeover password');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('alert')).toContainText('SuperUserGroup');
   await page.screenshot({ path: 'test-results/privilege-ceiling.png', fullPage: true });
@@ -200,6 +201,7 @@ test('a helpdesk admin cannot take over an account that holds more than they do'
   // An account that holds no more than the helpdesk: its password is reset, and must be changed.
   await openHydrated(page, '/users/walkin');
   await page.getByLabel('New Password').fill('a temporary password');
+  await page.getByLabel('Confirm Password').fill('a temporary password');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('status')).toContainText('saved');
   const walkin = await api.get('/api/v1/users/walkin');

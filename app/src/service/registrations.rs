@@ -9,7 +9,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -26,6 +26,7 @@ use crate::domain::services::Service;
 use crate::error::AppError;
 use crate::model::jobs::DeviceContact;
 use crate::store::entities::{device_contacts, devices};
+use crate::store::versioned;
 use crate::tftp::TftpDirs;
 
 /// The key file in the keys folder.
@@ -380,16 +381,55 @@ pub async fn set_contact(
         return Err(audit::conflict(&txn, object::PHONE, name).await);
     }
     let who = grant.actor.name.clone().unwrap_or_default();
-    match &checked {
-        Some((address, port)) => {
-            upsert(&txn, id, address, *port, &who, now, None).await?;
-        }
-        None => {
-            device_contacts::Entity::delete_by_id(id)
-                .exec(&txn)
+    // One conditional statement on the version read: a concurrent change is a conflict.
+    let saved = match (&checked, before.clone()) {
+        (Some((address, port)), Some(row)) => {
+            let read = row.version;
+            let mut active: device_contacts::ActiveModel = row.into();
+            active.address = Set(address.clone());
+            active.port = Set(i32::from(*port));
+            active.transport = Set("udp".to_owned());
+            active.source = Set(who.clone());
+            active.last_seen = Set(now);
+            versioned::update(&txn, active, read)
                 .await
-                .map_err(internal)?;
+                .map_err(internal)?
+                .is_some()
         }
+        (Some((address, port)), None) => device_contacts::ActiveModel {
+            device_id: Set(id),
+            address: Set(address.clone()),
+            port: Set(i32::from(*port)),
+            transport: Set("udp".to_owned()),
+            source: Set(who.clone()),
+            last_seen: Set(now),
+            running_mode: Set(None),
+            config_file: Set(None),
+            signature: Set(None),
+            reported_at: Set(None),
+            version: Set(1),
+        }
+        .insert(&txn)
+        .await
+        .map(|_| true)
+        .or_else(|err| {
+            if versioned::is_duplicate(&err) {
+                Ok(false)
+            } else {
+                Err(internal(err))
+            }
+        })?,
+        (None, Some(row)) => versioned::delete::<device_contacts::Entity, _>(
+            &txn,
+            device_contacts::Column::DeviceId.eq(id),
+            Some(row.version),
+        )
+        .await
+        .map_err(internal)?,
+        (None, None) => true,
+    };
+    if !saved {
+        return Err(audit::conflict(&txn, object::PHONE, name).await);
     }
     let show = |c: &Option<device_contacts::Model>| {
         c.as_ref()
