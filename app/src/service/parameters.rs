@@ -3,7 +3,7 @@
 //! the page, the R5 message, R10's required actions), and the list of the other clusters that share
 //! the TFTP servers (R3).
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -251,19 +251,17 @@ async fn apply(
                     .map_err(internal)?
                     .is_some()
             }
-            None => enterprise_parameters::ActiveModel {
-                name: Set(def.name.to_owned()),
-                value: Set(value.clone()),
-                version: Set(1),
-                updated_at: Set(now),
-            }
-            .insert(&txn)
+            None => versioned::insert_new(
+                &txn,
+                enterprise_parameters::ActiveModel {
+                    name: Set(def.name.to_owned()),
+                    value: Set(value.clone()),
+                    version: Set(1),
+                    updated_at: Set(now),
+                },
+            )
             .await
-            .map(|_| true)
-            .or_else(|err| match err.sql_err() {
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Ok(false),
-                _ => Err(internal(err)),
-            })?,
+            .map_err(internal)?,
         };
         if !saved {
             return Err(audit::conflict(&txn, object::ENTERPRISE_PARAMETER, def.name).await);
@@ -363,20 +361,15 @@ pub async fn save_tftp_cluster(
                 .map_err(internal)?
                 .is_some()
         }
-        None => fill(tftp_clusters::ActiveModel {
-            version: Set(1),
-            ..Default::default()
-        })
-        .insert(&txn)
+        None => versioned::insert_new(
+            &txn,
+            fill(tftp_clusters::ActiveModel {
+                version: Set(1),
+                ..Default::default()
+            }),
+        )
         .await
-        .map(|_| true)
-        .or_else(|err| {
-            if versioned::is_duplicate(&err) {
-                Ok(false)
-            } else {
-                Err(internal(err))
-            }
-        })?,
+        .map_err(internal)?,
     };
     if !saved {
         return Err(audit::conflict(&txn, object::TFTP_CLUSTER, &cluster.name).await);

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -396,29 +396,24 @@ pub async fn set_contact(
                 .map_err(internal)?
                 .is_some()
         }
-        (Some((address, port)), None) => device_contacts::ActiveModel {
-            device_id: Set(id),
-            address: Set(address.clone()),
-            port: Set(i32::from(*port)),
-            transport: Set("udp".to_owned()),
-            source: Set(who.clone()),
-            last_seen: Set(now),
-            running_mode: Set(None),
-            config_file: Set(None),
-            signature: Set(None),
-            reported_at: Set(None),
-            version: Set(1),
-        }
-        .insert(&txn)
+        (Some((address, port)), None) => versioned::insert_new(
+            &txn,
+            device_contacts::ActiveModel {
+                device_id: Set(id),
+                address: Set(address.clone()),
+                port: Set(i32::from(*port)),
+                transport: Set("udp".to_owned()),
+                source: Set(who.clone()),
+                last_seen: Set(now),
+                running_mode: Set(None),
+                config_file: Set(None),
+                signature: Set(None),
+                reported_at: Set(None),
+                version: Set(1),
+            },
+        )
         .await
-        .map(|_| true)
-        .or_else(|err| {
-            if versioned::is_duplicate(&err) {
-                Ok(false)
-            } else {
-                Err(internal(err))
-            }
-        })?,
+        .map_err(internal)?,
         (None, Some(row)) => versioned::delete::<device_contacts::Entity, _>(
             &txn,
             device_contacts::Column::DeviceId.eq(id),

@@ -2,7 +2,7 @@
 //! Activation (functional group Serviceability): per server, the parameters of each service and
 //! which services are activated. A missing row means the default.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
@@ -196,25 +196,20 @@ async fn apply_one<C: ConnectionTrait>(
                     .map_err(internal)?
                     .is_some()
             }
-            None => service_parameters::ActiveModel {
-                server_id: Set(target.id),
-                service: Set(service.key().to_owned()),
-                name: Set(name.to_owned()),
-                value: Set(value.clone()),
-                version: Set(1),
-                updated_at: Set(now),
-                updated_by: Set(actor.clone()),
-            }
-            .insert(txn)
+            None => versioned::insert_new(
+                txn,
+                service_parameters::ActiveModel {
+                    server_id: Set(target.id),
+                    service: Set(service.key().to_owned()),
+                    name: Set(name.to_owned()),
+                    value: Set(value.clone()),
+                    version: Set(1),
+                    updated_at: Set(now),
+                    updated_by: Set(actor.clone()),
+                },
+            )
             .await
-            .map(|_| true)
-            .or_else(|err| {
-                if versioned::is_duplicate(&err) {
-                    Ok(false)
-                } else {
-                    Err(internal(err))
-                }
-            })?,
+            .map_err(internal)?,
         };
         if !saved {
             return Err(audit::conflict(txn, object::SERVICE_PARAMETER, &what).await);
@@ -348,27 +343,22 @@ pub async fn set_activation(
                 .map_err(internal)?
                 .is_some()
         }
-        None => service_activations::ActiveModel {
-            server_id: Set(s.id),
-            service: Set(service.key().to_owned()),
-            activated: Set(activated),
-            version: Set(1),
-            updated_at: Set(now),
-            updated_by: Set(actor),
-            state: Set(ServiceState::Started.key().to_owned()),
-            detail: Set(String::new()),
-            restarted_at: Set(None),
-        }
-        .insert(&txn)
+        None => versioned::insert_new(
+            &txn,
+            service_activations::ActiveModel {
+                server_id: Set(s.id),
+                service: Set(service.key().to_owned()),
+                activated: Set(activated),
+                version: Set(1),
+                updated_at: Set(now),
+                updated_by: Set(actor),
+                state: Set(ServiceState::Started.key().to_owned()),
+                detail: Set(String::new()),
+                restarted_at: Set(None),
+            },
+        )
         .await
-        .map(|_| true)
-        .or_else(|err| {
-            if versioned::is_duplicate(&err) {
-                Ok(false)
-            } else {
-                Err(internal(err))
-            }
-        })?,
+        .map_err(internal)?,
     };
     if !saved {
         let what = format!("{server_name}/{}", service.key());

@@ -7,8 +7,8 @@ use std::str::FromStr;
 
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter,
 };
 
 /// The name of the version column of every versioned table.
@@ -55,6 +55,21 @@ pub fn is_duplicate(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// Inserts `active` as a new row: false when a concurrent change made that row first (a
+/// unique-key violation), which the caller reports as a conflict.
+pub async fn insert_new<A, C>(db: &C, active: A) -> Result<bool, DbErr>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    C: ConnectionTrait,
+{
+    match active.insert(db).await {
+        Ok(_) => Ok(true),
+        Err(err) if is_duplicate(&err) => Ok(false),
+        Err(err) => Err(err),
+    }
 }
 
 /// Deletes the rows `which` selects, only where their version is still `read` (any version when
