@@ -61,6 +61,9 @@ pub const HTTP2_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 /// listen backlog until one ends.
 pub const CTL_PROVIDER_MAX_CONNECTIONS: usize = 64;
 
+/// CTL Provider connections one source address may hold at once; one more is closed at once.
+pub const CTL_PROVIDER_MAX_PER_SOURCE: usize = 8;
+
 /// Time a CTL Provider connection has for its TLS handshake and the sending of the CTL file,
 /// together.
 pub const CTL_PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -90,7 +93,41 @@ pub struct ConnectionLimit {
     permits: Arc<Semaphore>,
     max: usize,
     refused: Arc<AtomicU64>,
-    per_source: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    per_source: SourceShares,
+}
+
+/// Connections per source address, each at most a fixed share, so that one host cannot take
+/// every connection of a listener.
+#[derive(Debug, Clone)]
+pub struct SourceShares {
+    max: usize,
+    counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl SourceShares {
+    /// At most `max` connections per source.
+    pub fn new(max: usize) -> Self {
+        Self {
+            max,
+            counts: Arc::default(),
+        }
+    }
+
+    /// A share for a connection from `peer`, given back when dropped; `None` when its source
+    /// holds its whole share already.
+    pub fn take(&self, peer: IpAddr) -> Option<SourceShare> {
+        let source = source_of(peer);
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = counts.entry(source).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(SourceShare {
+            per_source: self.counts.clone(),
+            source,
+        })
+    }
 }
 
 /// What a source address counts as: the address, an IPv6 one by its /64.
@@ -103,7 +140,7 @@ fn source_of(ip: IpAddr) -> IpAddr {
 
 /// One connection counted against its source, given back when dropped.
 #[derive(Debug)]
-struct SourceShare {
+pub struct SourceShare {
     per_source: Arc<Mutex<HashMap<IpAddr, usize>>>,
     source: IpAddr,
 }
@@ -131,27 +168,8 @@ impl ConnectionLimit {
             permits: Arc::new(Semaphore::new(max)),
             max,
             refused: Arc::new(AtomicU64::new(0)),
-            per_source: Arc::default(),
+            per_source: SourceShares::new(MAX_CONNECTIONS_PER_SOURCE),
         }
-    }
-
-    /// A share of its source's connections for a connection from `peer`, or `None` when the
-    /// source holds [`MAX_CONNECTIONS_PER_SOURCE`] already.
-    fn share_for(&self, peer: IpAddr) -> Option<SourceShare> {
-        let source = source_of(peer);
-        let mut counts = self
-            .per_source
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let n = counts.entry(source).or_insert(0);
-        if *n >= MAX_CONNECTIONS_PER_SOURCE {
-            return None;
-        }
-        *n += 1;
-        Some(SourceShare {
-            per_source: self.per_source.clone(),
-            source,
-        })
     }
 
     /// How many more connections would be admitted now.
@@ -175,7 +193,7 @@ impl ConnectionLimit {
             return Err(io::Error::other("too many connections"));
         };
         let share = match stream.peer_addr() {
-            Ok(peer) => self.share_for(peer.ip()),
+            Ok(peer) => self.per_source.take(peer.ip()),
             Err(e) => return Err(e),
         };
         let Some(share) = share else {
@@ -300,20 +318,26 @@ mod tests {
         let limit = ConnectionLimit::new(1000);
         let host: IpAddr = "192.0.2.5".parse().unwrap();
         let mut held: Vec<_> = (0..MAX_CONNECTIONS_PER_SOURCE)
-            .map(|_| limit.share_for(host).unwrap())
+            .map(|_| limit.per_source.take(host).unwrap())
             .collect();
-        assert!(limit.share_for(host).is_none(), "its share is taken");
+        assert!(limit.per_source.take(host).is_none(), "its share is taken");
         let v6a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
         let v6b: IpAddr = "2001:db8:1:2::ffff".parse().unwrap();
-        assert!(limit.share_for("192.0.2.6".parse().unwrap()).is_some());
+        assert!(limit
+            .per_source
+            .take("192.0.2.6".parse().unwrap())
+            .is_some());
         let v6: Vec<_> = (0..MAX_CONNECTIONS_PER_SOURCE)
-            .map(|_| limit.share_for(v6a).unwrap())
+            .map(|_| limit.per_source.take(v6a).unwrap())
             .collect();
-        assert!(limit.share_for(v6b).is_none(), "one /64 is one source");
+        assert!(
+            limit.per_source.take(v6b).is_none(),
+            "one /64 is one source"
+        );
         drop(v6);
         held.pop();
         assert!(
-            limit.share_for(host).is_some(),
+            limit.per_source.take(host).is_some(),
             "a closed connection frees its share"
         );
     }

@@ -168,7 +168,7 @@ async fn start_tftp(
 
 /// Binds the CTL Provider's TLS port: each connection gets the current CTL file, then closes.
 /// At most [`limits::CTL_PROVIDER_MAX_CONNECTIONS`] are served at once (the next one waits in the
-/// listen backlog), each within [`limits::CTL_PROVIDER_TIMEOUT`] for its handshake and the
+/// listen backlog), [`limits::CTL_PROVIDER_MAX_PER_SOURCE`] from one source address, each within [`limits::CTL_PROVIDER_TIMEOUT`] for its handshake and the
 /// file; when accepting fails (out of file descriptors, say) the loop pauses, from
 /// [`limits::ACCEPT_BACKOFF_MIN`] doubling to [`limits::ACCEPT_BACKOFF_MAX`], instead of
 /// spinning. A failed handshake only closes its own connection: pausing the loop for it would
@@ -187,6 +187,7 @@ async fn start_ctl_provider(
     announce(&format!("ccmadmin CTL Provider listening on tls {local}"));
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
     let permits = Arc::new(Semaphore::new(limits::CTL_PROVIDER_MAX_CONNECTIONS));
+    let shares = limits::SourceShares::new(limits::CTL_PROVIDER_MAX_PER_SOURCE);
     let task = tokio::spawn(async move {
         let mut backoff = limits::ACCEPT_BACKOFF_MIN;
         loop {
@@ -194,10 +195,14 @@ async fn start_ctl_provider(
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 return;
             };
-            let tcp = match listener.accept().await {
-                Ok((tcp, _)) => {
+            let (tcp, share) = match listener.accept().await {
+                Ok((tcp, peer)) => {
                     backoff = limits::ACCEPT_BACKOFF_MIN;
-                    tcp
+                    // One source holds at most its share: closed at once beyond it.
+                    let Some(share) = shares.take(peer.ip()) else {
+                        continue;
+                    };
+                    (tcp, share)
                 }
                 Err(e) => {
                     tracing::warn!(
@@ -212,7 +217,7 @@ async fn start_ctl_provider(
             let acceptor = acceptor.clone();
             let files = files.clone();
             tokio::spawn(async move {
-                let _permit = permit;
+                let (_permit, _share) = (permit, share);
                 match tokio::time::timeout(
                     limits::CTL_PROVIDER_TIMEOUT,
                     send_ctl(acceptor, tcp, files),

@@ -35,6 +35,11 @@ pub(crate) const OACK: u16 = 6;
 pub const DEFAULT_BLOCK: usize = 512;
 /// RFC 2348's limits on `blksize`.
 pub const BLOCK_RANGE: (usize, usize) = (8, 65_464);
+/// The smallest `blksize` honoured: a smaller one is ignored (blocks of 512 bytes are sent), so
+/// that no peer can stretch a transfer, and hold its slot, over thousands of tiny blocks.
+pub const MIN_BLOCK: usize = 512;
+/// The longest a transfer may run, whatever its peer does; then it ends and frees its slot.
+pub const TRANSFER_DEADLINE: Duration = Duration::from_secs(60);
 /// How long to wait for an acknowledgement before sending again.
 pub const RETRANSMIT: Duration = Duration::from_secs(1);
 /// How many times a packet is sent before the transfer gives up, once the peer has acknowledged
@@ -67,6 +72,8 @@ pub struct Limits {
     pub retransmit: Duration,
     /// Pause after a receive error.
     pub error_pause: Duration,
+    /// The longest a transfer runs.
+    pub deadline: Duration,
 }
 
 impl Limits {
@@ -78,6 +85,7 @@ impl Limits {
         attempts: ATTEMPTS,
         retransmit: RETRANSMIT,
         error_pause: RECEIVE_ERROR_PAUSE,
+        deadline: TRANSFER_DEADLINE,
     };
 }
 
@@ -187,7 +195,7 @@ pub fn parse_request(packet: &[u8]) -> Request {
         match name.to_ascii_lowercase().as_str() {
             "blksize" => {
                 if let Ok(size) = value.parse::<usize>() {
-                    if size >= BLOCK_RANGE.0 {
+                    if size >= MIN_BLOCK.max(BLOCK_RANGE.0) {
                         request.block = size.min(BLOCK_RANGE.1);
                         request.options = true;
                     }
@@ -266,8 +274,12 @@ pub async fn serve_with(socket: UdpSocket, folder: PathBuf, limits: Limits) {
         tokio::spawn(async move {
             // Held for the whole transfer; dropping it (end, error or panic) frees the slot.
             let _slot = slot;
-            if let Err(e) = transfer(&packet, peer, &folder, &limits).await {
-                tracing::debug!("TFTP transfer to {peer} ended: {e}");
+            match tokio::time::timeout(limits.deadline, transfer(&packet, peer, &folder, &limits))
+                .await
+            {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::debug!("TFTP transfer to {peer} ended: {e}"),
+                Err(_) => tracing::debug!("TFTP transfer to {peer} stopped at its deadline"),
             }
         });
     }
@@ -478,6 +490,14 @@ mod tests {
         };
         assert_eq!(r.block, 1428);
         assert!(r.tsize && r.options);
+        let Request::Read(tiny) = parse_request(&rrq("a", &[("blksize", "8")])) else {
+            panic!("a read request");
+        };
+        assert_eq!(
+            (tiny.block, tiny.options),
+            (DEFAULT_BLOCK, false),
+            "a block size below {MIN_BLOCK} is ignored"
+        );
         let Request::Read(r) = parse_request(&rrq("a", &[("blksize", "100000")])) else {
             panic!("not a read request");
         };

@@ -1,10 +1,10 @@
 //! User > Users: administrator accounts.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::authz::{area, effective_on, group_levels, Grant, Privileges, Reads, Writes};
+use super::authz::{area, effective_on, group_levels, Actor, Grant, Privileges, Reads, Writes};
 use super::state::internal;
 use super::{guard, password, AppState};
 use crate::domain::access::{outranked_on, AccessLevel, FunctionalGroup, SUPER_USER_GROUP};
@@ -194,6 +194,33 @@ async fn may_administer<C: ConnectionTrait>(
     }
 }
 
+/// Answers a change the privilege ceiling refused with `err`, after rolling `txn` back, and
+/// records the attempt in the audit log (outside the change's transaction, which wrote nothing):
+/// a refused takeover leaves a trace.
+async fn refuse_takeover(
+    state: &AppState,
+    txn: DatabaseTransaction,
+    actor: &Actor,
+    target: &str,
+    err: AppError,
+) -> AppError {
+    if let Err(e) = txn.rollback().await {
+        return internal(e);
+    }
+    let event = Event {
+        action: AuditAction::AccessDenied,
+        object_type: object::USER,
+        object_name: target,
+        before: None,
+        after: None,
+        detail: format!("refused by the privilege ceiling: {err}"),
+    };
+    match audit::record(&state.db, state.clock.now(), actor, event).await {
+        Ok(_) => err,
+        Err(e) => e,
+    }
+}
+
 /// Ends the account's sessions and revokes its API tokens, in the change's transaction.
 async fn end_access<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<u64, AppError> {
     let ended = users::end_sessions(db, user_id, None)
@@ -247,7 +274,9 @@ pub async fn update(
             .must_change_password
             .unwrap_or(user.must_change_password);
     if password_changed || disabled != user.disabled || must_change != user.must_change_password {
-        may_administer(&txn, privileges, &user).await?;
+        if let Err(err) = may_administer(&txn, privileges, &user).await {
+            return Err(refuse_takeover(state, txn, &grant.actor, name, err).await);
+        }
     }
     let before = info(&txn, user.clone()).await?;
     let user_id = user.id;
@@ -321,7 +350,9 @@ pub async fn delete(
     if version.is_some_and(|v| v != user.version) {
         return Err(audit::conflict(&txn, object::USER, name).await);
     }
-    may_administer(&txn, privileges, &user).await?;
+    if let Err(err) = may_administer(&txn, privileges, &user).await {
+        return Err(refuse_takeover(state, txn, &grant.actor, name, err).await);
+    }
     let before = info(&txn, user.clone()).await?;
     end_access(&txn, user.id).await?;
     if !versioned::delete::<user_rows::Entity, _>(
@@ -364,7 +395,9 @@ pub async fn end_sessions(
     // First, so that every change to who holds what is serialised in one order.
     locks::access_rights(&txn).await.map_err(internal)?;
     let user = find(&txn, name).await?;
-    may_administer(&txn, privileges, &user).await?;
+    if let Err(err) = may_administer(&txn, privileges, &user).await {
+        return Err(refuse_takeover(state, txn, &grant.actor, name, err).await);
+    }
     let ended = users::end_sessions(&txn, user.id, None)
         .await
         .map_err(internal)?;

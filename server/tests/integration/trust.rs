@@ -225,6 +225,14 @@ async fn helpdesk_cannot_reset_super_user_password() {
             "{backend:?} end sessions: {status} {body}"
         );
         assert_eq!(hash_before("CCMAdministrator").await, admin_before);
+        // Each attempt left a trace.
+        let traces = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("access_denied"))
+            .filter(audit_log::Column::ObjectName.eq("CCMAdministrator"))
+            .count(&db.db)
+            .await
+            .unwrap();
+        assert_eq!(traces, 3, "{backend:?}: the refused takeovers are audited");
         assert!(
             console
                 .send("GET", "/api/v1/me", Some(&root), None)
