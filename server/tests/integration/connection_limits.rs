@@ -9,12 +9,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use crate::support::{cert_path, client_trusting, demo, RunningServer};
+use crate::support::{call, cert_path, client_trusting, demo, RunningServer};
 
 const PW: &str = "a long enough password";
 
@@ -207,25 +207,6 @@ async fn connections_beyond_the_bound_are_not_served_unboundedly() {
     }
     let answer = exchange(&mut held[1], HEALTHZ).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-}
-
-async fn call(
-    client: &reqwest::Client,
-    base: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = client.request(method.parse().unwrap(), format!("{base}{path}"));
-    if method != "GET" {
-        req = req.header("Origin", base);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 /// Logs in as CCMAdministrator, activates Cisco CTL Provider on every server and makes the

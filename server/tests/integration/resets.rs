@@ -17,43 +17,10 @@ use app::service::registrations::credential;
 use app::store::entities::{device_contacts, devices};
 
 use crate::support::{
-    add_user, backends, client_trusting, demo, json_body, InProcess, RunningServer, TestDb,
+    add_user, admin_client, backends, call, demo, json_body, InProcess, RunningServer, TestDb,
 };
 
 const PW: &str = "a long enough password";
-
-async fn call(
-    client: &reqwest::Client,
-    base: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = client.request(method.parse().unwrap(), format!("{base}{path}"));
-    if method != "GET" {
-        req = req.header("Origin", base);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn admin(dir: &Path, base: &str) -> reqwest::Client {
-    let client = client_trusting(dir);
-    let (status, _) = call(
-        &client,
-        base,
-        "POST",
-        "/api/v1/login",
-        Some(json!({"username": "CCMAdministrator", "password": PW})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    client
-}
 
 async fn wait_job(client: &reqwest::Client, base: &str, id: i64, timeout: Duration) -> Value {
     let start = Instant::now();
@@ -215,7 +182,7 @@ async fn r10_r11_twenty_simulated_phones_are_reset_fetch_their_signed_files_and_
     demo(dir.path(), 10);
     let server = RunningServer::start(dir.path(), &[("CCMADMIN_BOOTSTRAP_PASSWORD", PW)]);
     let base = server.base_url.clone();
-    let client = admin(dir.path(), &base).await;
+    let client = admin_client(dir.path(), &base, PW).await;
     go_mixed(&client, &base).await;
     // Cisco CTL Provider hands out the CTL file on its TLS port.
     let addr = server
@@ -420,7 +387,7 @@ async fn a_job_resumes_after_the_console_is_killed_mid_job() {
                 ("CCMADMIN_SERVER", "CM-PUB"),
             ],
         );
-        let client = admin(dir.path(), &server.base_url).await;
+        let client = admin_client(dir.path(), &server.base_url, PW).await;
         let (status, job) = call(
             &client,
             &server.base_url,
@@ -449,7 +416,7 @@ async fn a_job_resumes_after_the_console_is_killed_mid_job() {
     };
     // Another node of the cluster takes the job over once the killed node's claim is stale.
     let server = RunningServer::start(dir.path(), &[("CCMADMIN_SERVER", "CM-SUB1")]);
-    let client = admin(dir.path(), &server.base_url).await;
+    let client = admin_client(dir.path(), &server.base_url, PW).await;
     let job = wait_job(&client, &server.base_url, id, Duration::from_secs(60)).await;
     assert_eq!(job["status"], "Done");
     assert_eq!(job["counts"]["not_registered"], total, "{job}");
@@ -468,7 +435,7 @@ async fn a_device_that_never_answers_ends_as_timed_out_after_retransmissions() {
         ],
     );
     let base = server.base_url.clone();
-    let client = admin(dir.path(), &base).await;
+    let client = admin_client(dir.path(), &base, PW).await;
     let silent = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let port = silent.local_addr().unwrap().port();
     let (_, list) = call(&client, &base, "GET", "/api/v1/phones?per_page=1", None).await;

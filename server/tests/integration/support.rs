@@ -410,3 +410,40 @@ pub fn client_trusting(data_dir: &Path) -> reqwest::Client {
 pub fn cert_path(data_dir: &Path) -> PathBuf {
     server::tls::generated_paths(data_dir).0
 }
+
+/// A JSON API request over HTTPS with `client` (its cookies), `Origin` on a write as the
+/// console's pages send it: the status and the JSON body (`Null` when there is none).
+pub async fn call(
+    client: &reqwest::Client,
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = client.request(method.parse().unwrap(), format!("{base}{path}"));
+    if method != "GET" {
+        req = req.header("Origin", base);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A client of the server started on `dir` at `base`, logged in as CCMAdministrator with
+/// `password`.
+pub async fn admin_client(dir: &Path, base: &str, password: &str) -> reqwest::Client {
+    let client = client_trusting(dir);
+    let (status, _) = call(
+        &client,
+        base,
+        "POST",
+        "/api/v1/login",
+        Some(serde_json::json!({"username": "CCMAdministrator", "password": password})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    client
+}

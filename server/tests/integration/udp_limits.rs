@@ -21,7 +21,8 @@ use app::tftp::TftpDirs;
 use server::tftp::{self, FIRST_ATTEMPTS, MAX_PER_SOURCE, RETRANSMIT};
 
 use crate::support::{
-    add_user, backends, client_trusting, demo, json_body, InProcess, RunningServer, TestDb,
+    add_user, admin_client, backends, call, client_trusting, demo, json_body, InProcess,
+    RunningServer, TestDb,
 };
 
 const PW: &str = "a long enough password";
@@ -521,39 +522,6 @@ async fn an_administrator_cannot_enter_a_broadcast_multicast_or_unspecified_cont
     }
 }
 
-async fn call(
-    client: &reqwest::Client,
-    base: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = client.request(method.parse().unwrap(), format!("{base}{path}"));
-    if method != "GET" {
-        req = req.header("Origin", base);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn admin(dir: &Path, base: &str) -> reqwest::Client {
-    let client = client_trusting(dir);
-    let (status, _) = call(
-        &client,
-        base,
-        "POST",
-        "/api/v1/login",
-        Some(json!({"username": "CCMAdministrator", "password": PW})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    client
-}
-
 async fn wait_job(client: &reqwest::Client, base: &str, id: i64) -> Value {
     let start = Instant::now();
     loop {
@@ -613,7 +581,7 @@ async fn a_registration_over_https_is_checked_against_the_connections_address() 
     demo(dir.path(), 5);
     let server = RunningServer::start(dir.path(), &[("CCMADMIN_BOOTSTRAP_PASSWORD", PW)]);
     let base = server.base_url.clone();
-    let client = admin(dir.path(), &base).await;
+    let client = admin_client(dir.path(), &base, PW).await;
     let (_, list) = call(&client, &base, "GET", "/api/v1/phones?per_page=1", None).await;
     let name = list["items"][0]["name"].as_str().unwrap().to_owned();
     let key = registrations::load_key(&TftpDirs::under(dir.path())).unwrap();
@@ -660,7 +628,7 @@ async fn notify_response_from_another_port_is_ignored() {
         ],
     );
     let base = server.base_url.clone();
-    let client = admin(dir.path(), &base).await;
+    let client = admin_client(dir.path(), &base, PW).await;
     // A phone whose security mode changes: its reset is then pending (R10).
     let (_, list) = call(
         &client,
