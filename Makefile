@@ -13,6 +13,7 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 # PostgreSQL for the store tests and the second Playwright run (started by `make postgres`).
 export CCMADMIN_TEST_PG_URL ?= postgres://ccmadmin:ccmadmin@127.0.0.1:5432/postgres
 E2E_PG_URL := $(patsubst %/postgres,%/ccmadmin_e2e,$(CCMADMIN_TEST_PG_URL))
+E2E_EMPTY_PG_URL := $(patsubst %/postgres,%/ccmadmin_e2e_empty,$(CCMADMIN_TEST_PG_URL))
 E2E_PORT ?= 18443
 
 .PHONY: bench run test prereqs test-prereqs postgres site site-release server server-release \
@@ -90,9 +91,11 @@ e2e-sqlite: site server
 	cd end2end && CCMADMIN_E2E_PORT=$(E2E_PORT) npx playwright test
 
 e2e-postgres: site server
-	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e' -c 'CREATE DATABASE ccmadmin_e2e'
-	cd end2end && CCMADMIN_E2E_PORT=$(E2E_PORT) CCMADMIN_E2E_DATABASE_URL="$(E2E_PG_URL)" npx playwright test
-	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e'
+	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e' -c 'CREATE DATABASE ccmadmin_e2e' \
+	  -c 'DROP DATABASE IF EXISTS ccmadmin_e2e_empty' -c 'CREATE DATABASE ccmadmin_e2e_empty'
+	cd end2end && CCMADMIN_E2E_PORT=$(E2E_PORT) CCMADMIN_E2E_DATABASE_URL="$(E2E_PG_URL)" \
+	  CCMADMIN_E2E_EMPTY_DATABASE_URL="$(E2E_EMPTY_PG_URL)" npx playwright test
+	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e' -c 'DROP DATABASE IF EXISTS ccmadmin_e2e_empty'
 
 ## make bench — the benchmarks (release build, SQLite and PostgreSQL); print figures
 bench: prereqs postgres site-release server-release

@@ -20,6 +20,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::layout::Layout;
+use crate::pages::device::bulk_admin::BulkAdministrationPage;
 use crate::pages::device::jobs::{JobPage, JobsPage};
 use crate::pages::device::pending::PendingActionsPage;
 use crate::pages::device::phone::{AddPhonePage, PhonePage};
@@ -30,7 +31,12 @@ use crate::pages::security::tftp_files::TftpFilesPage;
 use crate::pages::service::parameters::ServiceParametersPage;
 use crate::pages::serviceability::activation::ServiceActivationPage;
 use crate::pages::serviceability::control_center::ControlCenterPage;
+use crate::pages::system::callmanager_groups::{
+    AddCallManagerGroupPage, CallManagerGroupPage, CallManagerGroupsPage,
+};
+use crate::pages::system::device_pools::{AddDevicePoolPage, DevicePoolPage, DevicePoolsPage};
 use crate::pages::system::parameters::EnterpriseParametersPage;
+use crate::pages::system::regions::{AddRegionPage, RegionPage, RegionsPage};
 use crate::pages::system::servers::{AddServerPage, ServerPage, ServersPage};
 use crate::pages::system::srst::{AddSrstPage, SrstListPage, SrstPage};
 use crate::pages::user::access::{
@@ -102,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/phones") view=FindPhonesPage />
                     <Route path=path!("/phones/:name") view=PhonePage />
                     <Route path=path!("/add-phone") view=AddPhonePage />
+                    <Route path=path!("/bulk-administration") view=BulkAdministrationPage />
                     <Route path=path!("/srst") view=SrstListPage />
                     <Route path=path!("/srst/:name") view=SrstPage />
                     <Route path=path!("/add-srst") view=AddSrstPage />
@@ -109,6 +116,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/servers") view=ServersPage />
                     <Route path=path!("/servers/:name") view=ServerPage />
                     <Route path=path!("/add-server") view=AddServerPage />
+                    <Route path=path!("/callmanager-groups") view=CallManagerGroupsPage />
+                    <Route path=path!("/callmanager-groups/:name") view=CallManagerGroupPage />
+                    <Route path=path!("/add-callmanager-group") view=AddCallManagerGroupPage />
+                    <Route path=path!("/device-pools") view=DevicePoolsPage />
+                    <Route path=path!("/device-pools/:name") view=DevicePoolPage />
+                    <Route path=path!("/add-device-pool") view=AddDevicePoolPage />
+                    <Route path=path!("/regions") view=RegionsPage />
+                    <Route path=path!("/regions/:name") view=RegionPage />
+                    <Route path=path!("/add-region") view=AddRegionPage />
                     <Route path=path!("/service-parameters") view=ServiceParametersPage />
                     <Route path=path!("/service-activation") view=ServiceActivationPage />
                     <Route path=path!("/certificates") view=CertificatesPage />

@@ -80,6 +80,10 @@ pub struct Settings {
     /// publisher.
     #[arg(long = "server", env = "CCMADMIN_SERVER", global = true)]
     pub node: Option<String>,
+    /// The IPv4 address this node is known by to phones, for the publisher the first start of an
+    /// empty store creates; default the HTTPS bind address (127.0.0.1 when that is unspecified).
+    #[arg(long, env = "CCMADMIN_NODE_ADDRESS", global = true)]
+    pub node_address: Option<std::net::Ipv4Addr>,
     /// UDP address Cisco CallManager sends device resets (SIP NOTIFY) from.
     #[arg(
         long,
@@ -143,6 +147,22 @@ pub struct Settings {
         global = true
     )]
     pub request_timeout_secs: u64,
+    /// The largest CSV file Bulk Administration imports, in bytes (64 MiB by default).
+    #[arg(
+        long,
+        env = "CCMADMIN_IMPORT_MAX_BYTES",
+        default_value_t = app::domain::bat::ImportLimits::default().max_bytes,
+        global = true
+    )]
+    pub import_max_bytes: usize,
+    /// The most data rows a CSV file Bulk Administration imports may have.
+    #[arg(
+        long,
+        env = "CCMADMIN_IMPORT_MAX_ROWS",
+        default_value_t = app::domain::bat::ImportLimits::default().max_rows,
+        global = true
+    )]
+    pub import_max_rows: usize,
 }
 
 impl Settings {
@@ -154,6 +174,14 @@ impl Settings {
     /// The per-request timeout in effect (at least a second).
     pub fn request_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+
+    /// The address the first start gives this node's server entry.
+    pub fn node_address(&self) -> std::net::Ipv4Addr {
+        self.node_address.unwrap_or(match self.bind.ip() {
+            std::net::IpAddr::V4(v4) if !v4.is_unspecified() => v4,
+            _ => std::net::Ipv4Addr::LOCALHOST,
+        })
     }
 
     /// The store URL in effect.

@@ -40,6 +40,12 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// default, stated here); a larger one is refused with 413.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// The body limit of the server functions that carry a CSV file of at most `max_file_bytes`:
+/// the file as a JSON string (escaping can double it) and the request around it.
+pub fn import_body_limit(max_file_bytes: usize) -> usize {
+    max_file_bytes.saturating_mul(2).saturating_add(64 * 1024)
+}
+
 /// Default bound on HTTPS connections open at once (`CCMADMIN_MAX_CONNECTIONS`); a connection
 /// beyond it is closed at once, before its TLS handshake.
 pub const MAX_CONNECTIONS: usize = 512;

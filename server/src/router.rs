@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{header, HeaderValue};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::nonce::use_nonce;
 use leptos::prelude::{provide_context, use_context, LeptosOptions};
-use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes, ResponseOptions};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -44,6 +44,9 @@ impl FromRef<ServerState> for AppState {
         state.app.clone()
     }
 }
+
+/// The server functions whose body is a whole CSV file (Bulk Administration's import).
+const LARGE_BODY_FNS: [&str; 2] = ["/fn/validate_phone_import", "/fn/start_phone_import"];
 
 /// Builds the whole router, with the default per-request timeout ([`limits::REQUEST_TIMEOUT`]).
 pub fn build(app_state: AppState, leptos: LeptosOptions) -> Router {
@@ -87,12 +90,44 @@ pub fn build_with_timeout(
         app: app_state.clone(),
         leptos,
     };
-    let pages = generate_route_list(App);
+    // The server functions that take a whole CSV file are routed here, with the import limit
+    // instead of the body limit of every other request.
+    let pages = generate_route_list_with_exclusions(
+        App,
+        Some(LARGE_BODY_FNS.iter().map(|p| (*p).to_owned()).collect()),
+    );
     let gate = middleware::Gate {
         app: app_state.clone(),
-        pages: Arc::new(pages.iter().map(|p| p.path().to_owned()).collect()),
+        pages: Arc::new(
+            pages
+                .iter()
+                .map(|p| p.path().to_owned())
+                .filter(|p| !LARGE_BODY_FNS.contains(&p.as_str()))
+                .collect(),
+        ),
     };
-    Router::new()
+    let large_body = limits::import_body_limit(app_state.import_limits.max_bytes);
+    let mut router = Router::new();
+    for path in LARGE_BODY_FNS {
+        let context = context.clone();
+        let state = state.clone();
+        let handler = move |req: axum::extract::Request| {
+            let context = context.clone();
+            let state = state.clone();
+            async move {
+                leptos_axum::handle_server_fns_with_context(
+                    move || {
+                        provide_context(state.clone());
+                        context();
+                    },
+                    req,
+                )
+                .await
+            }
+        };
+        router = router.route(path, post(handler).layer(DefaultBodyLimit::max(large_body)));
+    }
+    router
         .nest("/api/v1", rest::routes().with_state(app_state.clone()))
         .route("/healthz", get(rest::healthz))
         .leptos_routes_with_context(&state, pages, context.clone(), {

@@ -91,7 +91,11 @@ pub async fn open_store(settings: &Settings) -> Result<AppState, ServeError> {
         .with_files(dirs)
         .with_node(settings.node.clone())
         .with_registration_key(key)
-        .with_contact_policy(contact_policy(settings)))
+        .with_contact_policy(contact_policy(settings))
+        .with_import_limits(app::domain::bat::ImportLimits {
+            max_bytes: settings.import_max_bytes,
+            max_rows: settings.import_max_rows,
+        }))
 }
 
 /// Which device contacts the console accepts: loopback ones only while both its HTTPS and its
@@ -137,6 +141,23 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         println!(
             "Created user CCMAdministrator with the one-time password: {password}\n\
              It is shown only now and must be changed at first login."
+        );
+    }
+    let publisher =
+        app::service::first_start::server_name_of(settings.node.as_deref().unwrap_or(&host_name));
+    if let Some(created) = app::service::first_start::ensure_publisher(
+        &state,
+        &publisher,
+        &settings.node_address().to_string(),
+    )
+    .await
+    .map_err(ServeError::Bootstrap)?
+    {
+        tracing::info!(
+            "empty store: created the publisher {} ({}), the CallManager group Default and the \
+             device pool Default",
+            created.publisher,
+            created.address
         );
     }
     spawn_session_cleanup(

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod imports;
 pub mod jobs;
 pub mod phones;
 pub mod security;

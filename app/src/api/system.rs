@@ -1,16 +1,19 @@
 //! Server functions of the System menu: SRST references, enterprise parameters, the other
-//! clusters sharing TFTP, servers, and the security dashboard.
+//! clusters sharing TFTP, servers, CallManager groups, device pools, regions, and the security
+//! dashboard.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::domain::dashboard::Dashboard;
+use crate::domain::pools::{GroupFields, PoolFields, RegionFields};
 use crate::domain::servers::ServerFields;
 use crate::domain::srst::SrstFields;
 use crate::domain::tftp_share::TftpCluster;
 use crate::error::AppError;
 use crate::model::system::{
-    EnterpriseParameters, ParameterSaved, ServerDetail, ServerSaved, SrstInfo, SrstSaved,
+    EnterpriseParameters, GroupDetail, GroupSaved, ParameterSaved, PoolChoices, PoolDetail,
+    PoolSaved, RegionDetail, ServerDetail, ServerSaved, SrstInfo, SrstSaved,
 };
 
 #[cfg(feature = "ssr")]
@@ -176,6 +179,129 @@ pub async fn delete_server(name: String, version: i32) -> Result<(), AppError> {
     let (state, grant) = writes().await?;
     crate::service::servers::delete(&state, &grant, &name, Some(version)).await?;
     leptos_axum::redirect("/servers");
+    Ok(())
+}
+
+/// Every CallManager group with the device pools that use it.
+#[server(prefix = "/fn", endpoint = "list_groups")]
+pub async fn list_groups() -> Result<Vec<GroupDetail>, AppError> {
+    let (state, grant) = reads().await?;
+    crate::service::callmanager_groups::list(&state, &grant).await
+}
+
+/// One CallManager group.
+#[server(prefix = "/fn", endpoint = "get_group")]
+pub async fn get_group(name: String) -> Result<GroupDetail, AppError> {
+    let (state, grant) = reads().await?;
+    crate::service::callmanager_groups::get(&state, &grant, &name).await
+}
+
+/// Adds a CallManager group (`original` empty) or updates the one named `original` read at
+/// `version`.
+#[server(prefix = "/fn", endpoint = "save_group", input = Json)]
+pub async fn save_group(
+    original: Option<String>,
+    fields: GroupFields,
+    version: i32,
+) -> Result<GroupSaved, AppError> {
+    let (state, grant) = writes().await?;
+    match original {
+        Some(name) => {
+            crate::service::callmanager_groups::update(&state, &grant, &name, fields, version).await
+        }
+        None => crate::service::callmanager_groups::create(&state, &grant, fields).await,
+    }
+}
+
+/// Deletes a CallManager group read at `version` (refused while device pools use it).
+#[server(prefix = "/fn", endpoint = "delete_group")]
+pub async fn delete_group(name: String, version: i32) -> Result<(), AppError> {
+    let (state, grant) = writes().await?;
+    crate::service::callmanager_groups::delete(&state, &grant, &name, Some(version)).await?;
+    leptos_axum::redirect("/callmanager-groups");
+    Ok(())
+}
+
+/// Every device pool with the count of its devices.
+#[server(prefix = "/fn", endpoint = "list_pools")]
+pub async fn list_pools() -> Result<Vec<PoolDetail>, AppError> {
+    let (state, grant) = reads().await?;
+    crate::service::device_pools::list(&state, &grant).await
+}
+
+/// One device pool.
+#[server(prefix = "/fn", endpoint = "get_pool")]
+pub async fn get_pool(name: String) -> Result<PoolDetail, AppError> {
+    let (state, grant) = reads().await?;
+    crate::service::device_pools::get(&state, &grant, &name).await
+}
+
+/// Adds a device pool (`original` empty) or updates the one named `original` read at `version`.
+#[server(prefix = "/fn", endpoint = "save_pool", input = Json)]
+pub async fn save_pool(
+    original: Option<String>,
+    fields: PoolFields,
+    version: i32,
+) -> Result<PoolSaved, AppError> {
+    let (state, grant) = writes().await?;
+    match original {
+        Some(name) => {
+            crate::service::device_pools::update(&state, &grant, &name, fields, version).await
+        }
+        None => crate::service::device_pools::create(&state, &grant, fields).await,
+    }
+}
+
+/// Deletes a device pool read at `version` (refused while devices use it).
+#[server(prefix = "/fn", endpoint = "delete_pool")]
+pub async fn delete_pool(name: String, version: i32) -> Result<(), AppError> {
+    let (state, grant) = writes().await?;
+    crate::service::device_pools::delete(&state, &grant, &name, Some(version)).await?;
+    leptos_axum::redirect("/device-pools");
+    Ok(())
+}
+
+/// The servers, groups, regions and SRST references the group and pool forms offer.
+#[server(prefix = "/fn", endpoint = "pool_form_choices")]
+pub async fn pool_form_choices() -> Result<PoolChoices, AppError> {
+    let (state, grant) = reads().await?;
+    crate::service::device_pools::choices(&state, &grant).await
+}
+
+/// Every region with the device pools in it.
+#[server(prefix = "/fn", endpoint = "list_regions")]
+pub async fn list_regions() -> Result<Vec<RegionDetail>, AppError> {
+    let (state, grant) = reads().await?;
+    crate::service::regions::list(&state, &grant).await
+}
+
+/// One region.
+#[server(prefix = "/fn", endpoint = "get_region")]
+pub async fn get_region(name: String) -> Result<RegionDetail, AppError> {
+    let (state, grant) = reads().await?;
+    crate::service::regions::get(&state, &grant, &name).await
+}
+
+/// Adds a region (`original` empty) or updates the one named `original` read at `version`.
+#[server(prefix = "/fn", endpoint = "save_region", input = Json)]
+pub async fn save_region(
+    original: Option<String>,
+    fields: RegionFields,
+    version: i32,
+) -> Result<RegionDetail, AppError> {
+    let (state, grant) = writes().await?;
+    match original {
+        Some(name) => crate::service::regions::update(&state, &grant, &name, fields, version).await,
+        None => crate::service::regions::create(&state, &grant, fields).await,
+    }
+}
+
+/// Deletes a region read at `version` (refused while device pools use it).
+#[server(prefix = "/fn", endpoint = "delete_region")]
+pub async fn delete_region(name: String, version: i32) -> Result<(), AppError> {
+    let (state, grant) = writes().await?;
+    crate::service::regions::delete(&state, &grant, &name, Some(version)).await?;
+    leptos_axum::redirect("/regions");
     Ok(())
 }
 

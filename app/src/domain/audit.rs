@@ -19,11 +19,13 @@ pub enum AuditAction {
     Update,
     /// A record was deleted.
     Delete,
+    /// Records were exported (Bulk Administration).
+    Export,
 }
 
 impl AuditAction {
     /// Every action, for filters.
-    pub const ALL: [AuditAction; 7] = [
+    pub const ALL: [AuditAction; 8] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -31,6 +33,7 @@ impl AuditAction {
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Delete,
+        AuditAction::Export,
     ];
 
     /// The stored name.
@@ -43,6 +46,7 @@ impl AuditAction {
             AuditAction::Create => "create",
             AuditAction::Update => "update",
             AuditAction::Delete => "delete",
+            AuditAction::Export => "export",
         }
     }
 
@@ -56,6 +60,7 @@ impl AuditAction {
             AuditAction::Create => "Create",
             AuditAction::Update => "Update",
             AuditAction::Delete => "Delete",
+            AuditAction::Export => "Export",
         }
     }
 
@@ -99,6 +104,14 @@ pub mod object {
     pub const SERVICE: &str = "Service";
     /// A device reset or restart job.
     pub const JOB: &str = "Job";
+    /// A CallManager group.
+    pub const CALLMANAGER_GROUP: &str = "CallManagerGroup";
+    /// A device pool.
+    pub const DEVICE_POOL: &str = "DevicePool";
+    /// A region.
+    pub const REGION: &str = "Region";
+    /// A phone template.
+    pub const PHONE_TEMPLATE: &str = "PhoneTemplate";
 
     /// The object types whose changes can change the TFTP files.
     pub const TFTP_RELEVANT: &[&str] = &[
@@ -109,5 +122,7 @@ pub mod object {
         SERVER,
         CERTIFICATE,
         CTL,
+        CALLMANAGER_GROUP,
+        DEVICE_POOL,
     ];
 }

@@ -240,6 +240,12 @@ pub fn validate_phone(
             format!("must be at most {DESCRIPTION_MAX_CHARS} characters"),
         ));
     }
+    if fields.description.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "Description",
+            "must not hold control characters (line breaks, tabs, NUL)",
+        ));
+    }
     let speaks = match fields.protocol {
         Protocol::Sccp => sccp,
         Protocol::Sip => sip,
@@ -286,6 +292,19 @@ mod tests {
 
     fn fields() -> PhoneFields {
         PhoneFields::new("SEP001122AABBCC", "Cisco 7970", "Default")
+    }
+
+    #[test]
+    fn a_description_holds_no_control_characters() {
+        let c = caps("Cisco 7970");
+        for bad in ["line\nbreak", "nul\u{0}", "tab\there"] {
+            let f = PhoneFields {
+                description: bad.into(),
+                ..fields()
+            };
+            let err = validate_phone(&f, &c, true, true).unwrap_err();
+            assert_eq!(err.field(), Some("Description"), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Data the pages receive from the server (serialised into the page and over server functions),
 //! and the request bodies of forms.
 
+pub mod imports;
 pub mod jobs;
 pub mod security;
 pub mod system;
@@ -49,6 +50,9 @@ pub struct HomeInfo {
     pub cluster_name: String,
     /// The cluster's security mode as the page shows it.
     pub cluster_security_mode: String,
+    /// Devices in the cluster (0: an empty cluster, whose home page says what to do next).
+    #[serde(default)]
+    pub devices: u64,
 }
 
 /// One page of a server-side paginated list.

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::parameters::ParameterValue;
+use crate::domain::pools::{GroupFields, PoolFields, RegionFields};
 use crate::domain::security::ClusterSecurityMode;
 use crate::domain::servers::ServerFields;
 use crate::domain::services::Service;
@@ -148,4 +149,68 @@ pub struct ServiceActivation {
     pub unavailable: Option<String>,
     /// Optimistic-concurrency version (0: never set).
     pub version: i32,
+}
+
+/// A CallManager group with the device pools that use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupDetail {
+    /// Its fields.
+    pub fields: GroupFields,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// The device pools that use it, by name.
+    pub pools: Vec<String>,
+}
+
+/// The answer to a CallManager group save.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSaved {
+    /// The group as stored.
+    pub group: GroupDetail,
+    /// Required actions (R10: the devices of its pools reset).
+    pub required_actions: Vec<String>,
+}
+
+/// A device pool with the count of its devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolDetail {
+    /// Its fields.
+    pub fields: PoolFields,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// Devices in the pool.
+    pub devices: u64,
+}
+
+/// The answer to a device pool save.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolSaved {
+    /// The pool as stored.
+    pub pool: PoolDetail,
+    /// Required actions (R10: its devices reset).
+    pub required_actions: Vec<String>,
+}
+
+/// A region with the device pools in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionDetail {
+    /// Its fields.
+    pub fields: RegionFields,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// The device pools in it, by name.
+    pub pools: Vec<String>,
+}
+
+/// What the group and pool forms offer to choose from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolChoices {
+    /// Every server, by name.
+    pub servers: Vec<String>,
+    /// Every CallManager group, by name.
+    pub groups: Vec<String>,
+    /// Every region, by name.
+    pub regions: Vec<String>,
+    /// Every SRST reference, by name.
+    pub srst_references: Vec<String>,
 }

@@ -79,6 +79,24 @@ pub const ENTRIES: &[MenuEntry] = &[
         "/servers",
         Some(FunctionalGroup::System),
     ),
+    entry(
+        Area::System,
+        "Cisco CallManager Group",
+        "/callmanager-groups",
+        Some(FunctionalGroup::System),
+    ),
+    entry(
+        Area::System,
+        "Device Pool",
+        "/device-pools",
+        Some(FunctionalGroup::System),
+    ),
+    entry(
+        Area::System,
+        "Region",
+        "/regions",
+        Some(FunctionalGroup::System),
+    ),
     entry(Area::System, "SRST", "/srst", Some(FunctionalGroup::System)),
     entry(
         Area::System,
@@ -96,6 +114,12 @@ pub const ENTRIES: &[MenuEntry] = &[
         Area::Device,
         "Phone",
         "/phones",
+        Some(FunctionalGroup::Phone),
+    ),
+    entry(
+        Area::Device,
+        "Bulk Administration",
+        "/bulk-administration",
         Some(FunctionalGroup::Phone),
     ),
     entry(

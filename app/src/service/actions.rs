@@ -112,6 +112,34 @@ pub async fn record_device_resets<C: ConnectionTrait>(
     if device_ids.is_empty() {
         return Ok(());
     }
+    let which = Expr::col((devices::Entity, devices::Column::Id)).is_in(device_ids.iter().copied());
+    record_resets_where(db, now, which, reason, audit_id).await
+}
+
+/// Records "reset this device" (R10) for every device of the pools `pool_ids` not already
+/// pending, in one statement (a pool's change resets its devices).
+pub async fn record_pool_resets<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    pool_ids: &[i32],
+    reason: &str,
+    audit_id: i64,
+) -> Result<(), AppError> {
+    if pool_ids.is_empty() {
+        return Ok(());
+    }
+    let which =
+        Expr::col((devices::Entity, devices::Column::DevicePoolId)).is_in(pool_ids.iter().copied());
+    record_resets_where(db, now, which, reason, audit_id).await
+}
+
+async fn record_resets_where<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    which: sea_orm::sea_query::SimpleExpr,
+    reason: &str,
+    audit_id: i64,
+) -> Result<(), AppError> {
     let kind = RequiredAction::ResetDevice(String::new()).kind();
     let select = Query::select()
         .expr(Expr::val(kind))
@@ -121,9 +149,7 @@ pub async fn record_device_resets<C: ConnectionTrait>(
         .expr(Expr::val(audit_id))
         .expr(Expr::val(now))
         .from(devices::Entity)
-        .and_where(
-            Expr::col((devices::Entity, devices::Column::Id)).is_in(device_ids.iter().copied()),
-        )
+        .and_where(which)
         .and_where(Expr::cust(format!(
             "NOT EXISTS (SELECT 1 FROM required_actions p WHERE p.done_at IS NULL \
              AND p.kind = '{kind}' AND p.target = devices.name)"

@@ -229,7 +229,7 @@ pub async fn preview(
     Ok(out)
 }
 
-fn job_info(row: jobs::Model) -> JobInfo {
+pub(crate) fn job_info(row: jobs::Model) -> JobInfo {
     JobInfo {
         id: row.id,
         kind: row.kind,
@@ -296,7 +296,7 @@ pub async fn start(
 
 /// A claim on a job unique to this run of this node: the node's name, the process and a
 /// counter.
-fn claim_token(state: &AppState) -> String {
+pub(crate) fn claim_token(state: &AppState) -> String {
     static RUNS: AtomicU64 = AtomicU64::new(0);
     let node: String = state
         .node
@@ -321,7 +321,7 @@ fn stale_claim(now: chrono::DateTime<chrono::Utc>) -> Condition {
 }
 
 /// Renews `claim` on job `job_id`; false when the job is no longer running under it.
-async fn renew<C: sea_orm::ConnectionTrait>(
+pub(crate) async fn renew<C: sea_orm::ConnectionTrait>(
     db: &C,
     now: chrono::DateTime<chrono::Utc>,
     job_id: i32,
@@ -341,7 +341,7 @@ async fn renew<C: sea_orm::ConnectionTrait>(
 
 /// Renews the claim every [`RENEW_EVERY`] for as long as it is polled. A lost claim is left to
 /// the job's next batch, which finds it and stops.
-async fn keep_claim(state: &AppState, job_id: i32, claim: &str) {
+pub(crate) async fn keep_claim(state: &AppState, job_id: i32, claim: &str) {
     loop {
         tokio::time::sleep(RENEW_EVERY).await;
         match renew(&state.db, state.clock.now(), job_id, claim).await {
@@ -369,7 +369,7 @@ async fn run_claimed(
 }
 
 /// Marks job `job_id` failed with `message`, while `claim` holds it.
-async fn fail(state: &AppState, job_id: i32, claim: &str, message: &str) {
+pub(crate) async fn fail(state: &AppState, job_id: i32, claim: &str, message: &str) {
     let failed = jobs::Entity::update_many()
         .col_expr(jobs::Column::Status, Expr::value(JobStatus::Failed.key()))
         .col_expr(jobs::Column::Message, Expr::value(message))
@@ -390,7 +390,7 @@ async fn fail(state: &AppState, job_id: i32, claim: &str, message: &str) {
 pub async fn resume_interrupted(state: &AppState) -> Result<usize, AppError> {
     let open = [JobStatus::Running.key(), "queued"];
     let candidates: Vec<jobs::Model> = jobs::Entity::find()
-        .filter(jobs::Column::Kind.eq(KIND))
+        .filter(jobs::Column::Kind.is_in([KIND, super::imports::KIND]))
         .filter(jobs::Column::Status.is_in(open))
         .filter(stale_claim(state.clock.now()))
         .order_by_asc(jobs::Column::Id)
@@ -416,7 +416,11 @@ pub async fn resume_interrupted(state: &AppState) -> Result<usize, AppError> {
             == 1;
         if took {
             claimed += 1;
-            resume(state, &job, &claim).await;
+            if job.kind == super::imports::KIND {
+                super::imports::resume(state, &job, &claim).await;
+            } else {
+                resume(state, &job, &claim).await;
+            }
         }
     }
     Ok(claimed)
@@ -584,13 +588,19 @@ async fn run(
     Ok(())
 }
 
-/// A job's progress.
+/// A job's progress (without its stored request, which for an import is a whole file).
 pub async fn job(
     state: &AppState,
     _grant: &Grant<area::Phone, Reads>,
     id: i32,
 ) -> Result<JobInfo, AppError> {
+    use sea_orm::{Iterable, QuerySelect};
+    let columns = jobs::Column::iter().filter(|c| !matches!(c, jobs::Column::Params));
     jobs::Entity::find_by_id(id)
+        .select_only()
+        .columns(columns)
+        .column_as(Expr::val(""), "params")
+        .into_model::<jobs::Model>()
         .one(&state.db)
         .await
         .map_err(internal)?

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, TransactionTrait,
 };
 
 use super::authz::Actor;
@@ -80,7 +80,17 @@ pub async fn generate(state: &AppState, phones: u64) -> Result<DemoSummary, AppE
     let txn = state.db.begin().await.map_err(internal)?;
     let subscribers = phones.div_ceil(PHONES_PER_SERVER).clamp(1, 7);
     let mut server_ids = Vec::new();
+    // The publisher a first start created (an otherwise empty store) is the demo's publisher.
+    let publisher = servers::Entity::find()
+        .filter(servers::Column::Role.eq("publisher"))
+        .one(&txn)
+        .await
+        .map_err(internal)?;
     for i in 0..=subscribers {
+        if let (0, Some(p)) = (i, publisher.as_ref()) {
+            server_ids.push(p.id);
+            continue;
+        }
         let (name, role) = if i == 0 {
             ("CM-PUB".to_owned(), "publisher")
         } else {
@@ -117,6 +127,7 @@ pub async fn generate(state: &AppState, phones: u64) -> Result<DemoSummary, AppE
     for i in 1..=subscribers {
         let group = callmanager_groups::ActiveModel {
             name: Set(format!("CMG-{i}")),
+            auto_registration: Set(false),
             version: Set(1),
             ..Default::default()
         }
@@ -141,6 +152,10 @@ pub async fn generate(state: &AppState, phones: u64) -> Result<DemoSummary, AppE
         }
         group_ids.push(group.id);
     }
+    let region_id = crate::store::topology::region(&txn, crate::domain::pools::DEFAULT_NAME)
+        .await
+        .map_err(internal)?
+        .map_or(1, |r| r.id);
     // Two sites per group, each with its SRST gateway (every third one secure) and device pool.
     let mut pool_ids = Vec::new();
     for (site, group_id) in (1..).zip(group_ids.iter().flat_map(|g| [*g, *g])) {
@@ -163,6 +178,7 @@ pub async fn generate(state: &AppState, phones: u64) -> Result<DemoSummary, AppE
             callmanager_group_id: Set(group_id),
             srst_option: Set("reference".to_owned()),
             srst_reference_id: Set(Some(srst.id)),
+            region_id: Set(region_id),
             version: Set(1),
             ..Default::default()
         }

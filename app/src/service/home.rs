@@ -1,13 +1,13 @@
 //! The home page's facts.
 
-use sea_orm::EntityTrait;
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 use super::authz::Privileges;
 use super::state::internal;
 use super::AppState;
 use crate::error::AppError;
 use crate::model::HomeInfo;
-use crate::store::entities::cluster;
+use crate::store::entities::{cluster, devices};
 
 /// The console's version, from the build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -28,5 +28,9 @@ pub async fn home_info(state: &AppState, privileges: &Privileges) -> Result<Home
         version: VERSION.to_owned(),
         cluster_name: cluster.name,
         cluster_security_mode: cluster_security_mode.to_owned(),
+        devices: devices::Entity::find()
+            .count(&state.read)
+            .await
+            .map_err(internal)?,
     })
 }

@@ -77,11 +77,13 @@ impl Facts {
         &self.reference.pools
     }
 
-    fn model(&self, id: i32) -> Option<&phone_models::Model> {
+    /// The model with id `id`.
+    pub(crate) fn model(&self, id: i32) -> Option<&phone_models::Model> {
         self.models().iter().find(|m| m.id == id)
     }
 
-    fn effective(
+    /// The effective mode of a device configured `configured` on model `model_id`.
+    pub(crate) fn effective(
         &self,
         configured: ConfiguredMode,
         model_id: i32,
@@ -111,7 +113,8 @@ impl Facts {
         secure_srst(self.context.cluster_mode, effective, status.as_ref())
     }
 
-    fn detail(&self, row: devices::Model) -> PhoneDetail {
+    /// A stored row as the page shows it.
+    pub(crate) fn detail(&self, row: devices::Model) -> PhoneDetail {
         let configured =
             ConfiguredMode::parse(&row.security_mode).unwrap_or(ConfiguredMode::UseSystemDefault);
         let effective = self.effective(configured, row.model_id);
@@ -159,7 +162,7 @@ impl Facts {
     }
 
     /// Checks `fields` against the rules and the store's models and pools.
-    fn check(&self, fields: &PhoneFields) -> Result<(i32, i32), AppError> {
+    pub(crate) fn check(&self, fields: &PhoneFields) -> Result<(i32, i32), AppError> {
         let model = self
             .models()
             .iter()
@@ -347,7 +350,8 @@ impl Facts {
         }
     }
 
-    fn warnings(&self, fields: &PhoneFields) -> Vec<String> {
+    /// The R5 warning of `fields`, if it has one.
+    pub(crate) fn warnings(&self, fields: &PhoneFields) -> Vec<String> {
         r5_warning(
             fields.security_mode,
             self.context.system_default,
@@ -362,7 +366,7 @@ impl Facts {
 
 /// What the audit log keeps of a phone: every field, but never the CAPF authentication string (a
 /// secret the phone proves itself with), only whether one is set.
-fn snapshot(d: &PhoneDetail) -> serde_json::Value {
+pub(crate) fn snapshot(d: &PhoneDetail) -> serde_json::Value {
     let mut fields = d.fields.clone();
     if !fields.authentication_string.is_empty() {
         fields.authentication_string = MASK.to_owned();
@@ -483,7 +487,13 @@ pub async fn get(
     Ok(detail)
 }
 
-fn apply(active: &mut devices::ActiveModel, f: &PhoneFields, model_id: i32, pool_id: i32) {
+/// Sets the columns of `active` from `f`.
+pub(crate) fn apply(
+    active: &mut devices::ActiveModel,
+    f: &PhoneFields,
+    model_id: i32,
+    pool_id: i32,
+) {
     active.name = Set(f.name.clone());
     active.description = Set(f.description.clone());
     active.model_id = Set(model_id);

@@ -228,10 +228,12 @@ fn device_of(row: job_devices::Model) -> Option<JobDevice> {
 }
 
 fn job_of(row: jobs::Model, counts: DeviceCounts, devices: Vec<JobDevice>) -> Option<ResetJob> {
+    // Only a reset job's parameters are read (another kind's can be a whole imported file).
+    let action = action_of_kind(&row.kind)?;
     let params: serde_json::Value = serde_json::from_str(&row.params).unwrap_or_default();
     Some(ResetJob {
         id: row.id,
-        action: action_of_kind(&row.kind)?,
+        action,
         scope: params
             .get("scope")
             .and_then(|s| s.as_str())

@@ -24,7 +24,7 @@ use crate::domain::services::ServerRole;
 use crate::error::AppError;
 use crate::model::system::{ServerDetail, ServerSaved};
 use crate::store::entities::{callmanager_group_members, device_pools, devices, servers};
-use crate::store::{cluster, versioned};
+use crate::store::{cluster, locks, versioned};
 
 /// For each server id, the ids of the device pools whose CallManager group lists it first: the
 /// server their devices register to.
@@ -143,7 +143,8 @@ pub async fn get(
     Ok(detail(row, n))
 }
 
-fn new_guid() -> String {
+/// A new random (version 4) GUID for a server.
+pub(crate) fn new_guid() -> String {
     let mut b = [0u8; 16];
     OsRng.fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
@@ -317,6 +318,8 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
+    // Serialised with the group changes, so no group takes the server while it goes.
+    locks::topology(&txn).await.map_err(internal)?;
     let row = find(&txn, name).await?;
     if version.is_some_and(|v| v != row.version) {
         return Err(audit::conflict(&txn, object::SERVER, name).await);

@@ -37,6 +37,8 @@ pub struct AppState {
     pub contact_policy: Arc<crate::domain::sip::ContactPolicy>,
     /// The node's password-hashing slots (see `password`).
     pub hashing: super::password::Hashing,
+    /// The largest CSV file and the most rows an import takes.
+    pub import_limits: crate::domain::bat::ImportLimits,
 }
 
 impl AppState {
@@ -55,6 +57,15 @@ impl AppState {
             registration_key: None,
             contact_policy: Arc::default(),
             hashing: super::password::Hashing::default(),
+            import_limits: crate::domain::bat::ImportLimits::default(),
+        }
+    }
+
+    /// The state holding imports to `limits`.
+    pub fn with_import_limits(self, limits: crate::domain::bat::ImportLimits) -> Self {
+        Self {
+            import_limits: limits,
+            ..self
         }
     }
 

@@ -15,6 +15,7 @@ pub mod session_store;
 pub mod srst;
 pub mod throttle;
 pub mod tokens;
+pub mod topology;
 pub mod users;
 pub mod versioned;
 

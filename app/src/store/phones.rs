@@ -307,3 +307,35 @@ pub async fn find<C: ConnectionTrait>(
         .one(db)
         .await
 }
+
+/// Up to `limit` phones matching `q` whose name sorts after `after`, by name: the pages of a
+/// streamed export (each a cheap index range, however far in).
+pub async fn after<C: ConnectionTrait>(
+    db: &C,
+    q: &PhoneQuery,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<devices::Model>, sea_orm::DbErr> {
+    let mut find = devices::Entity::find().filter(condition(q));
+    if let Some(name) = after {
+        find = find.filter(devices::Column::Name.gt(name));
+    }
+    find.order_by_asc(devices::Column::Name)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The phones named `names` (any order).
+pub async fn by_names<C: ConnectionTrait>(
+    db: &C,
+    names: &[&str],
+) -> Result<Vec<devices::Model>, sea_orm::DbErr> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    devices::Entity::find()
+        .filter(devices::Column::Name.is_in(names.iter().copied()))
+        .all(db)
+        .await
+}

@@ -5,6 +5,7 @@
 mod access;
 mod audit;
 pub mod error;
+mod imports;
 pub mod json;
 mod parameters;
 mod phones;
@@ -134,6 +135,23 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Method::DELETE, "/phones/{name}", delete(phones::remove)),
         ep(Method::GET, "/phone-models", get(phones::models)),
         ep(Method::GET, "/device-pools", get(phones::pools)),
+        ep(Method::GET, "/device-pools.csv", get(imports::pools_csv)),
+        ep(
+            Method::GET,
+            "/callmanager-groups.csv",
+            get(imports::groups_csv),
+        ),
+        ep(Method::GET, "/phones.csv", get(imports::phones_csv)),
+        ep(
+            Method::POST,
+            "/bulk/phones/validate",
+            post(imports::validate).layer(axum::extract::DefaultBodyLimit::disable()),
+        ),
+        ep(
+            Method::POST,
+            "/bulk/phones/import",
+            post(imports::import).layer(axum::extract::DefaultBodyLimit::disable()),
+        ),
         ep(Method::GET, "/enterprise-parameters", get(parameters::list)),
         ep(
             Method::PUT,
@@ -202,6 +220,48 @@ pub fn endpoints() -> Vec<Endpoint> {
             delete(system::delete_server),
         ),
         ep(Method::GET, "/dashboard", get(system::dashboard)),
+        ep(Method::GET, "/callmanager-groups", get(system::list_groups)),
+        ep(
+            Method::POST,
+            "/callmanager-groups",
+            post(system::create_group),
+        ),
+        ep(
+            Method::GET,
+            "/callmanager-groups/{name}",
+            get(system::get_group),
+        ),
+        ep(
+            Method::PUT,
+            "/callmanager-groups/{name}",
+            put(system::update_group),
+        ),
+        ep(
+            Method::DELETE,
+            "/callmanager-groups/{name}",
+            delete(system::delete_group),
+        ),
+        ep(Method::POST, "/device-pools", post(system::create_pool)),
+        ep(Method::GET, "/device-pools/{name}", get(system::get_pool)),
+        ep(
+            Method::PUT,
+            "/device-pools/{name}",
+            put(system::update_pool),
+        ),
+        ep(
+            Method::DELETE,
+            "/device-pools/{name}",
+            delete(system::delete_pool),
+        ),
+        ep(Method::GET, "/regions", get(system::list_regions)),
+        ep(Method::POST, "/regions", post(system::create_region)),
+        ep(Method::GET, "/regions/{name}", get(system::get_region)),
+        ep(Method::PUT, "/regions/{name}", put(system::update_region)),
+        ep(
+            Method::DELETE,
+            "/regions/{name}",
+            delete(system::delete_region),
+        ),
         ep(
             Method::GET,
             "/service-parameters",

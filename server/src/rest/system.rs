@@ -1,4 +1,6 @@
-//! `/api/v1/srst-references`, `/api/v1/servers` and `/api/v1/dashboard` (functional group System).
+//! `/api/v1/srst-references`, `/api/v1/servers`, `/api/v1/callmanager-groups`,
+//! `/api/v1/device-pools` (all but the list, which `phones::pools` answers), `/api/v1/regions`
+//! and `/api/v1/dashboard` (functional group System).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -9,11 +11,15 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::VersionQuery;
 use app::domain::dashboard::Dashboard;
+use app::domain::pools::{GroupFields, PoolFields, RegionFields};
 use app::domain::servers::ServerFields;
 use app::domain::srst::SrstFields;
-use app::model::system::{ServerDetail, ServerSaved, SrstInfo, SrstSaved};
+use app::model::system::{
+    GroupDetail, GroupSaved, PoolDetail, PoolSaved, RegionDetail, ServerDetail, ServerSaved,
+    SrstInfo, SrstSaved,
+};
 use app::service::authz::{area, Privileges, Reads, Writes};
-use app::service::{dashboard, servers, srst, AppState};
+use app::service::{callmanager_groups, dashboard, device_pools, regions, servers, srst, AppState};
 
 /// Query of `GET /srst-references`.
 #[derive(Debug, Deserialize)]
@@ -163,6 +169,194 @@ pub async fn delete_server(
 ) -> Result<StatusCode, ApiError> {
     let grant = privileges.grant::<area::System, Writes>()?;
     servers::delete(&state, &grant, &name, q.version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /callmanager-groups`: every group with its servers in order and the pools that use it.
+pub async fn list_groups(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+) -> Result<Json<Vec<GroupDetail>>, ApiError> {
+    let grant = privileges.grant::<area::System, Reads>()?;
+    Ok(Json(callmanager_groups::list(&state, &grant).await?))
+}
+
+/// `POST /callmanager-groups`: 201 with the required actions.
+pub async fn create_group(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    ApiJson(fields): ApiJson<GroupFields>,
+) -> Result<(StatusCode, Json<GroupSaved>), ApiError> {
+    let grant = privileges.grant::<area::System, Writes>()?;
+    Ok((
+        StatusCode::CREATED,
+        Json(callmanager_groups::create(&state, &grant, fields).await?),
+    ))
+}
+
+/// `GET /callmanager-groups/{name}`.
+pub async fn get_group(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+) -> Result<Json<GroupDetail>, ApiError> {
+    let grant = privileges.grant::<area::System, Reads>()?;
+    Ok(Json(callmanager_groups::get(&state, &grant, &name).await?))
+}
+
+/// Body of `PUT /callmanager-groups/{name}`.
+#[derive(Debug, Deserialize)]
+pub struct GroupUpdate {
+    #[serde(flatten)]
+    fields: GroupFields,
+    version: i32,
+}
+
+/// `PUT /callmanager-groups/{name}`: 409 when the version is stale; the answer carries the
+/// required actions (R10).
+pub async fn update_group(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<GroupUpdate>,
+) -> Result<Json<GroupSaved>, ApiError> {
+    let grant = privileges.grant::<area::System, Writes>()?;
+    Ok(Json(
+        callmanager_groups::update(&state, &grant, &name, body.fields, body.version).await?,
+    ))
+}
+
+/// `DELETE /callmanager-groups/{name}?version=`: 409 while device pools use it.
+pub async fn delete_group(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<StatusCode, ApiError> {
+    let grant = privileges.grant::<area::System, Writes>()?;
+    callmanager_groups::delete(&state, &grant, &name, q.version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /device-pools`: 201 with the required actions.
+pub async fn create_pool(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    ApiJson(fields): ApiJson<PoolFields>,
+) -> Result<(StatusCode, Json<PoolSaved>), ApiError> {
+    let grant = privileges.grant::<area::System, Writes>()?;
+    Ok((
+        StatusCode::CREATED,
+        Json(device_pools::create(&state, &grant, fields).await?),
+    ))
+}
+
+/// `GET /device-pools/{name}`: the pool with its version and the count of its devices.
+pub async fn get_pool(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+) -> Result<Json<PoolDetail>, ApiError> {
+    let grant = privileges.grant::<area::System, Reads>()?;
+    Ok(Json(device_pools::get(&state, &grant, &name).await?))
+}
+
+/// Body of `PUT /device-pools/{name}`.
+#[derive(Debug, Deserialize)]
+pub struct PoolUpdate {
+    #[serde(flatten)]
+    fields: PoolFields,
+    version: i32,
+}
+
+/// `PUT /device-pools/{name}`: 409 when the version is stale; the answer carries the required
+/// actions (R10).
+pub async fn update_pool(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<PoolUpdate>,
+) -> Result<Json<PoolSaved>, ApiError> {
+    let grant = privileges.grant::<area::System, Writes>()?;
+    Ok(Json(
+        device_pools::update(&state, &grant, &name, body.fields, body.version).await?,
+    ))
+}
+
+/// `DELETE /device-pools/{name}?version=`: 409 while devices use it.
+pub async fn delete_pool(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<StatusCode, ApiError> {
+    let grant = privileges.grant::<area::System, Writes>()?;
+    device_pools::delete(&state, &grant, &name, q.version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /regions`: every region with its codec and the pools in it.
+pub async fn list_regions(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+) -> Result<Json<Vec<RegionDetail>>, ApiError> {
+    let grant = privileges.grant::<area::System, Reads>()?;
+    Ok(Json(regions::list(&state, &grant).await?))
+}
+
+/// `POST /regions`: 201.
+pub async fn create_region(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    ApiJson(fields): ApiJson<RegionFields>,
+) -> Result<(StatusCode, Json<RegionDetail>), ApiError> {
+    let grant = privileges.grant::<area::System, Writes>()?;
+    Ok((
+        StatusCode::CREATED,
+        Json(regions::create(&state, &grant, fields).await?),
+    ))
+}
+
+/// `GET /regions/{name}`.
+pub async fn get_region(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+) -> Result<Json<RegionDetail>, ApiError> {
+    let grant = privileges.grant::<area::System, Reads>()?;
+    Ok(Json(regions::get(&state, &grant, &name).await?))
+}
+
+/// Body of `PUT /regions/{name}`.
+#[derive(Debug, Deserialize)]
+pub struct RegionUpdate {
+    #[serde(flatten)]
+    fields: RegionFields,
+    version: i32,
+}
+
+/// `PUT /regions/{name}`: 409 when the version is stale.
+pub async fn update_region(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<RegionUpdate>,
+) -> Result<Json<RegionDetail>, ApiError> {
+    let grant = privileges.grant::<area::System, Writes>()?;
+    Ok(Json(
+        regions::update(&state, &grant, &name, body.fields, body.version).await?,
+    ))
+}
+
+/// `DELETE /regions/{name}?version=`: 409 while device pools use it.
+pub async fn delete_region(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<StatusCode, ApiError> {
+    let grant = privileges.grant::<area::System, Writes>()?;
+    regions::delete(&state, &grant, &name, q.version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

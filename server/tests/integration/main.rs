@@ -5,6 +5,7 @@
 mod access;
 mod binary;
 mod connection_limits;
+mod first_steps;
 mod permissions;
 mod phones;
 mod resets;

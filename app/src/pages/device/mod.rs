@@ -1,6 +1,7 @@
 //! The Device menu.
 
 pub mod bulk;
+pub mod bulk_admin;
 pub mod contact;
 pub mod jobs;
 pub mod pending;

@@ -11,6 +11,8 @@ pub struct Model {
     pub id: i32,
     /// Unique name.
     pub name: String,
+    /// The group auto-registered devices get (at most one group).
+    pub auto_registration: bool,
     /// Optimistic-concurrency version.
     pub version: i32,
 }

@@ -17,6 +17,8 @@ pub struct Model {
     pub srst_option: String,
     /// The SRST reference when `srst_option` is `reference`.
     pub srst_reference_id: Option<i32>,
+    /// The region (`regions.id`).
+    pub region_id: i32,
     /// Optimistic-concurrency version.
     pub version: i32,
 }

@@ -39,6 +39,8 @@ pub struct Model {
     pub worker: Option<String>,
     /// When that node last said it is still working it.
     pub heartbeat_at: Option<DateTimeUtc>,
+    /// Where a resumable job got to: for an import, the last line of the file applied.
+    pub cursor: Option<i64>,
 }
 
 /// No relations.

@@ -15,6 +15,8 @@ pub mod job_devices;
 pub mod jobs;
 pub mod login_throttle;
 pub mod phone_models;
+pub mod phone_templates;
+pub mod regions;
 pub mod required_actions;
 pub mod servers;
 pub mod service_activations;

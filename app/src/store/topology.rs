@@ -1,0 +1,196 @@
+//! Queries on the cluster's topology: CallManager groups with their ordered servers, device pools
+//! and regions. The services `callmanager_groups`, `device_pools` and `regions` own these tables
+//! and call these inside their transactions.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::entities::{
+    callmanager_group_members, callmanager_groups, device_pools, devices, regions, servers,
+    srst_references,
+};
+
+/// The group named `name`.
+pub async fn group<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> Result<Option<callmanager_groups::Model>, DbErr> {
+    callmanager_groups::Entity::find()
+        .filter(callmanager_groups::Column::Name.eq(name))
+        .one(db)
+        .await
+}
+
+/// Every group, by name.
+pub async fn groups<C: ConnectionTrait>(db: &C) -> Result<Vec<callmanager_groups::Model>, DbErr> {
+    callmanager_groups::Entity::find()
+        .order_by_asc(callmanager_groups::Column::Name)
+        .all(db)
+        .await
+}
+
+/// Each group's server names in order, by group id.
+pub async fn members<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32, Vec<String>>, DbErr> {
+    let names: HashMap<i32, String> = servers::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let mut out: HashMap<i32, Vec<String>> = HashMap::new();
+    for m in callmanager_group_members::Entity::find()
+        .order_by_asc(callmanager_group_members::Column::GroupId)
+        .order_by_asc(callmanager_group_members::Column::Priority)
+        .all(db)
+        .await?
+    {
+        if let Some(name) = names.get(&m.server_id) {
+            out.entry(m.group_id).or_default().push(name.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces the servers of group `group_id` by `server_ids`, in order.
+pub async fn set_members<C: ConnectionTrait>(
+    db: &C,
+    group_id: i32,
+    server_ids: &[i32],
+) -> Result<(), DbErr> {
+    callmanager_group_members::Entity::delete_many()
+        .filter(callmanager_group_members::Column::GroupId.eq(group_id))
+        .exec(db)
+        .await?;
+    if server_ids.is_empty() {
+        return Ok(());
+    }
+    callmanager_group_members::Entity::insert_many((0..).zip(server_ids).map(
+        |(priority, server_id)| callmanager_group_members::ActiveModel {
+            group_id: Set(group_id),
+            priority: Set(priority),
+            server_id: Set(*server_id),
+        },
+    ))
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The ids of the servers named `names`, in the same order; the first name no server has is
+/// the error.
+pub async fn server_ids<C: ConnectionTrait>(
+    db: &C,
+    names: &[String],
+) -> Result<Result<Vec<i32>, String>, DbErr> {
+    let found: HashMap<String, i32> = servers::Entity::find()
+        .filter(servers::Column::Name.is_in(names.iter().map(String::as_str)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.name, s.id))
+        .collect();
+    Ok(names
+        .iter()
+        .map(|n| found.get(n).copied().ok_or_else(|| n.clone()))
+        .collect())
+}
+
+/// Every server name, by name.
+pub async fn server_names<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> {
+    servers::Entity::find()
+        .select_only()
+        .column(servers::Column::Name)
+        .order_by_asc(servers::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The pool named `name`.
+pub async fn pool<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> Result<Option<device_pools::Model>, DbErr> {
+    device_pools::Entity::find()
+        .filter(device_pools::Column::Name.eq(name))
+        .one(db)
+        .await
+}
+
+/// The pools whose CallManager group is `group_id`, by name.
+pub async fn pools_of_group<C: ConnectionTrait>(
+    db: &C,
+    group_id: i32,
+) -> Result<Vec<device_pools::Model>, DbErr> {
+    device_pools::Entity::find()
+        .filter(device_pools::Column::CallmanagerGroupId.eq(group_id))
+        .order_by_asc(device_pools::Column::Name)
+        .all(db)
+        .await
+}
+
+/// The pools in region `region_id`, by name.
+pub async fn pools_of_region<C: ConnectionTrait>(
+    db: &C,
+    region_id: i32,
+) -> Result<Vec<String>, DbErr> {
+    device_pools::Entity::find()
+        .select_only()
+        .column(device_pools::Column::Name)
+        .filter(device_pools::Column::RegionId.eq(region_id))
+        .order_by_asc(device_pools::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Devices per pool id.
+pub async fn devices_per_pool<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32, u64>, DbErr> {
+    let rows: Vec<(i32, i64)> = devices::Entity::find()
+        .select_only()
+        .column(devices::Column::DevicePoolId)
+        .column_as(Expr::col(devices::Column::Id).count(), "n")
+        .group_by(devices::Column::DevicePoolId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(pool, n)| (pool, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
+/// Every region, by name.
+pub async fn regions<C: ConnectionTrait>(db: &C) -> Result<Vec<regions::Model>, DbErr> {
+    regions::Entity::find()
+        .order_by_asc(regions::Column::Name)
+        .all(db)
+        .await
+}
+
+/// The region named `name`.
+pub async fn region<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> Result<Option<regions::Model>, DbErr> {
+    regions::Entity::find()
+        .filter(regions::Column::Name.eq(name))
+        .one(db)
+        .await
+}
+
+/// Every SRST reference's id and name, by name.
+pub async fn srst_names<C: ConnectionTrait>(db: &C) -> Result<Vec<(i32, String)>, DbErr> {
+    srst_references::Entity::find()
+        .select_only()
+        .column(srst_references::Column::Id)
+        .column(srst_references::Column::Name)
+        .order_by_asc(srst_references::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await
+}
