@@ -103,3 +103,4 @@ bench: prereqs postgres site-release server-release
 	bash server/bench/phones.sh
 	bash server/bench/resign.sh
 	bash server/bench/resets.sh
+	bash server/bench/bat.sh

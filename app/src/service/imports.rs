@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use chrono::Duration;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
 
@@ -148,9 +148,32 @@ fn with_template(mut base: PhoneFields, t: &TemplateFields) -> PhoneFields {
     base
 }
 
+/// How a plan takes the node's import slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    /// An admin's request: refused at once while another file is being read.
+    Now,
+    /// A resumed job: waits its turn.
+    Wait,
+}
+
 /// Reads the file and plans it against the store as of now; the rows on lines up to
 /// `after_line` (applied by an earlier run of the job) are left out.
-async fn plan(state: &AppState, req: &ImportRequest, after_line: u64) -> Result<Plan, AppError> {
+async fn plan(
+    state: &AppState,
+    req: &ImportRequest,
+    after_line: u64,
+    turn: Turn,
+) -> Result<Plan, AppError> {
+    let _slot = if turn == Turn::Now {
+        state.import_slot.try_acquire().map_err(|_| {
+            AppError::Unavailable(
+                "another CSV file is being checked on this node; try again in a moment".to_owned(),
+            )
+        })?
+    } else {
+        state.import_slot.acquire().await.map_err(internal)?
+    };
     let (columns, mut records) = records(state, &req.csv)?;
     let rows_in_file = records.len() as u64;
     records.retain(|r| r.line > after_line);
@@ -362,7 +385,7 @@ pub async fn validate(
     _grant: &Grant<area::Phone, Writes>,
     req: &ImportRequest,
 ) -> Result<ImportReport, AppError> {
-    Ok(plan(state, req, 0).await?.report)
+    Ok(plan(state, req, 0, Turn::Now).await?.report)
 }
 
 /// Starts importing `req` as a job and returns it at once. In all-or-nothing mode a file with a
@@ -372,7 +395,7 @@ pub async fn start(
     grant: &Grant<area::Phone, Writes>,
     req: ImportRequest,
 ) -> Result<JobInfo, AppError> {
-    let plan = plan(state, &req, 0).await?;
+    let plan = plan(state, &req, 0, Turn::Now).await?;
     let report = &plan.report;
     if req.mode == ImportMode::AllOrNothing && report.refused > 0 {
         let first = report
@@ -434,7 +457,7 @@ pub(crate) async fn resume(state: &AppState, job: &jobs::Model, claim: &str) {
         let req: ImportRequest = serde_json::from_str(&job.params)
             .map_err(|e| file_error(format!("the stored file cannot be read back: {e}")))?;
         let after_line = u64::try_from(job.cursor.unwrap_or(0)).unwrap_or(0);
-        let plan = plan(state, &req, after_line).await?;
+        let plan = plan(state, &req, after_line, Turn::Wait).await?;
         if req.mode == ImportMode::AllOrNothing && plan.report.refused > 0 {
             return Err(file_error(format!(
                 "{} rows are refused now (the store changed while the console was stopped)",
@@ -551,20 +574,6 @@ async fn apply(
             tracing::warn!("import job {job_id}: no longer held by {claim}; stopped");
             return Ok(());
         }
-        // New names someone else inserted since the file was checked.
-        let new_names: Vec<&str> = batch
-            .iter()
-            .filter_map(|p| match &p.change {
-                Change::Insert(f) => Some(f.name.as_str()),
-                Change::Update { .. } => None,
-            })
-            .collect();
-        let taken: std::collections::HashSet<String> = phones::by_names(&txn, &new_names)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|d| d.name)
-            .collect();
         let mut inserts = Vec::new();
         let mut inserted_names = Vec::new();
         let mut updated = Vec::new();
@@ -572,7 +581,6 @@ async fn apply(
         let mut refused: i64 = 0;
         for planned in batch {
             let lost = match &planned.change {
-                Change::Insert(fields) if taken.contains(&fields.name) => Some(&fields.name),
                 Change::Insert(fields) => {
                     inserts.push(new_row(facts, fields, now, &who)?);
                     inserted_names.push(fields.name.clone());
@@ -632,10 +640,52 @@ async fn apply(
             }
         }
         if !inserts.is_empty() {
-            devices::Entity::insert_many(inserts)
+            // A name someone else inserted since the file was checked is left to them (no
+            // lookup before: on a table growing by the batch, a lookup costs more than the insert).
+            let wanted = inserts.len();
+            let inserted = devices::Entity::insert_many(inserts)
+                .on_conflict(
+                    OnConflict::column(devices::Column::Name)
+                        .do_nothing()
+                        .to_owned(),
+                )
                 .exec_without_returning(&txn)
                 .await
                 .map_err(internal)?;
+            let inserted = usize::try_from(inserted).unwrap_or(0);
+            if inserted < wanted {
+                let first = batch.first().map_or(0, |p| p.line);
+                let last = batch.last().map_or(0, |p| p.line);
+                let why = format!(
+                    "lines {first}–{last}: {} new phones were inserted by someone else after the \
+                     file was checked",
+                    wanted - inserted
+                );
+                if mode == ImportMode::AllOrNothing {
+                    txn.rollback().await.map_err(internal)?;
+                    return Err(AppError::Conflict(format!(
+                        "{why}; the import stopped there (all or nothing), after {applied} \
+                         phones were inserted or updated by the batches before it"
+                    )));
+                }
+                tracing::warn!("import job {job_id}: {why}; left as they are");
+                refused += i64::try_from(wanted - inserted).unwrap_or(0);
+                // Only this batch's own rows carry its instant and its author.
+                let ours: std::collections::HashSet<String> = phones::by_names(
+                    &txn,
+                    &inserted_names
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>(),
+                )
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .filter(|d| d.version == 1 && d.updated_at == now && d.updated_by == who)
+                .map(|d| d.name)
+                .collect();
+                inserted_names.retain(|n| ours.contains(n));
+            }
         }
         let changed = i64::try_from(inserted_names.len() + updated.len()).unwrap_or(0);
         let detail = format!(

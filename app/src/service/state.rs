@@ -39,6 +39,9 @@ pub struct AppState {
     pub hashing: super::password::Hashing,
     /// The largest CSV file and the most rows an import takes.
     pub import_limits: crate::domain::bat::ImportLimits,
+    /// One permit: a node reads and plans one import file at a time, so that its memory holds at
+    /// most one file's rows.
+    pub import_slot: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
             contact_policy: Arc::default(),
             hashing: super::password::Hashing::default(),
             import_limits: crate::domain::bat::ImportLimits::default(),
+            import_slot: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 

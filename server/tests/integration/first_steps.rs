@@ -764,3 +764,86 @@ async fn an_import_killed_midway_is_resumed_where_it_stopped() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_import_survives_a_kill_of_the_console() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = vec![
+            ("CCMADMIN_BOOTSTRAP_PASSWORD", PW),
+            ("CCMADMIN_TFTP", "false"),
+        ];
+        if backend == Backend::Postgres {
+            env.push(("DATABASE_URL", db.url.as_str()));
+        }
+        let server = RunningServer::start(dir.path(), &env);
+        let base = server.base_url.clone();
+        let client = admin_client(dir.path(), &base, PW).await;
+        let rows = 40_000;
+        let mut file = String::from("Device Name,Phone Model,Device Pool,Description\r\n");
+        for i in 0..rows {
+            file.push_str(&format!("SEP{i:012X},Cisco 7960,Default,Desk {i}\r\n"));
+        }
+        let res = client
+            .post(format!(
+                "{base}/api/v1/bulk/phones/import?mode=all_or_nothing"
+            ))
+            .header("Origin", &base)
+            .header("Content-Type", "text/csv")
+            .body(file)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+        let id = res.json::<Value>().await.unwrap()["id"].clone();
+        // Killed (SIGKILL, as a crash) once the first batches committed, before the last.
+        let mut killed_at = 0;
+        for _ in 0..600 {
+            let (_, job) = call(&client, &base, "GET", &format!("/api/v1/jobs/{id}"), None).await;
+            let changed = job["changed"].as_i64().unwrap_or(0);
+            assert_eq!(job["status"], "running", "the kill came too late: {job}");
+            if changed > 0 {
+                killed_at = changed;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        server.kill();
+        assert!(killed_at > 0 && killed_at < rows, "{killed_at}");
+
+        // The next start resumes it once its claim is stale, after the last line applied.
+        let server = RunningServer::start(dir.path(), &env);
+        let client = admin_client(dir.path(), &server.base_url, PW).await;
+        let mut done = Value::Null;
+        for _ in 0..600 {
+            let (_, job) = call(
+                &client,
+                &server.base_url,
+                "GET",
+                &format!("/api/v1/jobs/{id}"),
+                None,
+            )
+            .await;
+            if job["status"] != "running" {
+                done = job;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert_eq!(done["status"], "done", "{backend:?} {done}");
+        assert_eq!(done["changed"], rows, "every row applied once: {done}");
+        assert_eq!(done["processed"], rows);
+        let (_, page) = call(
+            &client,
+            &server.base_url,
+            "GET",
+            "/api/v1/phones?per_page=1",
+            None,
+        )
+        .await;
+        assert_eq!(page["total"], rows, "{page}");
+        server.kill();
+        db.finish().await;
+    }
+}
