@@ -184,9 +184,6 @@ pub async fn update(
     let txn = state.db.begin().await.map_err(internal)?;
     locks::topology(&txn).await.map_err(internal)?;
     let row = find(&txn, name).await?;
-    if row.version != version {
-        return Err(audit::conflict(&txn, object::CALLMANAGER_GROUP, name).await);
-    }
     let server_ids = check(&txn, &fields, Some(row.id)).await?;
     let before = detail(&txn, row.clone()).await?;
     let mut active: callmanager_groups::ActiveModel = row.into();
@@ -253,9 +250,6 @@ pub async fn delete(
     let txn = state.db.begin().await.map_err(internal)?;
     locks::topology(&txn).await.map_err(internal)?;
     let row = find(&txn, name).await?;
-    if version.is_some_and(|v| v != row.version) {
-        return Err(audit::conflict(&txn, object::CALLMANAGER_GROUP, name).await);
-    }
     let pools = topology::pools_of_group(&txn, row.id)
         .await
         .map_err(internal)?;

@@ -113,12 +113,9 @@ async fn detail<C: ConnectionTrait>(
     names: &Names,
     row: &device_pools::Model,
 ) -> Result<PoolDetail, AppError> {
-    let devices = topology::devices_per_pool(db)
+    let devices = topology::devices_in_pool(db, row.id)
         .await
-        .map_err(internal)?
-        .get(&row.id)
-        .copied()
-        .unwrap_or(0);
+        .map_err(internal)?;
     Ok(PoolDetail {
         fields: names.fields(row),
         version: row.version,
@@ -251,9 +248,6 @@ pub async fn update(
     locks::topology(&txn).await.map_err(internal)?;
     let names = Names::load(&txn).await?;
     let row = find(&txn, name).await?;
-    if row.version != version {
-        return Err(audit::conflict(&txn, object::DEVICE_POOL, name).await);
-    }
     let ids = names.ids(&fields)?;
     name_free(&txn, &fields.name, Some(row.id)).await?;
     let before = names.fields(&row);
@@ -312,9 +306,6 @@ pub async fn delete(
     locks::topology(&txn).await.map_err(internal)?;
     let names = Names::load(&txn).await?;
     let row = find(&txn, name).await?;
-    if version.is_some_and(|v| v != row.version) {
-        return Err(audit::conflict(&txn, object::DEVICE_POOL, name).await);
-    }
     let pool = detail(&txn, &names, &row).await?;
     if pool.devices > 0 {
         return Err(AppError::InUse(format!(

@@ -62,11 +62,23 @@ pub async fn list(
     state: &AppState,
     _grant: &Grant<area::System, Reads>,
 ) -> Result<Vec<RegionDetail>, AppError> {
-    let mut out = Vec::new();
-    for row in topology::regions(&state.db).await.map_err(internal)? {
-        out.push(detail(&state.db, &row).await?);
-    }
-    Ok(out)
+    let pools = crate::store::cluster::pool_rows(&state.db)
+        .await
+        .map_err(internal)?;
+    Ok(topology::regions(&state.db)
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(|row| RegionDetail {
+            fields: fields(row),
+            version: row.version,
+            pools: pools
+                .iter()
+                .filter(|p| p.region_id == row.id)
+                .map(|p| p.name.clone())
+                .collect(),
+        })
+        .collect())
 }
 
 /// One region.
@@ -131,9 +143,6 @@ pub async fn update(
     let txn = state.db.begin().await.map_err(internal)?;
     locks::topology(&txn).await.map_err(internal)?;
     let row = find(&txn, name).await?;
-    if row.version != version {
-        return Err(audit::conflict(&txn, object::REGION, name).await);
-    }
     if row.name == DEFAULT_NAME && f.name != DEFAULT_NAME {
         return Err(AppError::invalid(
             "Region Name",
@@ -182,9 +191,6 @@ pub async fn delete(
     let txn = state.db.begin().await.map_err(internal)?;
     locks::topology(&txn).await.map_err(internal)?;
     let row = find(&txn, name).await?;
-    if version.is_some_and(|v| v != row.version) {
-        return Err(audit::conflict(&txn, object::REGION, name).await);
-    }
     if row.name == DEFAULT_NAME {
         return Err(AppError::InUse(
             "The Default region cannot be deleted: new device pools start in it.".to_owned(),

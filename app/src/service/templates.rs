@@ -124,9 +124,6 @@ pub async fn update(
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
     let row = find(&txn, name).await?;
-    if row.version != version {
-        return Err(audit::conflict(&txn, object::PHONE_TEMPLATE, name).await);
-    }
     if fields.name != name
         && phone_templates::Entity::find()
             .filter(phone_templates::Column::Name.eq(fields.name.as_str()))
@@ -178,9 +175,6 @@ pub async fn delete(
     let now = state.clock.now();
     let txn = state.db.begin().await.map_err(internal)?;
     let row = find(&txn, name).await?;
-    if version.is_some_and(|v| v != row.version) {
-        return Err(audit::conflict(&txn, object::PHONE_TEMPLATE, name).await);
-    }
     if !versioned::delete::<phone_templates::Entity, _>(
         &txn,
         phone_templates::Column::Id.eq(row.id),

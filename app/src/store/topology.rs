@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::entities::{
@@ -162,6 +163,14 @@ pub async fn devices_per_pool<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32,
         .into_iter()
         .map(|(pool, n)| (pool, u64::try_from(n).unwrap_or(0)))
         .collect())
+}
+
+/// Devices in pool `pool_id`.
+pub async fn devices_in_pool<C: ConnectionTrait>(db: &C, pool_id: i32) -> Result<u64, DbErr> {
+    devices::Entity::find()
+        .filter(devices::Column::DevicePoolId.eq(pool_id))
+        .count(db)
+        .await
 }
 
 /// Every region, by name.
