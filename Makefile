@@ -44,7 +44,7 @@ test-prereqs: prereqs
 	  $(APT_GET) update && $(APT_GET) install -y chromium postgresql; \
 	fi
 	@command -v npm >/dev/null || { $(APT_GET) update && $(APT_GET) install -y nodejs npm; }
-	@command -v sqlite3 >/dev/null && command -v openssl >/dev/null || { $(APT_GET) update && $(APT_GET) install -y sqlite3 openssl; }
+	@command -v openssl >/dev/null || { $(APT_GET) update && $(APT_GET) install -y openssl; }
 	@cd end2end && if [ ! -d node_modules/@playwright/test ]; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
 
 # Starts Debian's PostgreSQL on loopback unless one already answers, and makes the test role.
@@ -87,14 +87,18 @@ rust-tests:
 
 e2e: e2e-sqlite e2e-postgres
 
+# The specs run in a shuffled order (a random seed, printed; CCMADMIN_E2E_SEED=N repeats one):
+# each stands alone, creating what it needs through the console.
+CCMADMIN_E2E_SEED ?=
+
 e2e-sqlite: site server
-	cd end2end && CCMADMIN_E2E_PORT=$(E2E_PORT) npx playwright test
+	cd end2end && CCMADMIN_E2E_PORT=$(E2E_PORT) npx playwright test --shuffle $(CCMADMIN_E2E_SEED)
 
 e2e-postgres: site server
 	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e' -c 'CREATE DATABASE ccmadmin_e2e' \
 	  -c 'DROP DATABASE IF EXISTS ccmadmin_e2e_empty' -c 'CREATE DATABASE ccmadmin_e2e_empty'
 	cd end2end && CCMADMIN_E2E_PORT=$(E2E_PORT) CCMADMIN_E2E_DATABASE_URL="$(E2E_PG_URL)" \
-	  CCMADMIN_E2E_EMPTY_DATABASE_URL="$(E2E_EMPTY_PG_URL)" npx playwright test
+	  CCMADMIN_E2E_EMPTY_DATABASE_URL="$(E2E_EMPTY_PG_URL)" npx playwright test --shuffle $(CCMADMIN_E2E_SEED)
 	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e' -c 'DROP DATABASE IF EXISTS ccmadmin_e2e_empty'
 
 ## make bench — the benchmarks (release build, SQLite and PostgreSQL); print figures

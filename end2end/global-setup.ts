@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 
 // Starts ccmadmin on a fresh data dir, waits for it to listen, and records the one-time password
-// that the first start prints, for the tests to log in with. Returns the teardown.
+// that the first start prints, for the setup project (tests/auth.setup.ts) to log in with; that
+// project saves the login the specs share. Returns the teardown.
 export default async function globalSetup(config: FullConfig) {
   const root = path.resolve(__dirname, '..');
   const bin = process.env.CCMADMIN_BIN ?? path.join(root, 'target/debug/ccmadmin');
@@ -52,6 +53,8 @@ export default async function globalSetup(config: FullConfig) {
 
   const stateDir = path.join(__dirname, '.run');
   mkdirSync(stateDir, { recursive: true });
+  // The login of an earlier run is no login on this server: the setup project saves a new one.
+  rmSync(path.join(stateDir, 'admin.json'), { force: true });
   writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ password, dataDir, tftp }));
   console.log(`ccmadmin started on port ${port} with data dir ${dataDir} (${env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'})`);
 

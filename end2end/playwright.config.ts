@@ -1,8 +1,15 @@
 import { defineConfig } from '@playwright/test';
+import { ADMIN_STATE, BASE_URL } from './tests/state';
 
 // The suite runs against one freshly started server (see global-setup.ts): SQLite by default,
 // PostgreSQL when CCMADMIN_E2E_DATABASE_URL is set. Debian's Chromium, never a downloaded browser.
-const port = process.env.CCMADMIN_E2E_PORT ?? '18443';
+//
+// The project `setup` (tests/auth.setup.ts) does the first login of CCMAdministrator and saves
+// that login; `desktop` (the specs) depends on it and starts every test logged in with it. Each
+// spec file makes what it needs and puts back what it changes, so any file runs alone
+// (`npx playwright test tests/05-security.spec.ts`) and the files run in any order
+// (`npx playwright test --shuffle [seed]`: the files in an order from the seed, printed at the
+// start). One worker: the specs share one server, whose cluster-wide settings some change.
 
 export default defineConfig({
   testDir: './tests',
@@ -16,7 +23,7 @@ export default defineConfig({
   globalSetup: './global-setup.ts',
   outputDir: './test-results',
   use: {
-    baseURL: `https://127.0.0.1:${port}`,
+    baseURL: BASE_URL,
     ignoreHTTPSErrors: true,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
@@ -34,6 +41,15 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'desktop', use: { browserName: 'chromium', viewport: { width: 1280, height: 800 } } },
+    {
+      name: 'setup',
+      testMatch: /auth\.setup\.ts$/,
+      use: { browserName: 'chromium', viewport: { width: 1280, height: 800 } },
+    },
+    {
+      name: 'desktop',
+      dependencies: ['setup'],
+      use: { browserName: 'chromium', viewport: { width: 1280, height: 800 }, storageState: ADMIN_STATE },
+    },
   ],
 });

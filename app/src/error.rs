@@ -98,3 +98,22 @@ impl FromServerFnError for AppError {
         Self::Transport(value.to_string())
     }
 }
+
+/// A store error becomes the opaque [`AppError::Internal`]; the error, its sources and the place
+/// of the `?` that met it go to the server log.
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for AppError {
+    #[track_caller]
+    fn from(err: sea_orm::DbErr) -> Self {
+        let at = std::panic::Location::caller();
+        let mut chain = String::new();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        tracing::error!(%at, "store error: {err}{chain}");
+        Self::Internal
+    }
+}

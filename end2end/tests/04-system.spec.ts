@@ -4,17 +4,75 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { expect, test, type Page } from '@playwright/test';
-import { logIn, NEW_PASSWORD, openHydrated, watchConsole } from './state';
-import { REFERENCE_TTL_MS, setClusterMode, storeQuery } from './store';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import {
+  activations,
+  adminApi,
+  body,
+  clusterMode,
+  enterpriseParameters,
+  restoreActivations,
+  restoreEnterpriseParameters,
+  restoreServiceParameters,
+  runCtl,
+  serviceParameters,
+} from './api';
+import { asAdmin, openHydrated, unique, watchConsole } from './state';
 
 // System > SRST, Enterprise Parameters, Service Parameters, Cisco CallManager, Service Activation
-// and the security dashboard, on the demo cluster of global setup (Non-Secure at the start).
+// and the security dashboard, on the demo cluster of global setup (Non-Secure at the start). The
+// R9 test makes the cluster Mixed with the CTL operation, as an administrator would, for the
+// tests after it; at the end the cluster is Non-Secure again, and the SRST reference, the
+// parameters and the service activations this file changes are as they were.
 test.describe.configure({ mode: 'serial' });
 
 const GATEWAY_CN = 'srst-gw.e2e.example';
+const TLS_REF = unique('E2E-TLS-');
+const DOWN_REF = unique('E2E-Down-');
 let gateway: tls.Server;
 let gatewayPort = 0;
+
+let api: APIRequestContext;
+let ctlProviders: Map<string, boolean>;
+let parameters: Map<string, string>;
+let callManagerParameters: Map<string, string>;
+/** The demo pool the R9 test uses, and its SRST reference as it was. */
+let pool: { name: string; srst: string };
+let reference: { fields: Record<string, unknown> };
+
+/** The first demo pool with an SRST reference of its own (not Disable, not the default gateway). */
+async function poolWithReference(): Promise<{ name: string; srst: string }> {
+  const pools = await body(api.get('/api/v1/device-pools'));
+  const found = pools.find((p: { srst: string }) => p.srst !== 'Disable' && p.srst !== 'Use Default Gateway');
+  expect(found, 'a demo pool with an SRST reference').toBeTruthy();
+  return found;
+}
+
+test.beforeAll(async () => {
+  api = await adminApi();
+  expect(await clusterMode(api)).toBe('NonSecure');
+  ctlProviders = await activations(api, 'CtlProvider');
+  parameters = await enterpriseParameters(api);
+  callManagerParameters = await serviceParameters(api, 'CM-PUB', 'callmanager');
+  pool = await poolWithReference();
+  reference = await body(api.get(`/api/v1/srst-references/${pool.srst}`));
+});
+
+test.afterAll(async () => {
+  if ((await clusterMode(api)) !== 'NonSecure') await runCtl(api, 'NonSecure');
+  await restoreActivations(api, 'CtlProvider', ctlProviders);
+  const now = await body(api.get(`/api/v1/srst-references/${pool.srst}`));
+  if (JSON.stringify(now.fields) !== JSON.stringify(reference.fields)) {
+    await body(api.put(`/api/v1/srst-references/${pool.srst}`, { data: { ...reference.fields, version: now.version } }));
+  }
+  await restoreEnterpriseParameters(api, parameters);
+  await restoreServiceParameters(api, 'CM-PUB', 'callmanager', callManagerParameters);
+  for (const name of [TLS_REF, DOWN_REF]) {
+    const res = await api.delete(`/api/v1/srst-references/${name}`);
+    expect([204, 404], await res.text()).toContain(res.status());
+  }
+  await api.dispose();
+});
 
 /** A TLS listener on loopback with a fresh self-signed certificate: the SRST gateway. */
 test.beforeAll(async () => {
@@ -33,7 +91,6 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  setClusterMode('non_secure');
   await new Promise((resolve) => gateway.close(resolve));
 });
 
@@ -45,10 +102,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function admin(page: Page) {
-  await logIn(page, 'CCMAdministrator', NEW_PASSWORD);
-  await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
-}
+const admin: (page: Page) => Promise<void> = asAdmin;
 
 async function addReference(page: Page, name: string, port: number) {
   await openHydrated(page, '/add-srst');
@@ -63,14 +117,14 @@ async function addReference(page: Page, name: string, port: number) {
 test('an SRST reference stores the gateway certificate; a closed port keeps the record and shows the error', async ({ page }) => {
   const problems = watchConsole(page);
   await admin(page);
-  await addReference(page, 'E2E-TLS', gatewayPort);
+  await addReference(page, TLS_REF, gatewayPort);
   await expect(page.getByTestId('srst-status')).toHaveText('Secure');
   await expect(page.getByTestId('cert-subject')).toContainText(GATEWAY_CN);
   await expect(page.getByTestId('cert-fingerprint')).toHaveText(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
   await page.screenshot({ path: 'test-results/srst-certificate.png', fullPage: true });
 
   const closed = await closedPort();
-  await addReference(page, 'E2E-Down', closed);
+  await addReference(page, DOWN_REF, closed);
   await expect(page.getByTestId('srst-status')).toHaveText('Secure, no certificate');
   await expect(page.getByTestId('cert-error')).toContainText(`127.0.0.1:${closed}`);
   await expect(page.getByLabel('Is SRST Secure?')).toBeChecked();
@@ -78,15 +132,15 @@ test('an SRST reference stores the gateway certificate; a closed port keeps the 
 
   await openHydrated(page, '/srst?certificate=missing');
   const rows = page.getByTestId('srst-references').locator('tbody tr');
-  await expect(rows.filter({ hasText: 'E2E-Down' })).toHaveCount(1);
-  await expect(rows.filter({ hasText: 'E2E-TLS' })).toHaveCount(0);
+  await expect(rows.filter({ hasText: DOWN_REF })).toHaveCount(1);
+  await expect(rows.filter({ hasText: TLS_REF })).toHaveCount(0);
   expect(problems).toEqual([]);
 });
 
 test('bad input names the field and saves nothing', async ({ page }) => {
   await admin(page);
   await openHydrated(page, '/add-srst');
-  await page.getByLabel('SRST Reference Name').fill('E2E-TLS');
+  await page.getByLabel('SRST Reference Name').fill(TLS_REF);
   await page.getByLabel('IP Address', { exact: true }).fill('10.1.1.300');
   await expect(page.locator('#srst-ip-error')).toContainText('IP Address');
   await page.getByLabel('IP Address', { exact: true }).fill('10.1.1.30');
@@ -106,13 +160,11 @@ test('bad input names the field and saves nothing', async ({ page }) => {
   await page.reload();
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
   await expect(page.getByLabel('CAPF Operation Expires in (days)')).toHaveValue('10');
-  expect(storeQuery("SELECT value FROM enterprise_parameters WHERE name = 'CapfOperationExpiresDays'")).toEqual(['10']);
+  expect((await enterpriseParameters(api)).get('CapfOperationExpiresDays')).toBe('10');
 });
 
 test('secure SRST phones appear only once the cluster is Mixed (R9)', async ({ page }) => {
   await admin(page);
-  const pools = await (await page.request.get('/api/v1/device-pools')).json();
-  const pool = pools.find((p: { srst: string }) => p.srst !== 'Disable' && p.srst !== 'Use Default Gateway');
   await openHydrated(page, `/srst/${pool.srst}`);
   await page.getByLabel('SRST Certificate Provider Port').fill(String(gatewayPort));
   await page.getByLabel('IP Address', { exact: true }).fill('127.0.0.1');
@@ -124,11 +176,13 @@ test('secure SRST phones appear only once the cluster is Mixed (R9)', async ({ p
   await openHydrated(page, '/phones?secure_srst=yes');
   await expect(page.getByTestId('phones').locator('caption')).toHaveText('0 matching phones');
 
-  setClusterMode('mixed');
-  await page.waitForTimeout(REFERENCE_TTL_MS + 500);
-  await openHydrated(page, '/phones?secure_srst=yes');
+  // Security > CTL: the cluster goes Mixed (the console's own operation, R18 satisfied first).
+  await runCtl(api, 'Mixed');
   const caption = page.getByTestId('phones').locator('caption');
-  await expect(caption).not.toHaveText('0 matching phones');
+  await expect(async () => {
+    await openHydrated(page, '/phones?secure_srst=yes');
+    await expect(caption).not.toHaveText('0 matching phones', { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
   const pools_seen = await page.getByTestId('phones').locator('tbody tr td:nth-child(6)').allTextContents();
   expect(pools_seen.length).toBeGreaterThan(0);
   for (const p of pools_seen) expect(p).toBe(pool.name);
@@ -166,13 +220,21 @@ test('the dashboard numbers match the store', async ({ page }) => {
   const problems = watchConsole(page);
   await admin(page);
   await openHydrated(page, '/');
-  const [devices] = storeQuery('SELECT COUNT(*) FROM devices');
+  // The store's figures, as the console's Find and List Phones counts them (every device).
+  const count = async (query: string) =>
+    String((await body(page.request.get(`/api/v1/phones?per_page=1${query}`))).total);
+  const devices = await count('');
   await expect(page.getByTestId('dash-devices')).toHaveText(devices);
   await expect(page.getByTestId('dash-cluster-mode')).toHaveText('Mixed');
   // Configured, with Use System Default resolved to the enterprise parameter (Non Secure now).
-  const configured = Object.fromEntries(
-    storeQuery('SELECT security_mode, COUNT(*) FROM devices GROUP BY security_mode').map((l) => l.split('\t')),
-  );
+  const configured: Record<string, string> = {};
+  for (const mode of ['non_secure', 'use_system_default', 'authenticated', 'encrypted']) {
+    configured[mode] = await count(`&configured=${mode}`);
+  }
+  expect(
+    ['non_secure', 'use_system_default', 'authenticated', 'encrypted'].reduce((n, m) => n + Number(configured[m]), 0),
+    'every device has one of the four configured modes',
+  ).toBe(Number(devices));
   const expected: Record<string, number> = {
     non_secure: Number(configured.non_secure ?? 0) + Number(configured.use_system_default ?? 0),
     authenticated: Number(configured.authenticated ?? 0),

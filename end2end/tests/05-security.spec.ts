@@ -1,17 +1,32 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
-import { logIn, NEW_PASSWORD, openHydrated, watchConsole } from './state';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { activations, adminApi, clusterMode, restoreActivations, runCtl } from './api';
+import { asAdmin, openHydrated, watchConsole } from './state';
 
-// Security > CTL, TFTP Files and Certificates on the demo cluster of global setup.
+// Security > CTL, TFTP Files and Certificates on the demo cluster of global setup (Non-Secure,
+// Cisco CTL Provider not activated everywhere). At the end the cluster is Non-Secure and Service
+// Activation of Cisco CTL Provider as it was, whatever failed on the way.
 test.describe.configure({ mode: 'serial' });
 
 const BIN = process.env.CCMADMIN_BIN ?? path.resolve(__dirname, '../../target/debug/ccmadmin');
 
-async function admin(page: Page) {
-  await logIn(page, 'CCMAdministrator', NEW_PASSWORD);
-  await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
-}
+let api: APIRequestContext;
+let ctlProviders: Map<string, boolean>;
+
+test.beforeAll(async () => {
+  api = await adminApi();
+  expect(await clusterMode(api)).toBe('NonSecure');
+  ctlProviders = await activations(api, 'CtlProvider');
+});
+
+test.afterAll(async () => {
+  if ((await clusterMode(api)) !== 'NonSecure') await runCtl(api, 'NonSecure');
+  await restoreActivations(api, 'CtlProvider', ctlProviders);
+  await api.dispose();
+});
+
+const admin: (page: Page) => Promise<void> = asAdmin;
 
 async function servers(page: Page): Promise<string[]> {
   const list = await (await page.request.get('/api/v1/servers')).json();

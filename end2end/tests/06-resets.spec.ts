@@ -1,34 +1,94 @@
 import dgram from 'node:dgram';
-import { expect, test, type Page } from '@playwright/test';
-import { logIn, NEW_PASSWORD, openHydrated, runState, watchConsole } from './state';
-import { storeQuery } from './store';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import {
+  activations,
+  adminApi,
+  body,
+  jobEnded,
+  newUser,
+  phoneFields,
+  publisher,
+  restoreActivations,
+  restorePhone,
+  restoreServiceParameters,
+  serviceParameters,
+  settlePendingActions,
+} from './api';
+import { asAdmin, logIn, NO_LOGIN, openHydrated, runState, unique, watchConsole } from './state';
 
 // Required actions become work: the pending-actions banner, reset jobs with their progress,
-// cancel, and Control Center's control of the real TFTP server.
+// cancel, and Control Center's control of the real TFTP server. What other specs left pending is
+// done first, through the console; at the end the phones, the CTL Provider's Service Activation
+// and its parameters this file changes are as they were.
 test.describe.configure({ mode: 'serial' });
 
 const PW = 'a long enough password';
 
-async function admin(page: Page) {
-  await logIn(page, 'CCMAdministrator', NEW_PASSWORD);
-  await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
+let api: APIRequestContext;
+let pub: string;
+let ctlProviders: Map<string, boolean>;
+let ctlProviderParameters: Map<string, string>;
+/** The fields of the demo phones edited here, as they were. */
+const edited = new Map<string, Record<string, unknown>>();
+
+test.beforeAll(async () => {
+  api = await adminApi();
+  pub = await publisher(api);
+  ctlProviders = await activations(api, 'CtlProvider');
+  ctlProviderParameters = await serviceParameters(api, pub, 'ctl-provider');
+});
+
+test.afterAll(async () => {
+  for (const [name, fields] of edited) await restorePhone(api, name, fields);
+  // The Port back, and the restart that it requires, while the service is still activated.
+  const changed = JSON.stringify([...(await serviceParameters(api, pub, 'ctl-provider'))]) !==
+    JSON.stringify([...ctlProviderParameters]);
+  if (changed) {
+    await restoreServiceParameters(api, pub, 'ctl-provider', ctlProviderParameters);
+    await settlePendingActions(api);
+  }
+  await restoreActivations(api, 'CtlProvider', ctlProviders);
+  await api.dispose();
+});
+
+const admin: (page: Page) => Promise<void> = asAdmin;
+
+/** The first `n` phones of `model`, by name. */
+async function phonesOf(model: string, n: number): Promise<string[]> {
+  const list = await body(api.get(`/api/v1/phones?model=${encodeURIComponent(model)}&sort=name&per_page=${n}`));
+  return list.items.map((p: { name: string }) => p.name);
 }
 
-/** Reads `name` over TFTP: true when the first data block arrives, false on an error or silence. */
+/**
+ * Reads `name` over TFTP: true when the first data block arrives, false when the server answers
+ * with an error or its port refuses datagrams (the service is stopped). The request goes from an
+ * unconnected socket (the answer comes from the transfer's own port); a second socket, connected
+ * to the server's port, sends it a malformed packet, so that a closed port's refusal reaches it.
+ * No answer at all within 10 s is an error.
+ */
 function tftpFetch(name: string): Promise<boolean> {
   const [host, port] = runState().tftp.split(':');
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    const done = (ok: boolean) => {
+  return new Promise((resolve, reject) => {
+    const fetch = dgram.createSocket('udp4');
+    const probe = dgram.createSocket('udp4');
+    let finished = false;
+    const finish = (outcome: () => void) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
-      socket.close();
-      resolve(ok);
+      fetch.close();
+      probe.close();
+      outcome();
     };
-    const timer = setTimeout(() => done(false), 1_500);
-    socket.on('message', (msg) => done(msg.readUInt16BE(0) === 3));
-    socket.on('error', () => done(false));
+    const timer = setTimeout(() => finish(() => reject(new Error(`no TFTP answer from ${host}:${port}`))), 10_000);
+    fetch.on('message', (msg) => finish(() => resolve(msg.readUInt16BE(0) === 3)));
+    fetch.on('error', (err) => finish(() => reject(err)));
+    probe.on('error', (err: NodeJS.ErrnoException) =>
+      finish(() => (err.code === 'ECONNREFUSED' ? resolve(false) : reject(err))),
+    );
     const rrq = Buffer.concat([Buffer.from([0, 1]), Buffer.from(name), Buffer.from([0]), Buffer.from('octet'), Buffer.from([0])]);
-    socket.send(rrq, Number(port), host);
+    fetch.send(rrq, Number(port), host);
+    probe.connect(Number(port), host, () => probe.send(Buffer.from([0, 0])));
   });
 }
 
@@ -38,6 +98,7 @@ function acceptDialogs(page: Page) {
 }
 
 async function setMode(page: Page, name: string) {
+  if (!edited.has(name)) edited.set(name, await phoneFields(api, name));
   await openHydrated(page, `/phones/${name}`);
   const select = page.getByLabel('Device Security Mode');
   const current = await select.locator('option:checked').textContent();
@@ -54,12 +115,10 @@ async function resetFromPhonePage(page: Page, name: string) {
 }
 
 test('the banner counts pending actions, merges device resets and follows edits and resets (R10)', async ({ page }) => {
-  // Start from nothing pending (earlier specs left actions behind).
-  storeQuery('UPDATE required_actions SET done_at = created_at WHERE done_at IS NULL');
-  test.setTimeout(120_000);
-  const [a, b] = storeQuery(
-    "SELECT d.name FROM devices d JOIN phone_models m ON m.id = d.model_id WHERE m.name = 'Cisco 7970' ORDER BY d.name LIMIT 2",
-  );
+  test.setTimeout(180_000);
+  // Start from nothing pending: what other specs left is done, as an administrator would do it.
+  await settlePendingActions(api);
+  const [a, b] = await phonesOf('Cisco 7970', 2);
   acceptDialogs(page);
   await admin(page);
   await openHydrated(page, '/phones');
@@ -76,7 +135,7 @@ test('the banner counts pending actions, merges device resets and follows edits 
   await page.screenshot({ path: 'test-results/pending-actions.png', fullPage: true });
 
   // A restart needed on a server is a second line, until Control Center restarts it.
-  const server = storeQuery("SELECT name FROM servers WHERE role = 'publisher'")[0];
+  const server = pub;
   const activated = await page.request.put(`/api/v1/servers/${server}/services/ctl-provider`, {
     headers: { 'sec-fetch-site': 'same-origin' },
     data: { activated: true },
@@ -107,11 +166,16 @@ test('the banner counts pending actions, merges device resets and follows edits 
 });
 
 test('a reset job’s progress bar moves and ends', async ({ page }) => {
-  const [model, count] = storeQuery(
-    "SELECT m.name, COUNT(*) FROM devices d JOIN phone_models m ON m.id = d.model_id WHERE m.device_class = 'phone' GROUP BY m.name ORDER BY COUNT(*) DESC LIMIT 1",
-  )[0].split('\t');
-  expect(Number(count)).toBeGreaterThan(15);
   test.setTimeout(60_000);
+  // The phone model with the most devices.
+  const models: { name: string; caps: { class: string } }[] = await body(api.get('/api/v1/phone-models'));
+  let model = '';
+  let count = '0';
+  for (const m of models.filter((m) => m.caps.class === 'Phone')) {
+    const total = (await body(api.get(`/api/v1/phones?model=${encodeURIComponent(m.name)}&per_page=1`))).total;
+    if (total > Number(count)) [model, count] = [m.name, String(total)];
+  }
+  expect(Number(count)).toBeGreaterThan(15);
   acceptDialogs(page);
   const problems = watchConsole(page);
   await admin(page);
@@ -152,7 +216,13 @@ test('cancel stops a slow job', async ({ page }) => {
   const reached = Number(await page.getByTestId('count-not_registered').textContent());
   expect(Number(await page.getByTestId('count-cancelled').textContent())).toBeGreaterThan(100);
   await expect(page.getByTestId('count-pending')).toHaveText('0');
-  await page.waitForTimeout(1_500);
+  // The worker works one job at a time, the oldest running first: once a job started after the
+  // cancel is done, the worker has left the cancelled one, and nothing more can reach it.
+  const cancelled = Number(/\/jobs\/(\d+)$/.exec(page.url())![1]);
+  const [probe] = await phonesOf('Cisco 7970', 1);
+  const after = await body(api.post(`/api/v1/phones/${probe}/reset`, { data: { type: 'restart' } }), 202);
+  expect(after.id).toBeGreaterThan(cancelled);
+  expect((await jobEnded(api, after.id)).status).toBe('Done');
   await page.reload();
   await expect(page.getByTestId('count-not_registered')).toHaveText(String(reached));
   await expect(page.getByRole('button', { name: 'Resume' })).toBeDisabled();
@@ -174,33 +244,37 @@ test('stopping Cisco TFTP in Control Center makes a fetch fail; starting it rest
   await expect.poll(() => tftpFetch('XMLDefault.cnf.xml')).toBe(true);
 });
 
-test('a user with ServiceManagement Read Only sees Control Center read-only', async ({ page, browser }) => {
-  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: test.info().project.use.baseURL });
-  const login = await ctx.request.post('/api/v1/login', { data: { username: 'CCMAdministrator', password: NEW_PASSWORD } });
-  expect(login.status()).toBe(200);
-  // The standard ReadOnly group reads every functional group, ServiceManagement included.
-  const created = await ctx.request.post('/api/v1/users', { headers: { 'sec-fetch-site': 'same-origin' }, data: { name: 'monitor', password: PW, groups: ['ReadOnly'] } });
-  expect(created.status(), await created.text()).toBe(201);
-  await ctx.close();
-  await logIn(page, 'monitor', PW);
-  await expect(page.getByTestId('current-user')).toHaveText('monitor');
-  await openHydrated(page, '/control-center');
-  await expect(page.getByRole('note')).toContainText('Read Only');
-  const buttons = page.locator('td.button-row button');
-  expect(await buttons.count()).toBeGreaterThan(3);
-  for (const b of await buttons.all()) await expect(b).toBeDisabled();
-  await expect(page.getByTestId('pending-banner')).toHaveCount(0);
-  const server = storeQuery("SELECT name FROM servers WHERE role = 'publisher'")[0];
-  const res = await page.request.post(`/api/v1/servers/${server}/services/tftp/stop`, { headers: { 'sec-fetch-site': 'same-origin' }, data: {} });
-  expect(res.status()).toBe(403);
-  await page.screenshot({ path: 'test-results/control-center-read-only.png', fullPage: true });
+test.describe(() => {
+  test.use({ storageState: NO_LOGIN });
+
+  test('a user with ServiceManagement Read Only sees Control Center read-only', async ({ page }) => {
+    const monitor = unique('monitor');
+    // The standard ReadOnly group reads every functional group, ServiceManagement included.
+    await newUser(api, monitor, PW, ['ReadOnly']);
+    await logIn(page, monitor, PW);
+    await expect(page.getByTestId('current-user')).toHaveText(monitor);
+    await openHydrated(page, '/control-center');
+    await expect(page.getByRole('note')).toContainText('Read Only');
+    const buttons = page.locator('td.button-row button');
+    expect(await buttons.count()).toBeGreaterThan(3);
+    for (const b of await buttons.all()) await expect(b).toBeDisabled();
+    await expect(page.getByTestId('pending-banner')).toHaveCount(0);
+    const server = pub;
+    const res = await page.request.post(`/api/v1/servers/${server}/services/tftp/stop`, { headers: { 'sec-fetch-site': 'same-origin' }, data: {} });
+    expect(res.status()).toBe(403);
+    await page.screenshot({ path: 'test-results/control-center-read-only.png', fullPage: true });
+  });
 });
 
 test('the new pages fit a tablet screen without sideways scrolling', async ({ page }) => {
   await page.setViewportSize({ width: 768, height: 1024 });
   await admin(page);
-  const job = storeQuery("SELECT MAX(id) FROM jobs WHERE kind IN ('device_reset', 'device_restart')")[0];
-  const phone = storeQuery("SELECT name FROM devices WHERE name LIKE 'SEP%' ORDER BY name LIMIT 1")[0];
+  // The latest reset or restart job of many devices, and the first phone by name.
+  const jobs: { id: number; total: number }[] = await body(api.get('/api/v1/jobs'));
+  const job = Math.max(...jobs.filter((j) => j.total > 1).map((j) => j.id));
+  expect(job).toBeGreaterThan(0);
+  const phone = (await body(api.get('/api/v1/phones?name=SEP&sort=name&per_page=1'))).items[0].name;
+  expect(phone).toMatch(/^SEP/);
   for (const url of ['/pending-actions', '/jobs', `/jobs/${job}`, '/control-center', `/phones/${phone}`]) {
     await openHydrated(page, url);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { EMPTY_URL, startEmptyServer, type EmptyServer } from './empty-server';
-import { logIn, NEW_PASSWORD, openHydrated, watchConsole } from './state';
+import { logIn, NEW_PASSWORD, NO_LOGIN, openHydrated, watchConsole } from './state';
 
 // The first steps on an empty install, on a server of its own (global setup's has demo data):
 // first login, a CallManager group, a device pool, phones, then a CSV export edited and imported
-// through Device > Bulk Administration.
+// through Device > Bulk Administration. Its browser starts without the shared login (a cookie of
+// 127.0.0.1 goes to every port of it).
 test.describe.configure({ mode: 'serial' });
-test.use({ baseURL: EMPTY_URL });
+test.use({ baseURL: EMPTY_URL, storageState: NO_LOGIN });
 
 let server: EmptyServer;
 

@@ -14,6 +14,7 @@ mod m20261201_000008_token_expiry;
 mod m20261201_000009_session_epoch;
 mod m20261201_000010_mask_capf_strings;
 mod m20261201_000011_pools_regions_imports;
+mod m20261201_000012_typed_job_states;
 
 /// The ordered list of every migration of the store.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_session_epoch::Migration),
             Box::new(m20261201_000010_mask_capf_strings::Migration),
             Box::new(m20261201_000011_pools_regions_imports::Migration),
+            Box::new(m20261201_000012_typed_job_states::Migration),
         ]
     }
 }

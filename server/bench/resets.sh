@@ -4,13 +4,14 @@
 # that starts the job to the job's end with every device acknowledged. Prints figures; asserts
 # nothing. Run by `make bench`, on SQLite and on PostgreSQL.
 #
-#  1. `ccmadmin demo --phones 40000`; the console; `ccmadmin phone-sim --count 40000 --no-fetch`
+#  1. `ccmadmin demo --phones 40000`; the console; `phone-sim --count 40000 --no-fetch`
 #     registers the 40,000 phones (SEP001122000000 onwards, the demo's names) on 16 UDP sockets.
 #  2. `POST /api/v1/phones/reset {"filter":{"name":"SEP"},"type":"restart","rate":0}`, then the job
 #     is read every 100 ms until it is done.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=./target/release/ccmadmin
+SIM=./target/release/phone-sim
 PORT=${BENCH_PORT:-18446}
 COUNT=${BENCH_DEVICES:-40000}
 TFTP_PORT=${BENCH_TFTP_PORT:-16970}
@@ -45,7 +46,7 @@ run() {
 
   local start
   start=$(date +%s.%N)
-  env "${env[@]}" "$BIN" phone-sim --count "$COUNT" --first-mac 001122000000 --no-fetch \
+  env "${env[@]}" "$SIM" --count "$COUNT" --first-mac 001122000000 --no-fetch \
     --console "$base" --tftp "127.0.0.1:$TFTP_PORT" >"$dir/sim.log" 2>&1 &
   pids+=($!)
   until grep -q 'phones registered' "$dir/sim.log"; do

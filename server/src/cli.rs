@@ -212,9 +212,6 @@ pub enum Command {
         #[arg(long, default_value_t = 200)]
         phones: u64,
     },
-    /// Simulate SIP phones on loopback: they register, answer resets, fetch and check their
-    /// files over TFTP, and report the security mode they run with.
-    PhoneSim(crate::phone_sim::PhoneSimArgs),
     /// Build the TFTP files for the store once, in the foreground, and print what it took.
     BuildFiles,
     /// Read a signed file (`.sgn`) or a CTL file, print its header, and check its signature

@@ -70,7 +70,12 @@ fn read_password() -> Result<String, CommandError> {
 pub async fn demo(settings: &Settings, phones: u64) -> Result<(), CommandError> {
     let state = open_store(settings).await?;
     let started = std::time::Instant::now();
-    let made = app::service::demo::generate(&state, phones).await?;
+    let made = app::service::demo::generate(
+        &state,
+        &app::service::authz::Internal::at_start("command"),
+        phones,
+    )
+    .await?;
     println!(
         "demo cluster: {} servers, {} device pools, {} phones, {} other devices ({:.1} s)",
         made.servers,
@@ -86,9 +91,11 @@ pub async fn demo(settings: &Settings, phones: u64) -> Result<(), CommandError> 
 /// the files, how many were written and signed, the time and the signing rate.
 pub async fn build_files(settings: &Settings) -> Result<(), CommandError> {
     let state = open_store(settings).await?;
-    let target = app::tftp::pipeline::latest_change(&state.db).await?;
+    let target = app::store::files::latest_change(&state.db)
+        .await
+        .map_err(AppError::from)?;
     let started = std::time::Instant::now();
-    let report = app::tftp::pipeline::build(&state, target).await?;
+    let report = crate::pipeline::build(&state, target).await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "built {} files: {} written, {} signed, {} removed in {secs:.2} s ({:.0} signatures/s)",

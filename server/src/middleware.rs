@@ -16,7 +16,8 @@ use app::domain::audit::{object, AuditAction};
 use app::error::AppError;
 use app::service::audit::{self, Event};
 use app::service::auth;
-use app::service::authz::{self, Actor, ClientAddress, DeviceIdentity, Privileges, Rule};
+use app::service::authz::{self, ClientAddress, DeviceIdentity, Privileges, Rule};
+use app::service::principal::Actor;
 use app::service::{registrations, tokens, AppState};
 
 /// Refuses a non-GET request sent from another site: `Sec-Fetch-Site`, when the browser sends it,

@@ -12,6 +12,7 @@ use axum_server::Handle;
 use leptos::prelude::LeptosOptions;
 
 use app::error::AppError;
+use app::service::authz::Internal;
 use app::service::{auth, AppState, SystemClock};
 use app::store::session_store::DbSessionStore;
 use app::store::{self, StoreError};
@@ -147,6 +148,7 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         app::service::first_start::server_name_of(settings.node.as_deref().unwrap_or(&host_name));
     if let Some(created) = app::service::first_start::ensure_publisher(
         &state,
+        &Internal::at_start("first start"),
         &publisher,
         &settings.node_address().to_string(),
     )
@@ -245,7 +247,10 @@ async fn start_services(
         .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned());
     tokio::spawn(jobs::run(state.clone(), me, sender, outcomes));
     // Bulk changes left running by a stop or a crash (of this node or another) are resumed.
-    tokio::spawn(app::service::bulk::watch_interrupted(state.clone()));
+    tokio::spawn(app::service::interrupted::watch_interrupted(
+        state.clone(),
+        Internal::at_start("interrupted jobs"),
+    ));
     let tftp = settings
         .tftp
         .then(|| (TftpDirs::under(&settings.data_dir), settings.tftp_bind));
@@ -253,6 +258,7 @@ async fn start_services(
         state: state.clone(),
         tftp,
         ctl_provider: (settings.ctl_provider_bind, tls),
+        internal: Internal::at_start("service supervisor"),
     })
     .await;
     Ok(())

@@ -17,11 +17,12 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use app::domain::services::{Service, ServiceState};
+use app::service::authz::Internal;
 use app::service::{control, AppState};
-use app::tftp::{pipeline, TftpDirs, CTL_FILE};
+use app::tftp::{TftpDirs, CTL_FILE};
 
 use crate::serve::announce;
-use crate::{limits, tftp};
+use crate::{limits, pipeline, tftp};
 
 /// What the supervisor needs to start the services.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct Supervised {
     pub tftp: Option<(TftpDirs, SocketAddr)>,
     /// The CTL Provider's TLS address and configuration.
     pub ctl_provider: (SocketAddr, Arc<ServerConfig>),
+    /// The supervisor's capability: it records the services' states without a user's grant.
+    pub internal: Internal,
 }
 
 #[derive(Default)]
@@ -82,7 +85,7 @@ async fn reconcile(
     service: Service,
 ) -> Result<(), app::error::AppError> {
     // A node whose server is not in the store yet runs its services as before.
-    let state = control::local(&s.state, service)
+    let state = control::local(&s.state, &s.internal, service)
         .await?
         .map_or(ServiceState::Started, |st| st.state);
     let wanted = matches!(state, ServiceState::Starting | ServiceState::Started);
@@ -102,10 +105,24 @@ async fn reconcile(
                     Ok((tasks, local)) => {
                         running.tftp = tasks;
                         running.tftp_bound = Some(local);
-                        control::mark_local(&s.state, service, ServiceState::Started, "").await?;
+                        control::mark_local(
+                            &s.state,
+                            &s.internal,
+                            service,
+                            ServiceState::Started,
+                            "",
+                        )
+                        .await?;
                     }
                     Err(e) => {
-                        control::mark_local(&s.state, service, ServiceState::Stopped, &e).await?
+                        control::mark_local(
+                            &s.state,
+                            &s.internal,
+                            service,
+                            ServiceState::Stopped,
+                            &e,
+                        )
+                        .await?
                     }
                 }
             }
@@ -122,17 +139,32 @@ async fn reconcile(
                     Ok((task, local)) => {
                         running.ctl_provider = Some(task);
                         running.ctl_bound = Some(local);
-                        control::mark_local(&s.state, service, ServiceState::Started, "").await?;
+                        control::mark_local(
+                            &s.state,
+                            &s.internal,
+                            service,
+                            ServiceState::Started,
+                            "",
+                        )
+                        .await?;
                     }
                     Err(e) => {
-                        control::mark_local(&s.state, service, ServiceState::Stopped, &e).await?
+                        control::mark_local(
+                            &s.state,
+                            &s.internal,
+                            service,
+                            ServiceState::Stopped,
+                            &e,
+                        )
+                        .await?
                     }
                 }
             }
         }
         Service::CallManager | Service::Capf => {
             if restart {
-                control::mark_local(&s.state, service, ServiceState::Started, "").await?;
+                control::mark_local(&s.state, &s.internal, service, ServiceState::Started, "")
+                    .await?;
             }
         }
     }

@@ -1,5 +1,5 @@
 //! A TFTP read client (RFC 1350, octet mode, with the blksize and tsize options of RFC 2347,
-//! 2348 and 2349): what `ccmadmin phone-sim` fetches the CTL and the config files with. One
+//! 2348 and 2349): what the `phone-sim` tool fetches the CTL and the config files with. One
 //! transfer at a time per call, lock-step: every packet is answered or sent again after a
 //! timeout. Whatever the network sends, the client answers with an error, never a panic.
 

@@ -8,10 +8,10 @@
 
 use std::path::Path;
 
-use app::service::certificates::hex;
-use app::tftp::ctl::{self, DecodedRecord, Role};
+use app::domain::hex::lower as hex;
+use app::tftp::ctl::{self, DecodedRecord};
 use app::tftp::keys;
-use app::tftp::sgn;
+use app::tftp::{sgn, trust};
 
 /// The signature is valid.
 pub const VALID: u8 = 0;
@@ -97,7 +97,7 @@ fn check(file: &Path, anchor: Option<TrustAnchor<'_>>, report: &mut Report) -> u
         }
     };
     let h = &parsed.header;
-    let is_ctl = h.signer_version.is_some();
+    let is_ctl = trust::is_ctl(&parsed);
     report.say(format!("file:             {}", file.display()));
     report.say(format!(
         "kind:             {}",
@@ -164,16 +164,7 @@ fn check(file: &Path, anchor: Option<TrustAnchor<'_>>, report: &mut Report) -> u
                     return UNREADABLE;
                 }
             };
-            let wanted = |role: Role| {
-                if is_ctl {
-                    role == Role::Sast
-                } else {
-                    matches!(role, Role::Tftp | Role::CallManagerTftp)
-                }
-            };
-            let found: Vec<(String, Vec<u8>)> = records
-                .into_iter()
-                .filter(|r| wanted(r.role) && r.serial == h.serial)
+            let found: Vec<(String, Vec<u8>)> = trust::candidates(&parsed, &records)
                 .map(|r| {
                     (
                         format!(
@@ -182,7 +173,7 @@ fn check(file: &Path, anchor: Option<TrustAnchor<'_>>, report: &mut Report) -> u
                             r.dns_name,
                             path.display()
                         ),
-                        r.certificate,
+                        r.certificate.clone(),
                     )
                 })
                 .collect();
@@ -234,7 +225,7 @@ mod tests {
 
     use std::path::PathBuf;
 
-    use app::tftp::ctl::Record;
+    use app::tftp::ctl::{Record, Role};
     use app::tftp::keys::{CertificateRequest, SigningIdentity};
     use app::tftp::sgn::{HashAlgorithm, HeaderKind};
     use app::tftp::CTL_FILE;

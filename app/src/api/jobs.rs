@@ -12,50 +12,18 @@ use crate::model::jobs::{
 #[cfg(feature = "ssr")]
 use super::ctx;
 
-#[cfg(feature = "ssr")]
-fn may(
-    privileges: &crate::service::authz::Privileges,
-    group: crate::domain::access::FunctionalGroup,
-) -> bool {
-    privileges
-        .check(crate::service::authz::Rule::Require(
-            group,
-            crate::domain::access::Access::Write,
-        ))
-        .is_ok()
-}
-
 /// How many merged actions are pending, for users who may act on them (`None` for the others).
 #[server(prefix = "/fn", endpoint = "pending_count")]
 pub async fn pending_count() -> Result<Option<usize>, AppError> {
-    use crate::domain::access::FunctionalGroup;
     let (state, privileges) = ctx::privileges().await?;
-    if !may(&privileges, FunctionalGroup::Phone)
-        && !may(&privileges, FunctionalGroup::ServiceManagement)
-    {
-        return Ok(None);
-    }
-    Ok(Some(
-        crate::service::actions::pending_groups(&state.read)
-            .await?
-            .len(),
-    ))
+    crate::service::actions::banner_count(&state, &privileges).await
 }
 
 /// The Pending Actions page.
 #[server(prefix = "/fn", endpoint = "pending_actions")]
 pub async fn get_pending_actions() -> Result<PendingActions, AppError> {
-    use crate::domain::access::FunctionalGroup;
     let (state, privileges) = ctx::privileges().await?;
-    let _grant: crate::service::authz::Grant<
-        crate::service::authz::area::Phone,
-        crate::service::authz::Reads,
-    > = privileges.grant()?;
-    Ok(PendingActions {
-        groups: crate::service::actions::pending_groups(&state.db).await?,
-        can_reset: may(&privileges, FunctionalGroup::Phone),
-        can_restart: may(&privileges, FunctionalGroup::ServiceManagement),
-    })
+    crate::service::actions::page(&state, &privileges.grant()?, &privileges).await
 }
 
 /// Starts a reset or restart job.
@@ -125,7 +93,7 @@ pub async fn set_phone_contact(
     let port = if address.trim().is_empty() {
         0
     } else {
-        crate::components::field::whole_number(&port)
+        crate::domain::numbers::whole_number(&port)
     };
     crate::service::registrations::set_contact(
         &state,
@@ -141,13 +109,8 @@ pub async fn set_phone_contact(
 /// Control Center.
 #[server(prefix = "/fn", endpoint = "control_center")]
 pub async fn get_control_center() -> Result<ControlCenter, AppError> {
-    use crate::domain::access::FunctionalGroup;
     let (state, privileges) = ctx::privileges().await?;
-    let services = crate::service::control::list(&state, &privileges.grant()?).await?;
-    Ok(ControlCenter {
-        services,
-        can_control: may(&privileges, FunctionalGroup::ServiceManagement),
-    })
+    crate::service::control::page(&state, &privileges.grant()?, &privileges).await
 }
 
 /// Starts, stops or restarts a service on a server.

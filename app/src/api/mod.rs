@@ -29,7 +29,7 @@ pub(crate) mod ctx {
 
     use crate::error::AppError;
     use crate::service::authz::{ClientAddress, Privileges};
-    use crate::service::state::internal;
+    use crate::service::errors::internal;
     use crate::service::AppState;
 
     /// The state, session and client address of the request being served.

@@ -25,7 +25,7 @@ pub async fn create_token(name: String, expires_in_days: String) -> Result<NewTo
     let (state, privileges) = ctx::privileges().await?;
     let headers = leptos_axum::extract::<axum::http::HeaderMap>()
         .await
-        .map_err(crate::service::state::internal)?;
+        .map_err(crate::service::errors::internal)?;
     let session = Interactive::check(&state, &privileges, &headers).await?;
     let days = tokens::parse_expiry_days(&expires_in_days)?;
     tokens::create(&state, &privileges, session, &name, days).await

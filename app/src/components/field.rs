@@ -58,8 +58,3 @@ pub fn TextField(
         </div>
     }
 }
-
-/// `text` as a whole number; anything else becomes a value every range refuses.
-pub fn whole_number(text: &str) -> i64 {
-    text.trim().parse().unwrap_or(i64::MIN)
-}

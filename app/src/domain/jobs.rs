@@ -9,16 +9,26 @@ pub const MAX_RATE: u32 = 10_000;
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter),
+    sea_orm(rs_type = "String", db_type = "Text")
+)]
 pub enum JobStatus {
     /// Working (or waiting for Cisco CallManager to be started).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "running"))]
     Running,
     /// Paused by an administrator: no new device is reached.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "paused"))]
     Paused,
     /// Cancelled: the devices not yet reached never will be.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "cancelled"))]
     Cancelled,
     /// Every device has a final status.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "done"))]
     Done,
     /// Stopped by an error.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "failed"))]
     Failed,
 }
 
@@ -33,7 +43,7 @@ impl JobStatus {
     ];
 
     /// The stored name.
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             JobStatus::Running => "running",
             JobStatus::Paused => "paused",
@@ -43,11 +53,8 @@ impl JobStatus {
         }
     }
 
-    /// The status with that stored name (`queued` from older rows reads as running).
+    /// The status with that stored name.
     pub fn parse(text: &str) -> Option<Self> {
-        if text == "queued" {
-            return Some(JobStatus::Running);
-        }
         Self::ALL.into_iter().find(|s| s.key() == text)
     }
 
@@ -68,6 +75,26 @@ impl JobStatus {
             self,
             JobStatus::Cancelled | JobStatus::Done | JobStatus::Failed
         )
+    }
+}
+
+/// A [`JobStatus`] written as its stored name (`running`, `done`…): the form of the bulk
+/// change and import jobs in the API (`#[serde(with = "stored_key")]`).
+pub mod stored_key {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    use super::JobStatus;
+
+    /// Writes the stored name.
+    pub fn serialize<S: Serializer>(status: &JobStatus, to: S) -> Result<S::Ok, S::Error> {
+        to.serialize_str(status.key())
+    }
+
+    /// Reads a stored name.
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<JobStatus, D::Error> {
+        let text = String::deserialize(from)?;
+        JobStatus::parse(&text)
+            .ok_or_else(|| D::Error::custom(format!("{text:?} is not a job status")))
     }
 }
 
@@ -125,20 +152,32 @@ impl JobControl {
 
 /// Where one device of a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter),
+    sea_orm(rs_type = "String", db_type = "Text")
+)]
 pub enum DeviceStatus {
     /// Not reached yet.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "pending"))]
     Pending,
     /// NOTIFY sent, no answer yet.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "sent"))]
     Sent,
     /// The device answered 200.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "acknowledged"))]
     Acknowledged,
     /// The device answered with an error.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "rejected"))]
     Rejected,
     /// No answer before the transaction timed out (RFC 3261 Timer F).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "timed_out"))]
     TimedOut,
     /// No contact is known for the device: it fetches its files when it next registers.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "not_registered"))]
     NotRegistered,
     /// The job was cancelled before the device was reached.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "cancelled"))]
     Cancelled,
 }
 

@@ -510,7 +510,7 @@ mod tests {
     const AUTH: ConfiguredMode = ConfiguredMode::Explicit(SecurityMode::Authenticated);
 
     #[test]
-    fn r8_non_secure_cluster_forces_non_secure_and_says_why() {
+    fn r1_r8_non_secure_cluster_forces_non_secure_and_says_why() {
         let eff = effective_mode(
             ENC,
             SecurityMode::NonSecure,

@@ -75,14 +75,23 @@ impl Service {
 
 /// A service's run state (Control Center).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter),
+    sea_orm(rs_type = "String", db_type = "Text")
+)]
 pub enum ServiceState {
     /// Not activated on the server (Service Activation).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "not_activated"))]
     NotActivated,
     /// Activated, not running.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "stopped"))]
     Stopped,
     /// Asked to start; the node that runs it has not finished starting it.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "starting"))]
     Starting,
     /// Running.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "started"))]
     Started,
 }
 
@@ -107,12 +116,13 @@ impl ServiceState {
         }
     }
 
-    /// The state of a service given its activation and its stored state (unknown: started).
-    pub fn of(activated: bool, stored: &str) -> Self {
+    /// The state of a service given its activation and its stored state (none stored, or
+    /// `NotActivated` stored: started, the state an activation starts it in).
+    pub fn of(activated: bool, stored: Option<Self>) -> Self {
         match (activated, stored) {
             (false, _) => ServiceState::NotActivated,
-            (true, "stopped") => ServiceState::Stopped,
-            (true, "starting") => ServiceState::Starting,
+            (true, Some(ServiceState::Stopped)) => ServiceState::Stopped,
+            (true, Some(ServiceState::Starting)) => ServiceState::Starting,
             (true, _) => ServiceState::Started,
         }
     }
@@ -241,9 +251,9 @@ mod tests {
             assert!(op.apply(NotActivated).is_err());
             assert_eq!(ServiceOp::parse(op.key()), Some(op));
         }
-        assert_eq!(ServiceState::of(false, "started"), NotActivated);
-        assert_eq!(ServiceState::of(true, "stopped"), Stopped);
-        assert_eq!(ServiceState::of(true, "anything"), Started);
+        assert_eq!(ServiceState::of(false, Some(Started)), NotActivated);
+        assert_eq!(ServiceState::of(true, Some(Stopped)), Stopped);
+        assert_eq!(ServiceState::of(true, None), Started);
     }
 
     #[test]

@@ -94,6 +94,17 @@ pub struct SrstStatus {
     pub certificate_valid: bool,
 }
 
+/// Whether a certificate valid from `not_before` until `not_after` is valid at `now` — R9's
+/// "a valid SRST certificate": both bounds known, and `now` within them. The pages, the phone
+/// files and the dashboard all judge it here.
+pub fn certificate_valid_at(
+    not_before: Option<chrono::DateTime<chrono::Utc>>,
+    not_after: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    not_before.is_some_and(|t| t <= now) && not_after.is_some_and(|t| now <= t)
+}
+
 /// Whether a device uses its SRST gateway securely, and why (or why not).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecureSrst {

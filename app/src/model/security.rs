@@ -150,8 +150,8 @@ pub struct TftpFile {
 /// The pipeline and the folder at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TftpStatus {
-    /// `idle`, `running` or `failed`.
-    pub status: String,
+    /// Where the pipeline stands.
+    pub status: crate::domain::builds::BuildStatus,
     /// Whether the files reflect the newest change.
     pub up_to_date: bool,
     /// Files of the current or last build.

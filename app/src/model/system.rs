@@ -12,9 +12,10 @@ use crate::domain::services::Service;
 use crate::domain::srst::SrstFields;
 use crate::domain::tftp_share::TftpCluster;
 
-/// A certificate fetched from an SRST gateway.
+/// A certificate fetched from an SRST gateway (a cluster certificate is
+/// [`crate::model::security::CertificateInfo`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertificateInfo {
+pub struct SrstCertificate {
     /// Subject.
     pub subject: String,
     /// Issuer.
@@ -39,7 +40,7 @@ pub struct SrstInfo {
     /// "Not secure", "Secure", "Secure, no certificate" or "Secure, certificate not valid".
     pub status: String,
     /// The stored certificate.
-    pub certificate: Option<CertificateInfo>,
+    pub certificate: Option<SrstCertificate>,
     /// Why the last fetch failed, if it did.
     pub certificate_error: Option<String>,
     /// When the certificate was last fetched (or tried).

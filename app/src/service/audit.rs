@@ -3,8 +3,9 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::authz::{area, Actor, Grant, Reads};
-use super::state::internal;
+use super::authz::{area, Grant, Reads};
+use super::errors::internal;
+use super::principal::Actor;
 use super::AppState;
 use crate::domain::audit::AuditAction;
 use crate::error::AppError;
@@ -129,9 +130,7 @@ pub async fn list(
         from,
         to,
     };
-    let (rows, total) = audit::page(&state.db, &query, page, per_page)
-        .await
-        .map_err(internal)?;
+    let (rows, total) = audit::page(&state.db, &query, page, per_page).await?;
     Ok(Page {
         items: rows
             .into_iter()

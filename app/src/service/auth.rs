@@ -4,8 +4,9 @@ use sea_orm::TransactionTrait;
 use tower_sessions::Session;
 
 use super::audit::{self, Event};
-use super::authz::{levels_of_rows, Actor, Privileges};
-use super::state::internal;
+use super::authz::{levels_of_rows, Privileges};
+use super::errors::internal;
+use super::principal::{Actor, Principal};
 use super::{password, AppState};
 use crate::domain::account::{
     validate_new_password, validate_password_change, validate_user_id, BOOTSTRAP_USER,
@@ -17,29 +18,6 @@ use crate::domain::throttle::{ThrottlePolicy, PER_ACCOUNT, PER_ADDRESS, PER_PAIR
 use crate::error::AppError;
 use crate::store::session_store::LOGIN_KEY;
 use crate::store::{throttle, users};
-
-/// The user a request acts for, after its session (or API token) was checked; operations take
-/// the typed grants of [`super::authz::Privileges`] made from it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// The user's primary key.
-    pub user_id: i32,
-    /// The user ID.
-    pub name: String,
-    /// True while the user must change their password.
-    pub must_change_password: bool,
-}
-
-impl Principal {
-    /// The principal, refused while a password change is pending.
-    pub fn active(self) -> Result<Self, AppError> {
-        if self.must_change_password {
-            Err(AppError::PasswordChangeRequired)
-        } else {
-            Ok(self)
-        }
-    }
-}
 
 /// The longest password a login checks; a longer one is refused before any hashing.
 pub const LOGIN_PASSWORD_MAX_BYTES: usize = 1024;
@@ -92,16 +70,12 @@ pub async fn login(
         Ok(slot) => slot,
         Err(busy) => {
             for (subject, policy) in &subjects {
-                throttle::forgive_one(&state.db, subject, policy.free_attempts)
-                    .await
-                    .map_err(internal)?;
+                throttle::forgive_one(&state.db, subject, policy.free_attempts).await?;
             }
             return Err(busy);
         }
     };
-    let user = users::find_by_name(&state.db, username)
-        .await
-        .map_err(internal)?;
+    let user = users::find_by_name(&state.db, username).await?;
     let accepted = match &user {
         Some(user) => {
             password::verify_in(slot, password_text.to_owned(), user.password_hash.clone()).await?
@@ -123,8 +97,7 @@ pub async fn login(
             throttle::forgive_one(&state.db, subject, policy.free_attempts).await
         } else {
             throttle::clear(&state.db, subject).await
-        }
-        .map_err(internal)?;
+        }?;
     }
     session.cycle_id().await.map_err(internal)?;
     session
@@ -154,22 +127,20 @@ async fn count_attempt(
     subjects: &[(String, &'static ThrottlePolicy)],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<i64>, AppError> {
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let mut counts = Vec::with_capacity(subjects.len());
     for (subject, policy) in subjects {
-        let failures = throttle::get_locked(&txn, subject, now)
-            .await
-            .map_err(internal)?;
+        let failures = throttle::get_locked(&txn, subject, now).await?;
         if let Some(wait) = policy.wait(failures.as_ref(), now) {
-            txn.rollback().await.map_err(internal)?;
+            txn.rollback().await?;
             return Ok(Some(wait));
         }
         counts.push(policy.after_failure(failures.as_ref(), now));
     }
     for ((subject, _), next) in subjects.iter().zip(&counts) {
-        throttle::put(&txn, subject, next).await.map_err(internal)?;
+        throttle::put(&txn, subject, next).await?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(None)
 }
 
@@ -249,10 +220,7 @@ pub async fn current_privileges(
         }
         SessionState::Fresh => {}
     }
-    match users::with_group_levels(&state.read, stamp.user_id)
-        .await
-        .map_err(internal)?
-    {
+    match users::with_group_levels(&state.read, stamp.user_id).await? {
         Some(user) if !user.disabled && user.session_epoch == stamp.epoch => {
             let principal = Principal {
                 user_id: user.id,
@@ -288,8 +256,7 @@ pub async fn change_password(
     validate_password_change(current_password, new_password, confirm_password)?;
     password::refuse_common("New Password", new_password)?;
     let user = users::find_by_id(&state.db, principal.user_id)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or(AppError::Unauthenticated)?;
     if !password::verify(
         &state.hashing,
@@ -303,19 +270,14 @@ pub async fn change_password(
     let hash = password::hash(&state.hashing, new_password.to_owned()).await?;
     let keep = session.id().map(|id| id.to_string());
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    let Some(changed) = users::set_password(&txn, user, hash, false, now)
-        .await
-        .map_err(internal)?
-    else {
+    let txn = state.db.begin().await?;
+    let Some(changed) = users::set_password(&txn, user, hash, false, now).await? else {
         return Err(AppError::Conflict(
             "Your account was changed while you typed; enter the passwords again.".to_owned(),
         ));
     };
-    users::end_sessions(&txn, principal.user_id, keep.as_deref())
-        .await
-        .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    users::end_sessions(&txn, principal.user_id, keep.as_deref()).await?;
+    txn.commit().await?;
     // This session goes on, under a new id, in the epoch the change began.
     let epoch = changed.session_epoch + 1;
     session.cycle_id().await.map_err(internal)?;
@@ -339,7 +301,7 @@ pub async fn bootstrap(
     state: &AppState,
     configured: Option<&str>,
 ) -> Result<Option<String>, AppError> {
-    if users::count(&state.db).await.map_err(internal)? > 0 {
+    if users::count(&state.db).await? > 0 {
         return Ok(None);
     }
     let (password_text, generated) = match configured {
@@ -351,7 +313,7 @@ pub async fn bootstrap(
         None => (password::generate(), true),
     };
     let hash = password::hash(&state.hashing, password_text.clone()).await?;
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let created = users::create(
         &txn,
         BOOTSTRAP_USER,
@@ -362,9 +324,9 @@ pub async fn bootstrap(
     )
     .await;
     match created {
-        Ok(_) => txn.commit().await.map_err(internal)?,
+        Ok(_) => txn.commit().await?,
         // Another node bootstrapped the same store first.
-        Err(_) if users::count(&state.db).await.map_err(internal)? > 0 => return Ok(None),
+        Err(_) if users::count(&state.db).await? > 0 => return Ok(None),
         Err(err) => return Err(internal(err)),
     }
     Ok(generated.then_some(password_text))
@@ -383,26 +345,20 @@ pub async fn set_password_from_host(
     validate_new_password("password", new_password)?;
     password::refuse_common("password", new_password)?;
     let user = users::find_by_name(&state.db, name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("User {name}")))?;
     let hash = password::hash(&state.hashing, new_password.to_owned()).await?;
     let user_id = user.id;
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     if users::set_password(&txn, user, hash, must_change, state.clock.now())
-        .await
-        .map_err(internal)?
+        .await?
         .is_none()
     {
         return Err(AppError::Conflict(format!(
             "User {name} was changed meanwhile; run the command again."
         )));
     }
-    users::end_sessions(&txn, user_id, None)
-        .await
-        .map_err(internal)?;
-    crate::store::tokens::revoke_all_of_user(&txn, user_id)
-        .await
-        .map_err(internal)?;
+    users::end_sessions(&txn, user_id, None).await?;
+    crate::store::tokens::revoke_all_of_user(&txn, user_id).await?;
     txn.commit().await.map_err(internal)
 }

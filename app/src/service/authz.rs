@@ -5,20 +5,15 @@
 
 use std::marker::PhantomData;
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait,
-};
+use sea_orm::ConnectionTrait;
 
-use super::auth::Principal;
-use super::state::internal;
+use super::principal::{Actor, Principal};
 use super::AppState;
 use crate::domain::access::{
     effective_level, Access, AccessLevel, Effective, FunctionalGroup, GroupLevel, OverlapPolicy,
 };
 use crate::error::AppError;
 use crate::model::CurrentUser;
-use crate::store::entities::{user_group_members, user_group_privileges, user_groups};
 use crate::store::users;
 
 /// What a route requires.
@@ -463,25 +458,7 @@ pub async fn group_levels<C: ConnectionTrait>(
     db: &C,
     user_id: i32,
 ) -> Result<Vec<(String, Vec<(FunctionalGroup, AccessLevel)>)>, AppError> {
-    let rows: Vec<(String, Option<String>, Option<String>)> = user_group_members::Entity::find()
-        .select_only()
-        .column(user_groups::Column::Name)
-        .column(user_group_privileges::Column::FunctionalGroup)
-        .column(user_group_privileges::Column::AccessLevel)
-        .join(
-            JoinType::InnerJoin,
-            user_group_members::Relation::Group.def(),
-        )
-        .join(
-            JoinType::LeftJoin,
-            user_group_privileges::Relation::Group.def().rev(),
-        )
-        .filter(user_group_members::Column::UserId.eq(user_id))
-        .order_by_asc(user_groups::Column::Name)
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(internal)?;
+    let rows = users::group_level_rows(db, user_id).await?;
     Ok(levels_of_rows(rows))
 }
 
@@ -592,13 +569,17 @@ impl Privileges {
         }
     }
 
+    /// True when the level on `group` allows changes (what a page shows its buttons by).
+    pub fn may_write(&self, group: FunctionalGroup) -> bool {
+        self.check(Rule::Require(group, crate::domain::access::Access::Write))
+            .is_ok()
+    }
+
     /// The principal as the page shell shows them.
     pub async fn describe(&self, state: &AppState) -> Result<CurrentUser, AppError> {
         Ok(CurrentUser {
             name: self.principal.name.clone(),
-            groups: users::group_names(&state.db, self.principal.user_id)
-                .await
-                .map_err(internal)?,
+            groups: users::group_names(&state.db, self.principal.user_id).await?,
             must_change_password: self.principal.must_change_password,
             privileges: self.levels.clone(),
         })
@@ -626,17 +607,6 @@ impl Privileges {
 /// The client's address, put in the request's extensions by the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddress(pub Option<String>);
-
-/// Who did something, for the audit log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    /// The user's id, when logged in.
-    pub user_id: Option<i32>,
-    /// The user ID (for a failed login, the one typed).
-    pub name: Option<String>,
-    /// The client's address.
-    pub address: Option<String>,
-}
 
 /// A functional group, as a type.
 pub trait Area {
@@ -696,6 +666,29 @@ pub struct Grant<G: Area, M: Mode> {
     /// Who holds it.
     pub actor: Actor,
     _marker: PhantomData<(G, M)>,
+}
+
+/// The capability of this node's own work that no request asks for: the service supervisor, the
+/// reset-job worker, the resumption of interrupted jobs, the first start and the commands run on
+/// the host. What that work does was asked for before by an administrator holding a grant (a
+/// job, a Control Center operation) or by the host's owner, so it needs no user's grant. It is
+/// made at start ([`Internal::at_start`]) and handed to each worker; no REST handler, server
+/// function or service makes one (`server/tests/integration/seams.rs` checks it).
+#[derive(Debug, Clone)]
+pub struct Internal {
+    worker: &'static str,
+}
+
+impl Internal {
+    /// The capability of the worker named `worker` (for the logs), made when it starts.
+    pub fn at_start(worker: &'static str) -> Self {
+        Self { worker }
+    }
+
+    /// The worker's name.
+    pub fn worker(&self) -> &'static str {
+        self.worker
+    }
 }
 
 #[cfg(test)]

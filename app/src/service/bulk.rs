@@ -5,32 +5,27 @@
 //! A job survives a restart: the node working it holds a claim in the store (`worker`,
 //! `heartbeat_at`) renewed while it works, and each batch commits only while the claim holds. A
 //! job whose claim went stale (its node stopped) is resumed by the next node that looks
-//! ([`watch_interrupted`], started with the console) from the job's stored request: a batch
+//! ([`super::interrupted::watch_interrupted`], started with the console) from the job's stored request: a batch
 //! takes the phones that match and do not have the value yet, so it picks up exactly where the
 //! last committed batch stopped. A job that cannot be resumed is marked failed with the reason.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
+use sea_orm::TransactionTrait;
 use serde_json::json;
 
-use super::actions;
 use super::audit::{self, Event};
-use super::authz::{area, Actor, Grant, Reads, Writes};
+use super::authz::{area, Grant, Reads, Writes};
+use super::errors::internal;
+use super::job_claims::{claim_token, fail, job_info, keep_claim, renew};
 use super::phones::{facts, Facts};
-use super::state::internal;
+use super::principal::Actor;
 use super::AppState;
 use crate::domain::audit::{object, AuditAction};
-use crate::domain::jobs::JobStatus;
 use crate::domain::security::{refuse_mode, ConfiguredMode, DeviceClass};
 use crate::error::AppError;
 use crate::model::{BulkPreview, BulkRequest, JobInfo};
+use crate::store::actions;
 use crate::store::cluster;
 use crate::store::entities::{devices, jobs};
 use crate::store::phones::{self, PhoneQuery};
@@ -43,13 +38,6 @@ pub const BATCH: u64 = 2_000;
 const NOT_FOUND: &str = "no phone has that name";
 /// The kind of a bulk phone job.
 pub const KIND: &str = "bulk_phone_change";
-/// How long a node's claim on a bulk job lasts without renewal; then another node (or this one
-/// after a restart) resumes the job.
-pub const STALE: Duration = Duration::from_secs(30);
-/// How often a node working a bulk job renews its claim (besides every batch).
-const RENEW_EVERY: Duration = Duration::from_secs(5);
-/// How often each node looks for interrupted bulk jobs.
-const LOOK_EVERY: Duration = Duration::from_secs(10);
 
 /// The field a bulk change sets, with its new value.
 #[derive(Debug, Clone, Copy)]
@@ -114,12 +102,11 @@ impl Target {
         }
     }
 
-    fn unchanged(self) -> Condition {
+    /// The value the column is set to.
+    fn value(self) -> sea_orm::Value {
         match self {
-            Target::Mode(mode) => {
-                Condition::all().add(devices::Column::SecurityMode.eq(mode.key()))
-            }
-            Target::Hardening(col, on) => Condition::all().add(col.eq(on)),
+            Target::Mode(mode) => mode.key().into(),
+            Target::Hardening(_, on) => on.into(),
         }
     }
 }
@@ -170,18 +157,14 @@ async fn tally(
     match target {
         Target::Mode(mode) => {
             for (model, current, n) in
-                phones::counts_by_model_and::<_, String>(&state.db, query, target.column())
-                    .await
-                    .map_err(internal)?
+                phones::counts_by_model_and::<_, String>(&state.db, query, target.column()).await?
             {
                 add(model, current == mode.key(), n);
             }
         }
         Target::Hardening(_, on) => {
             for (model, current, n) in
-                phones::counts_by_model_and::<_, bool>(&state.db, query, target.column())
-                    .await
-                    .map_err(internal)?
+                phones::counts_by_model_and::<_, bool>(&state.db, query, target.column()).await?
             {
                 add(model, current == on, n);
             }
@@ -229,21 +212,6 @@ pub async fn preview(
     Ok(out)
 }
 
-pub(crate) fn job_info(row: jobs::Model) -> JobInfo {
-    JobInfo {
-        id: row.id,
-        kind: row.kind,
-        status: row.status,
-        total: row.total,
-        processed: row.processed,
-        changed: row.changed,
-        refused: row.refused,
-        message: row.message,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-    }
-}
-
 /// Starts the bulk change as a job and returns it at once; the work runs in the background.
 pub async fn start(
     state: &AppState,
@@ -261,27 +229,21 @@ pub async fn start(
         .sum();
     let total = preview.matched + missing;
     let claim = claim_token(state);
-    let row = jobs::ActiveModel {
-        kind: Set(KIND.to_owned()),
-        status: Set("running".to_owned()),
-        total: Set(i64::try_from(total).unwrap_or(i64::MAX)),
-        processed: Set(i64::try_from(refused + preview.unchanged).unwrap_or(0)),
-        changed: Set(0),
-        refused: Set(i64::try_from(refused).unwrap_or(0)),
-        params: Set(serde_json::to_string(&req).map_err(internal)?),
-        message: Set(String::new()),
-        created_by: Set(grant.actor.name.clone().unwrap_or_default()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        rate: Set(None),
-        version: Set(1),
-        worker: Set(Some(claim.clone())),
-        heartbeat_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await
-    .map_err(internal)?;
+    let row = crate::store::jobs::insert(
+        &state.db,
+        crate::store::jobs::NewJob {
+            kind: KIND,
+            total: i64::try_from(total).unwrap_or(i64::MAX),
+            processed: i64::try_from(refused + preview.unchanged).unwrap_or(0),
+            refused: i64::try_from(refused).unwrap_or(0),
+            params: serde_json::to_string(&req).map_err(internal)?,
+            created_by: grant.actor.name.clone().unwrap_or_default(),
+            rate: None,
+            claim: Some(claim.clone()),
+        },
+        now,
+    )
+    .await?;
     let job = job_info(row.clone());
     let state = state.clone();
     let actor = grant.actor.clone();
@@ -292,65 +254,6 @@ pub async fn start(
         }
     });
     Ok(job)
-}
-
-/// A claim on a job unique to this run of this node: the node's name, the process and a
-/// counter.
-pub(crate) fn claim_token(state: &AppState) -> String {
-    static RUNS: AtomicU64 = AtomicU64::new(0);
-    let node: String = state
-        .node
-        .as_deref()
-        .unwrap_or("publisher")
-        .chars()
-        .take(64)
-        .collect();
-    format!(
-        "{node} pid {} run {}",
-        std::process::id(),
-        RUNS.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// Jobs whose claim went stale by `now`: never claimed, or not renewed for [`STALE`].
-fn stale_claim(now: chrono::DateTime<chrono::Utc>) -> Condition {
-    let stale = now - chrono::Duration::from_std(STALE).unwrap_or(chrono::Duration::seconds(30));
-    Condition::any()
-        .add(jobs::Column::HeartbeatAt.is_null())
-        .add(jobs::Column::HeartbeatAt.lt(stale))
-}
-
-/// Renews `claim` on job `job_id`; false when the job is no longer running under it.
-pub(crate) async fn renew<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    now: chrono::DateTime<chrono::Utc>,
-    job_id: i32,
-    claim: &str,
-) -> Result<bool, AppError> {
-    Ok(jobs::Entity::update_many()
-        .col_expr(jobs::Column::HeartbeatAt, Expr::value(now))
-        .filter(jobs::Column::Id.eq(job_id))
-        .filter(jobs::Column::Worker.eq(claim))
-        .filter(jobs::Column::Status.eq(JobStatus::Running.key()))
-        .exec(db)
-        .await
-        .map_err(internal)?
-        .rows_affected
-        == 1)
-}
-
-/// Renews the claim every [`RENEW_EVERY`] for as long as it is polled. A lost claim is left to
-/// the job's next batch, which finds it and stops.
-pub(crate) async fn keep_claim(state: &AppState, job_id: i32, claim: &str) {
-    loop {
-        tokio::time::sleep(RENEW_EVERY).await;
-        match renew(&state.db, state.clock.now(), job_id, claim).await {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => tracing::warn!("bulk job {job_id}: claim not renewed: {e}"),
-        }
-    }
-    std::future::pending::<()>().await;
 }
 
 /// [`run`] while renewing the claim.
@@ -368,67 +271,9 @@ async fn run_claimed(
     }
 }
 
-/// Marks job `job_id` failed with `message`, while `claim` holds it.
-pub(crate) async fn fail(state: &AppState, job_id: i32, claim: &str, message: &str) {
-    let failed = jobs::Entity::update_many()
-        .col_expr(jobs::Column::Status, Expr::value(JobStatus::Failed.key()))
-        .col_expr(jobs::Column::Message, Expr::value(message))
-        .col_expr(jobs::Column::UpdatedAt, Expr::value(state.clock.now()))
-        .filter(jobs::Column::Id.eq(job_id))
-        .filter(jobs::Column::Worker.eq(claim))
-        .exec(&state.db)
-        .await;
-    if let Err(e) = failed {
-        tracing::error!("cannot record the failure of job {job_id}: {e}");
-    }
-}
-
-/// Resumes the bulk jobs left running by a node that stopped (their claim went stale, see
-/// [`STALE`]), one after the other, each claimed first so that one node only resumes it.
-/// Returns how many this node claimed; each is done or failed when this returns, unless another
-/// node took it over meanwhile.
-pub async fn resume_interrupted(state: &AppState) -> Result<usize, AppError> {
-    let open = [JobStatus::Running.key(), "queued"];
-    let candidates: Vec<jobs::Model> = jobs::Entity::find()
-        .filter(jobs::Column::Kind.is_in([KIND, super::imports::KIND]))
-        .filter(jobs::Column::Status.is_in(open))
-        .filter(stale_claim(state.clock.now()))
-        .order_by_asc(jobs::Column::Id)
-        .all(&state.db)
-        .await
-        .map_err(internal)?;
-    let mut claimed = 0;
-    for job in candidates {
-        let claim = claim_token(state);
-        let now = state.clock.now();
-        // The claim: only one node's UPDATE finds the job still running with a stale claim.
-        let took = jobs::Entity::update_many()
-            .col_expr(jobs::Column::Status, Expr::value(JobStatus::Running.key()))
-            .col_expr(jobs::Column::Worker, Expr::value(claim.clone()))
-            .col_expr(jobs::Column::HeartbeatAt, Expr::value(now))
-            .filter(jobs::Column::Id.eq(job.id))
-            .filter(jobs::Column::Status.is_in(open))
-            .filter(stale_claim(now))
-            .exec(&state.db)
-            .await
-            .map_err(internal)?
-            .rows_affected
-            == 1;
-        if took {
-            claimed += 1;
-            if job.kind == super::imports::KIND {
-                super::imports::resume(state, &job, &claim).await;
-            } else {
-                resume(state, &job, &claim).await;
-            }
-        }
-    }
-    Ok(claimed)
-}
-
 /// Works job `job` (claimed by `claim`) from where it stopped, or marks it failed with the
 /// reason.
-async fn resume(state: &AppState, job: &jobs::Model, claim: &str) {
+pub(crate) async fn resume(state: &AppState, job: &jobs::Model, claim: &str) {
     // `processed` counts the refused and unchanged phones from the start, then the changed ones.
     let wanted = (job.total - job.processed + job.changed).max(job.changed);
     let interrupted = format!(
@@ -462,19 +307,6 @@ async fn resume(state: &AppState, job: &jobs::Model, claim: &str) {
     }
 }
 
-/// Runs for ever: resumes the interrupted bulk jobs at once (the start of the console), then
-/// looks again every few seconds, so that a job left by a node that stops later is resumed too.
-pub async fn watch_interrupted(state: AppState) {
-    loop {
-        match resume_interrupted(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("{n} interrupted bulk jobs resumed"),
-            Err(e) => tracing::error!("cannot resume the interrupted bulk jobs: {e}"),
-        }
-        tokio::time::sleep(LOOK_EVERY).await;
-    }
-}
-
 /// Applies the change in batches of [`BATCH`]: each batch updates its phones, writes its audit
 /// row and advances the job's progress in one transaction, which commits only while `claim`
 /// holds the job (else the run stops and leaves the job to its new holder). `already`: phones
@@ -496,44 +328,38 @@ async fn run(
         .filter(|m| target.refusal(&facts, m.id).is_none())
         .map(|m| m.id)
         .collect();
-    let pending = Condition::all()
-        .add(devices::Column::ModelId.is_in(allowed))
-        .add(target.unchanged().not());
     let who = actor.name.clone().unwrap_or_default();
     let mut changed_total: i64 = already;
     loop {
-        let ids = phones::ids_matching(&state.db, &query, pending.clone(), BATCH)
-            .await
-            .map_err(internal)?;
+        let ids = phones::ids_to_set(
+            &state.db,
+            &query,
+            &allowed,
+            (target.column(), target.value()),
+            BATCH,
+        )
+        .await?;
         if ids.is_empty() {
             break;
         }
         let now = state.clock.now();
-        let txn = state.db.begin().await.map_err(internal)?;
+        let txn = state.db.begin().await?;
         // First, so that a node that lost the job changes nothing more (on PostgreSQL the row
         // stays locked until the batch commits, so no other node can claim it meanwhile).
         if !renew(&txn, now, job_id, claim).await? {
-            txn.rollback().await.map_err(internal)?;
+            txn.rollback().await?;
             tracing::warn!("bulk job {job_id}: no longer held by {claim}; stopped");
             return Ok(());
         }
-        let value = match target {
-            Target::Mode(mode) => Expr::value(mode.key()),
-            Target::Hardening(_, on) => Expr::value(on),
-        };
-        let updated = devices::Entity::update_many()
-            .col_expr(target.column(), value)
-            .col_expr(
-                devices::Column::Version,
-                Expr::col(devices::Column::Version).add(1),
-            )
-            .col_expr(devices::Column::UpdatedAt, Expr::value(now))
-            .col_expr(devices::Column::UpdatedBy, Expr::value(who.clone()))
-            .filter(devices::Column::Id.is_in(ids.clone()))
-            .exec(&txn)
-            .await
-            .map_err(internal)?
-            .rows_affected;
+        let updated = phones::set_in_bulk(
+            &txn,
+            ids.clone(),
+            target.column(),
+            target.value(),
+            now,
+            &who,
+        )
+        .await?;
         let n = i64::try_from(updated).unwrap_or(0);
         changed_total += n;
         let detail = format!(
@@ -556,35 +382,22 @@ async fn run(
         .await?;
         // Security mode and hardening both need a reset of each changed device (R10).
         actions::record_device_resets(&txn, now, &ids, &detail, audit_id).await?;
-        jobs::Entity::update_many()
-            .col_expr(
-                jobs::Column::Processed,
-                Expr::col(jobs::Column::Processed).add(n),
-            )
-            .col_expr(
-                jobs::Column::Changed,
-                Expr::col(jobs::Column::Changed).add(n),
-            )
-            .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-            .filter(jobs::Column::Id.eq(job_id))
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        let progress = crate::store::jobs::Progress {
+            processed: n,
+            changed: n,
+            ..Default::default()
+        };
+        crate::store::jobs::add_progress(&txn, job_id, progress, now).await?;
+        txn.commit().await?;
     }
-    jobs::Entity::update_many()
-        .col_expr(jobs::Column::Status, Expr::value(JobStatus::Done.key()))
-        .col_expr(
-            jobs::Column::Message,
-            Expr::value(format!("{changed_total} phones changed")),
-        )
-        .col_expr(jobs::Column::UpdatedAt, Expr::value(state.clock.now()))
-        .filter(jobs::Column::Id.eq(job_id))
-        .filter(jobs::Column::Worker.eq(claim))
-        .filter(jobs::Column::Status.eq(JobStatus::Running.key()))
-        .exec(&state.db)
-        .await
-        .map_err(internal)?;
+    crate::store::jobs::finish_claimed(
+        &state.db,
+        job_id,
+        claim,
+        format!("{changed_total} phones changed"),
+        state.clock.now(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -594,16 +407,8 @@ pub async fn job(
     _grant: &Grant<area::Phone, Reads>,
     id: i32,
 ) -> Result<JobInfo, AppError> {
-    use sea_orm::{Iterable, QuerySelect};
-    let columns = jobs::Column::iter().filter(|c| !matches!(c, jobs::Column::Params));
-    jobs::Entity::find_by_id(id)
-        .select_only()
-        .columns(columns)
-        .column_as(Expr::val(""), "params")
-        .into_model::<jobs::Model>()
-        .one(&state.db)
-        .await
-        .map_err(internal)?
+    crate::store::jobs::find_without_params(&state.db, id)
+        .await?
         .map(job_info)
         .ok_or_else(|| AppError::NotFound(format!("Job {id}")))
 }

@@ -3,28 +3,26 @@
 //! a change of its servers requires a reset of the devices of those pools (R10), and their
 //! configuration files follow (the pipeline reacts to the audit row).
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
-use super::state::internal;
-use super::{actions, AppState};
+use super::AppState;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::pools::{validate_group, GroupFields};
 use crate::error::AppError;
 use crate::model::system::{GroupDetail, GroupSaved};
+use crate::store::actions;
 use crate::store::entities::callmanager_groups;
-use crate::store::{locks, topology, versioned};
+use crate::store::{locks, topology};
 
 async fn detail<C: ConnectionTrait>(
     db: &C,
     row: callmanager_groups::Model,
 ) -> Result<GroupDetail, AppError> {
-    let members = topology::members(db).await.map_err(internal)?;
-    let pools = topology::pools_of_group(db, row.id)
-        .await
-        .map_err(internal)?;
+    let members = topology::members(db).await?;
+    let pools = topology::pools_of_group(db, row.id).await?;
     Ok(GroupDetail {
         fields: GroupFields {
             members: members.get(&row.id).cloned().unwrap_or_default(),
@@ -41,8 +39,7 @@ async fn find<C: ConnectionTrait>(
     name: &str,
 ) -> Result<callmanager_groups::Model, AppError> {
     topology::group(db, name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("CallManager group {name}")))
 }
 
@@ -51,13 +48,10 @@ pub async fn list(
     state: &AppState,
     _grant: &Grant<area::System, Reads>,
 ) -> Result<Vec<GroupDetail>, AppError> {
-    let members = topology::members(&state.db).await.map_err(internal)?;
-    let pools = crate::store::cluster::pool_rows(&state.db)
-        .await
-        .map_err(internal)?;
+    let members = topology::members(&state.db).await?;
+    let pools = crate::store::cluster::pool_rows(&state.db).await?;
     Ok(topology::groups(&state.db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|g| GroupDetail {
             pools: pools
@@ -93,7 +87,7 @@ async fn check<C: ConnectionTrait>(
     own_id: Option<i32>,
 ) -> Result<Vec<i32>, AppError> {
     validate_group(f)?;
-    if let Some(other) = topology::group(db, &f.name).await.map_err(internal)? {
+    if let Some(other) = topology::group(db, &f.name).await? {
         if Some(other.id) != own_id {
             return Err(AppError::invalid(
                 "Cisco CallManager Group Name",
@@ -103,8 +97,7 @@ async fn check<C: ConnectionTrait>(
     }
     if f.auto_registration {
         let holder = topology::groups(db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .find(|g| g.auto_registration && Some(g.id) != own_id);
         if let Some(holder) = holder {
@@ -118,8 +111,7 @@ async fn check<C: ConnectionTrait>(
         }
     }
     topology::server_ids(db, &f.members)
-        .await
-        .map_err(internal)?
+        .await?
         .map_err(|missing| {
             AppError::invalid(
                 "Selected Cisco CallManagers",
@@ -135,19 +127,11 @@ pub async fn create(
     fields: GroupFields,
 ) -> Result<GroupSaved, AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    locks::topology(&txn).await.map_err(internal)?;
+    let txn = state.db.begin().await?;
+    locks::topology(&txn).await?;
     let server_ids = check(&txn, &fields, None).await?;
-    let active = callmanager_groups::ActiveModel {
-        name: Set(fields.name.clone()),
-        auto_registration: Set(fields.auto_registration),
-        version: Set(1),
-        ..Default::default()
-    };
-    let row = active.insert(&txn).await.map_err(internal)?;
-    topology::set_members(&txn, row.id, &server_ids)
-        .await
-        .map_err(internal)?;
+    let row = topology::insert_group(&txn, &fields.name, fields.auto_registration).await?;
+    topology::set_members(&txn, row.id, &server_ids).await?;
     audit::record(
         &txn,
         now,
@@ -163,7 +147,7 @@ pub async fn create(
     )
     .await?;
     let group = detail(&txn, row).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(GroupSaved {
         group,
@@ -181,25 +165,19 @@ pub async fn update(
     version: i32,
 ) -> Result<GroupSaved, AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    locks::topology(&txn).await.map_err(internal)?;
+    let txn = state.db.begin().await?;
+    locks::topology(&txn).await?;
     let row = find(&txn, name).await?;
     let server_ids = check(&txn, &fields, Some(row.id)).await?;
     let before = detail(&txn, row.clone()).await?;
-    let mut active: callmanager_groups::ActiveModel = row.into();
-    active.name = Set(fields.name.clone());
-    active.auto_registration = Set(fields.auto_registration);
-    let Some(row) = versioned::update(&txn, active, version)
-        .await
-        .map_err(internal)?
-    else {
+    let saved =
+        topology::update_group(&txn, row, &fields.name, fields.auto_registration, version).await?;
+    let Some(row) = saved else {
         return Err(audit::conflict(&txn, object::CALLMANAGER_GROUP, name).await);
     };
     let members_changed = before.fields.members != fields.members;
     if members_changed {
-        topology::set_members(&txn, row.id, &server_ids)
-            .await
-            .map_err(internal)?;
+        topology::set_members(&txn, row.id, &server_ids).await?;
     }
     let audit_id = audit::record(
         &txn,
@@ -218,8 +196,7 @@ pub async fn update(
     let mut required_actions = Vec::new();
     if members_changed && !before.pools.is_empty() {
         let pool_ids: Vec<i32> = topology::pools_of_group(&txn, row.id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|p| p.id)
             .collect();
@@ -231,7 +208,7 @@ pub async fn update(
         ));
     }
     let group = detail(&txn, row).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(GroupSaved {
         group,
@@ -247,12 +224,10 @@ pub async fn delete(
     version: Option<i32>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    locks::topology(&txn).await.map_err(internal)?;
+    let txn = state.db.begin().await?;
+    locks::topology(&txn).await?;
     let row = find(&txn, name).await?;
-    let pools = topology::pools_of_group(&txn, row.id)
-        .await
-        .map_err(internal)?;
+    let pools = topology::pools_of_group(&txn, row.id).await?;
     if !pools.is_empty() {
         let names: Vec<String> = pools.into_iter().map(|p| p.name).collect();
         return Err(AppError::InUse(format!(
@@ -261,17 +236,8 @@ pub async fn delete(
         )));
     }
     let before = detail(&txn, row.clone()).await?;
-    topology::set_members(&txn, row.id, &[])
-        .await
-        .map_err(internal)?;
-    if !versioned::delete::<callmanager_groups::Entity, _>(
-        &txn,
-        callmanager_groups::Column::Id.eq(row.id),
-        version,
-    )
-    .await
-    .map_err(internal)?
-    {
+    topology::set_members(&txn, row.id, &[]).await?;
+    if !topology::delete_group(&txn, row.id, version).await? {
         return Err(audit::conflict(&txn, object::CALLMANAGER_GROUP, name).await);
     }
     audit::record(
@@ -288,7 +254,7 @@ pub async fn delete(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(())
 }

@@ -3,24 +3,24 @@
 //! software security tokens (SAST) that sign the CTL. Made on first need; private keys stay in
 //! 0600 files of the data dir and never leave the server.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::authz::{area, Actor, Grant, Reads, Writes};
-use super::state::internal;
-use super::{actions, AppState};
+use super::authz::{area, Grant, Reads, Writes};
+use super::errors::internal;
+use super::principal::Actor;
+use super::AppState;
 use crate::domain::actions::RequiredAction;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::security::ClusterSecurityMode;
 use crate::domain::services::Service;
 use crate::error::AppError;
 pub use crate::model::security::{CertRole, CertificateInfo};
+use crate::store::actions;
+use crate::store::certificates::{self as store, Issued};
 use crate::store::entities::{certificates, servers};
-use crate::store::{cluster, versioned};
+use crate::store::{cluster, servers as server_rows};
 use crate::tftp::keys::{self, CertificateRequest, KeyError, SigningIdentity};
 use crate::tftp::TftpDirs;
 
@@ -137,12 +137,7 @@ fn free_key_file(keys_dir: &std::path::Path, file: String) -> String {
 }
 
 async fn cluster_name<C: ConnectionTrait>(db: &C) -> Result<String, AppError> {
-    Ok(crate::store::entities::cluster::Entity::find()
-        .one(db)
-        .await
-        .map_err(internal)?
-        .map(|c| c.name)
-        .unwrap_or_default())
+    Ok(cluster::row(db).await?.map(|c| c.name).unwrap_or_default())
 }
 
 /// Makes the certificates that are missing: one CallManager certificate per server, the TFTP
@@ -150,15 +145,8 @@ async fn cluster_name<C: ConnectionTrait>(db: &C) -> Result<String, AppError> {
 pub async fn ensure(state: &AppState) -> Result<usize, AppError> {
     let dirs = dirs(state)?.clone();
     dirs.create().map_err(internal)?;
-    let existing = certificates::Entity::find()
-        .all(&state.db)
-        .await
-        .map_err(internal)?;
-    let servers = servers::Entity::find()
-        .order_by_asc(servers::Column::Name)
-        .all(&state.db)
-        .await
-        .map_err(internal)?;
+    let existing = store::all(&state.db).await?;
+    let servers = server_rows::all(&state.db).await?;
     let mut wanted: Vec<(CertRole, String, Option<servers::Model>)> = TOKENS
         .iter()
         .map(|t| (CertRole::Sast, (*t).to_owned(), None))
@@ -204,30 +192,18 @@ async fn store_new<C: ConnectionTrait>(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
     let facts = keys::certificate_facts(der).map_err(key_error)?;
-    certificates::ActiveModel {
-        role: Set(role.key().to_owned()),
-        name: Set(name.to_owned()),
-        der: Set(der.to_vec()),
-        subject: Set(facts.subject),
-        issuer: Set(facts.issuer),
-        serial: Set(hex(&facts.serial)),
-        not_before: Set(facts.not_before),
-        not_after: Set(facts.not_after),
-        sha256: Set(facts.sha256),
-        key_file: Set(file.to_owned()),
-        version: Set(1),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map_err(internal)?;
+    let issued = Issued {
+        der: der.to_vec(),
+        subject: facts.subject,
+        issuer: facts.issuer,
+        serial: crate::domain::hex::lower(&facts.serial),
+        not_before: facts.not_before,
+        not_after: facts.not_after,
+        sha256: facts.sha256,
+        key_file: file.to_owned(),
+    };
+    store::insert(db, role, name, issued, now).await?;
     Ok(())
-}
-
-/// Bytes as lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Every certificate, by role and name.
@@ -235,16 +211,7 @@ pub async fn list(
     state: &AppState,
     _grant: &Grant<area::System, Reads>,
 ) -> Result<Vec<CertificateInfo>, AppError> {
-    Ok(rows(&state.db).await?.iter().map(info).collect())
-}
-
-async fn rows<C: ConnectionTrait>(db: &C) -> Result<Vec<certificates::Model>, AppError> {
-    certificates::Entity::find()
-        .order_by_asc(certificates::Column::Role)
-        .order_by_asc(certificates::Column::Name)
-        .all(db)
-        .await
-        .map_err(internal)
+    Ok(store::all(&state.db).await?.iter().map(info).collect())
 }
 
 /// A certificate's DER bytes and its name, for download.
@@ -253,10 +220,8 @@ pub async fn download(
     _grant: &Grant<area::System, Reads>,
     id: i32,
 ) -> Result<(String, Vec<u8>), AppError> {
-    let row = certificates::Entity::find_by_id(id)
-        .one(&state.db)
-        .await
-        .map_err(internal)?
+    let row = store::find(&state.db, id)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Certificate {id}")))?;
     Ok((format!("{}-{}", row.role, row.name), row.der))
 }
@@ -268,19 +233,15 @@ pub async fn identity<C: ConnectionTrait>(
     role: CertRole,
     name: &str,
 ) -> Result<std::sync::Arc<SigningIdentity>, AppError> {
-    let row = certificates::Entity::find()
-        .filter(certificates::Column::Role.eq(role.key()))
-        .filter(certificates::Column::Name.eq(name))
-        .one(db)
-        .await
-        .map_err(internal)?
+    let row = store::of_role(db, role, name)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("{} certificate {name}", role.label())))?;
     SigningIdentity::load(&dirs.keys.join(&row.key_file), &row.der).map_err(key_error)
 }
 
 /// Every certificate row (for the CTL).
 pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<certificates::Model>, AppError> {
-    rows(db).await
+    Ok(store::all(db).await?)
 }
 
 /// What regenerating a certificate of `role` requires (R10, R17): in a Mixed cluster the CTL file
@@ -310,20 +271,14 @@ pub async fn regenerate(
     version: Option<i32>,
 ) -> Result<(CertificateInfo, Vec<String>), AppError> {
     let dirs = dirs(state)?.clone();
-    let row = certificates::Entity::find_by_id(id)
-        .one(&state.db)
-        .await
-        .map_err(internal)?
+    let row = store::find(&state.db, id)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Certificate {id}")))?;
     if version.is_some_and(|v| v != row.version) {
         return Err(audit::conflict(&state.db, object::CERTIFICATE, &row.name).await);
     }
     let role = CertRole::from_key(&row.role).unwrap_or(CertRole::CallManager);
-    let server = servers::Entity::find()
-        .filter(servers::Column::Name.eq(row.name.as_str()))
-        .one(&state.db)
-        .await
-        .map_err(internal)?;
+    let server = server_rows::by_name(&state.db, &row.name).await?;
     let cluster = cluster_name(&state.db).await?;
     let request = request_for(role, &row.name, &cluster, server.as_ref());
     let now = state.clock.now();
@@ -339,31 +294,26 @@ pub async fn regenerate(
         .map_err(internal)?
         .map_err(key_error)?;
     let facts = keys::certificate_facts(&der).map_err(key_error)?;
-    let txn = state.db.begin().await.map_err(internal)?;
-    let mode = cluster::security_mode(&txn).await.map_err(internal)?;
-    let current = certificates::Entity::find_by_id(id)
-        .one(&txn)
-        .await
-        .map_err(internal)?
+    let txn = state.db.begin().await?;
+    let mode = cluster::security_mode(&txn).await?;
+    let current = store::find(&txn, id)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Certificate {id}")))?;
     if current.version != row.version {
         return Err(audit::conflict(&txn, object::CERTIFICATE, &row.name).await);
     }
     let before = current.sha256.clone();
-    let mut active: certificates::ActiveModel = current.into();
-    active.der = Set(der);
-    active.subject = Set(facts.subject);
-    active.issuer = Set(facts.issuer);
-    active.serial = Set(hex(&facts.serial));
-    active.not_before = Set(facts.not_before);
-    active.not_after = Set(facts.not_after);
-    active.sha256 = Set(facts.sha256.clone());
-    active.key_file = Set(file);
-    active.created_at = Set(now);
-    let Some(updated) = versioned::update(&txn, active, row.version)
-        .await
-        .map_err(internal)?
-    else {
+    let issued = Issued {
+        der,
+        subject: facts.subject,
+        issuer: facts.issuer,
+        serial: crate::domain::hex::lower(&facts.serial),
+        not_before: facts.not_before,
+        not_after: facts.not_after,
+        sha256: facts.sha256.clone(),
+        key_file: file,
+    };
+    let Some(updated) = store::replace(&txn, current, issued, now, row.version).await? else {
         return Err(audit::conflict(&txn, object::CERTIFICATE, &row.name).await);
     };
     let audit_id = record(
@@ -384,7 +334,7 @@ pub async fn regenerate(
         audit_id,
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     let old = dirs.keys.join(&row.key_file);
     if let Err(e) = std::fs::remove_file(&old) {
         tracing::warn!("old key {} not removed: {e}", old.display());

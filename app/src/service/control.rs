@@ -5,33 +5,27 @@
 //! For the other servers the state is kept in the store for the node that runs them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
-use super::actions;
 use super::audit::{self, Event};
-use super::authz::{area, Grant, Reads, Writes};
+use super::authz::{area, Grant, Internal, Reads, Writes};
 use super::service_settings::activation_of;
-use super::state::internal;
 use super::AppState;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::services::{ServerRole, Service, ServiceOp, ServiceState};
 use crate::error::AppError;
 use crate::model::jobs::ServiceStatus;
+use crate::store::actions;
 use crate::store::entities::{servers, service_activations};
 use crate::store::service_settings as store;
-use crate::store::versioned;
 
 /// The server whose services this node runs: the configured one, else the publisher.
 pub async fn this_server<C: ConnectionTrait>(
     db: &C,
     node: Option<&str>,
 ) -> Result<Option<servers::Model>, AppError> {
-    let all = servers::Entity::find()
-        .order_by_asc(servers::Column::Id)
-        .all(db)
-        .await
-        .map_err(internal)?;
+    let all = crate::store::servers::all_by_id(db).await?;
     Ok(pick(&all, node).cloned())
 }
 
@@ -55,7 +49,7 @@ pub(crate) fn state_of(
     let stored = rows
         .iter()
         .find(|r| r.server_id == s.id && r.service == service.key())
-        .map_or(ServiceState::Started.key(), |r| r.state.as_str());
+        .map(|r| r.state);
     ServiceState::of(activation_of(s, service, rows).activated, stored)
 }
 
@@ -84,12 +78,8 @@ async fn statuses<C: ConnectionTrait>(
     db: &C,
     node: Option<&str>,
 ) -> Result<Vec<ServiceStatus>, AppError> {
-    let rows = store::activations(db).await.map_err(internal)?;
-    let servers = servers::Entity::find()
-        .order_by_asc(servers::Column::Name)
-        .all(db)
-        .await
-        .map_err(internal)?;
+    let rows = store::activations(db).await?;
+    let servers = crate::store::servers::all(db).await?;
     let here = pick(&servers, node).map(|s| s.id);
     Ok(servers
         .iter()
@@ -102,6 +92,19 @@ async fn statuses<C: ConnectionTrait>(
         .collect())
 }
 
+/// Control Center: every service with its state, and whether the user may operate them.
+pub async fn page(
+    state: &AppState,
+    grant: &Grant<area::ServiceManagement, Reads>,
+    privileges: &super::authz::Privileges,
+) -> Result<crate::model::jobs::ControlCenter, AppError> {
+    Ok(crate::model::jobs::ControlCenter {
+        services: list(state, grant).await?,
+        can_control: privileges
+            .may_write(crate::domain::access::FunctionalGroup::ServiceManagement),
+    })
+}
+
 /// Every service of every server with its state.
 pub async fn list(
     state: &AppState,
@@ -111,19 +114,35 @@ pub async fn list(
 }
 
 /// The state of `service` on this node's server (`None`: this node runs no server).
-pub async fn local(state: &AppState, service: Service) -> Result<Option<ServiceStatus>, AppError> {
+pub async fn local(
+    state: &AppState,
+    _internal: &Internal,
+    service: Service,
+) -> Result<Option<ServiceStatus>, AppError> {
     let Some(server) = this_server(&state.read, state.node.as_deref()).await? else {
         return Ok(None);
     };
-    let rows = store::activations(&state.read).await.map_err(internal)?;
+    let rows = store::activations(&state.read).await?;
     Ok(Some(status_of(&server, service, &rows, Some(server.id))))
 }
 
 /// Whether `service` is started on this node.
-pub async fn runs_here(state: &AppState, service: Service) -> Result<bool, AppError> {
-    Ok(local(state, service)
-        .await?
-        .is_some_and(|s| s.state == ServiceState::Started))
+pub async fn runs_here(
+    state: &AppState,
+    _internal: &Internal,
+    service: Service,
+) -> Result<bool, AppError> {
+    started_here(state, service).await
+}
+
+/// Whether `service` is started on this node, for the service operations that depend on it
+/// (a device's registration is answered by Cisco CallManager).
+pub(crate) async fn started_here(state: &AppState, service: Service) -> Result<bool, AppError> {
+    let Some(server) = this_server(&state.read, state.node.as_deref()).await? else {
+        return Ok(false);
+    };
+    let rows = store::activations(&state.read).await?;
+    Ok(status_of(&server, service, &rows, Some(server.id)).state == ServiceState::Started)
 }
 
 /// A state written for a service: the state, why, when it (re)started, when and by whom, and the
@@ -152,44 +171,27 @@ async fn write_state<C: ConnectionTrait>(
         now,
         who,
     } = change;
-    let existing = service_activations::Entity::find_by_id((server.id, service.key().to_owned()))
-        .one(db)
-        .await
-        .map_err(internal)?;
+    let existing = store::activation(db, server.id, service).await?;
     match existing {
         Some(row) => {
             let version = read.unwrap_or(row.version);
-            let keep = row.restarted_at;
-            let mut active: service_activations::ActiveModel = row.into();
-            active.state = Set(next.key().to_owned());
-            active.detail = Set(detail.to_owned());
-            active.restarted_at = Set(restarted_at.or(keep));
-            active.updated_at = Set(now);
-            active.updated_by = Set(who.to_owned());
-            if versioned::update(db, active, version)
-                .await
-                .map_err(internal)?
-                .is_none()
-            {
+            let run = store::RunState {
+                state: next,
+                detail,
+                restarted_at: restarted_at.or(row.restarted_at),
+            };
+            if !store::set_run_state(db, row, version, run, now, who).await? {
                 let what = format!("{}/{}", server.name, service.key());
                 return Err(audit::conflict(db, object::SERVICE, &what).await);
             }
         }
         None => {
-            service_activations::ActiveModel {
-                server_id: Set(server.id),
-                service: Set(service.key().to_owned()),
-                activated: Set(service.activated_by_default()),
-                version: Set(1),
-                updated_at: Set(now),
-                updated_by: Set(who.to_owned()),
-                state: Set(next.key().to_owned()),
-                detail: Set(detail.to_owned()),
-                restarted_at: Set(restarted_at),
-            }
-            .insert(db)
-            .await
-            .map_err(internal)?;
+            let run = store::RunState {
+                state: next,
+                detail,
+                restarted_at,
+            };
+            store::insert_run_state(db, server.id, service, run, now, who).await?;
         }
     }
     Ok(())
@@ -209,7 +211,7 @@ pub async fn operate(
     let service = Service::parse(service_key)
         .ok_or_else(|| AppError::NotFound(format!("Service {service_key}")))?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let all = statuses(&txn, state.node.as_deref()).await?;
     let before = all
         .iter()
@@ -265,7 +267,7 @@ pub async fn operate(
         .into_iter()
         .find(|s| s.server == server_name && s.service == service)
         .ok_or(AppError::Internal)?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.services_changed.notify_one();
     Ok(after)
 }
@@ -274,6 +276,7 @@ pub async fn operate(
 /// start failed).
 pub async fn mark_local(
     state: &AppState,
+    _internal: &Internal,
     service: Service,
     reached: ServiceState,
     detail: &str,

@@ -5,23 +5,24 @@
 //! Refused while Cisco CTL Provider is not activated on every server (R18) and, for Mixed, while
 //! any server has auto-registration on (R2).
 
-use sea_orm::{EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
 use super::certificates::{self, CertRole, TOKENS};
-use super::state::internal;
-use super::{actions, control, AppState};
+use super::errors::internal;
+use super::{control, AppState};
 use crate::domain::actions::RequiredAction;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::security::ClusterSecurityMode;
 use crate::domain::services::{ServerRole, Service, ServiceState};
 use crate::error::AppError;
 pub use crate::model::security::{CtlRecordInfo, CtlRequest, CtlResult, CtlStatus};
-use crate::store::entities::{cluster as cluster_row, servers};
+use crate::store::actions;
+use crate::store::entities::servers;
 use crate::store::service_settings as stored_settings;
-use crate::store::{cluster, versioned};
+use crate::store::{cluster, servers as server_rows};
 use crate::tftp::ctl::{self, Record, Role};
 use crate::tftp::folder::atomic_write;
 use crate::tftp::sgn::{self, HashAlgorithm, HeaderKind};
@@ -30,14 +31,8 @@ use crate::tftp::CTL_FILE;
 async fn gates(
     state: &AppState,
 ) -> Result<(Vec<servers::Model>, Vec<String>, Vec<String>), AppError> {
-    let servers = servers::Entity::find()
-        .order_by_asc(servers::Column::Name)
-        .all(&state.db)
-        .await
-        .map_err(internal)?;
-    let activations = stored_settings::activations(&state.db)
-        .await
-        .map_err(internal)?;
+    let servers = server_rows::all(&state.db).await?;
+    let activations = stored_settings::activations(&state.db).await?;
     // R18: activated, and running (Control Center) — a stopped CTL Provider gates too.
     let missing = servers
         .iter()
@@ -64,7 +59,7 @@ pub async fn status(
 
 async fn status_now(state: &AppState) -> Result<CtlStatus, AppError> {
     let (_, missing, auto) = gates(state).await?;
-    let mode = cluster::security_mode(&state.db).await.map_err(internal)?;
+    let mode = cluster::security_mode(&state.db).await?;
     let (records, signer) = match state
         .files
         .as_deref()
@@ -214,20 +209,13 @@ pub async fn apply(
     )
     .map_err(internal)?;
 
-    let txn = state.db.begin().await.map_err(internal)?;
-    let row = cluster_row::Entity::find()
-        .one(&txn)
-        .await
-        .map_err(internal)?
+    let txn = state.db.begin().await?;
+    let row = cluster::row(&txn)
+        .await?
         .ok_or_else(|| internal("the cluster row is missing"))?;
     let before = ClusterSecurityMode::from_key(&row.security_mode);
-    let version = row.version;
-    let mut active: cluster_row::ActiveModel = row.into();
-    active.security_mode = Set(request.mode.key().to_owned());
-    active.updated_at = Set(now);
-    if versioned::update(&txn, active, version)
-        .await
-        .map_err(internal)?
+    if cluster::set_security_mode(&txn, row, request.mode, now)
+        .await?
         .is_none()
     {
         return Err(AppError::Conflict(
@@ -245,7 +233,11 @@ pub async fn apply(
             object_type: object::CTL,
             object_name: CTL_FILE,
             before: Some(json!({ "mode": before.label() })),
-            after: Some(json!({ "mode": request.mode.label(), "tokens": request.tokens, "records": records.len() })),
+            after: Some(json!({
+                "mode": request.mode.label(),
+                "tokens": request.tokens,
+                "records": records.len()
+            })),
             detail: format!(
                 "CTL file built with {} records, signed by {}; cluster security mode {}",
                 records.len(),
@@ -279,7 +271,7 @@ pub async fn apply(
         audit_id,
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     // The file follows the store: should writing it fail, the error is reported and the
     // operation can simply be run again.
     dirs.create().map_err(internal)?;

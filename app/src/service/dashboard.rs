@@ -3,12 +3,12 @@
 
 use super::authz::{area, Grant, Reads};
 use super::parameters::tftp_sharing;
-use super::state::internal;
-use super::{actions, AppState};
+use super::AppState;
 use crate::domain::dashboard::{summarize, ClusterFacts, Dashboard, DeviceGroup};
 use crate::domain::security::{BuiltInBridge, ConfiguredMode};
 use crate::domain::tftp_share::{r3_warnings, TftpCluster};
 use crate::error::AppError;
+use crate::store::actions;
 use crate::store::{cluster, phones};
 
 /// The dashboard's figures now.
@@ -18,7 +18,7 @@ pub async fn dashboard(
 ) -> Result<Dashboard, AppError> {
     let reference = state.reference.get(&state.db).await?;
     let now = state.clock.now();
-    let counts = phones::fact_counts(&state.db).await.map_err(internal)?;
+    let counts = phones::fact_counts(&state.db).await?;
     let groups: Vec<DeviceGroup> = counts
         .into_iter()
         .filter_map(|(mode, model_id, bridge, pool_id, n)| {

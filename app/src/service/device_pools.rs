@@ -3,19 +3,20 @@
 //! (R10), and their configuration files follow (the pipeline reacts to the audit row).
 //! Also System > Region's companion data: what the pool form offers to choose from.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
-use super::state::internal;
-use super::{actions, AppState};
+use super::AppState;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::pools::{validate_pool, PoolFields, SrstChoice};
 use crate::error::AppError;
 use crate::model::system::{PoolChoices, PoolDetail, PoolSaved};
+use crate::store::actions;
 use crate::store::entities::{callmanager_groups, device_pools, regions};
-use crate::store::{cluster, locks, topology, versioned};
+use crate::store::topology::PoolValues;
+use crate::store::{cluster, locks, topology};
 
 /// The names a pool row refers to.
 struct Names {
@@ -27,9 +28,9 @@ struct Names {
 impl Names {
     async fn load<C: ConnectionTrait>(db: &C) -> Result<Self, AppError> {
         Ok(Self {
-            groups: topology::groups(db).await.map_err(internal)?,
-            regions: topology::regions(db).await.map_err(internal)?,
-            srst: topology::srst_names(db).await.map_err(internal)?,
+            groups: topology::groups(db).await?,
+            regions: topology::regions(db).await?,
+            srst: topology::srst_names(db).await?,
         })
     }
 
@@ -103,8 +104,7 @@ impl Names {
 
 async fn find<C: ConnectionTrait>(db: &C, name: &str) -> Result<device_pools::Model, AppError> {
     topology::pool(db, name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Device pool {name}")))
 }
 
@@ -113,14 +113,21 @@ async fn detail<C: ConnectionTrait>(
     names: &Names,
     row: &device_pools::Model,
 ) -> Result<PoolDetail, AppError> {
-    let devices = topology::devices_in_pool(db, row.id)
-        .await
-        .map_err(internal)?;
+    let devices = topology::devices_in_pool(db, row.id).await?;
     Ok(PoolDetail {
         fields: names.fields(row),
         version: row.version,
         devices,
     })
+}
+
+/// Every device pool with its group and SRST choice, by name (the short list of
+/// `GET /api/v1/device-pools`).
+pub async fn summaries(
+    state: &AppState,
+    _grant: &Grant<area::System, Reads>,
+) -> Result<Vec<crate::model::PoolInfo>, AppError> {
+    Ok(cluster::pools(&state.db).await?)
 }
 
 /// Every pool with its device count, by name.
@@ -129,12 +136,9 @@ pub async fn list(
     _grant: &Grant<area::System, Reads>,
 ) -> Result<Vec<PoolDetail>, AppError> {
     let names = Names::load(&state.db).await?;
-    let counts = topology::devices_per_pool(&state.db)
-        .await
-        .map_err(internal)?;
+    let counts = topology::devices_per_pool(&state.db).await?;
     Ok(cluster::pool_rows(&state.db)
-        .await
-        .map_err(internal)?
+        .await?
         .iter()
         .map(|p| PoolDetail {
             fields: names.fields(p),
@@ -162,19 +166,22 @@ pub async fn choices(
 ) -> Result<PoolChoices, AppError> {
     let names = Names::load(&state.db).await?;
     Ok(PoolChoices {
-        servers: topology::server_names(&state.db).await.map_err(internal)?,
+        servers: topology::server_names(&state.db).await?,
         groups: names.groups.into_iter().map(|g| g.name).collect(),
         regions: names.regions.into_iter().map(|r| r.name).collect(),
         srst_references: names.srst.into_iter().map(|(_, n)| n).collect(),
     })
 }
 
-fn apply(active: &mut device_pools::ActiveModel, f: &PoolFields, ids: (i32, i32, Option<i32>)) {
-    active.name = Set(f.name.clone());
-    active.callmanager_group_id = Set(ids.0);
-    active.region_id = Set(ids.1);
-    active.srst_option = Set(f.srst.key().to_owned());
-    active.srst_reference_id = Set(ids.2);
+/// The columns a save of `f` writes, with the ids it names (group, region, SRST reference).
+fn values(f: &PoolFields, ids: (i32, i32, Option<i32>)) -> PoolValues<'_> {
+    PoolValues {
+        name: &f.name,
+        callmanager_group_id: ids.0,
+        region_id: ids.1,
+        srst_option: f.srst.key(),
+        srst_reference_id: ids.2,
+    }
 }
 
 async fn name_free<C: ConnectionTrait>(
@@ -182,7 +189,7 @@ async fn name_free<C: ConnectionTrait>(
     name: &str,
     own_id: Option<i32>,
 ) -> Result<(), AppError> {
-    match topology::pool(db, name).await.map_err(internal)? {
+    match topology::pool(db, name).await? {
         Some(other) if Some(other.id) != own_id => Err(AppError::invalid(
             "Device Pool Name",
             format!("{name} already exists"),
@@ -199,17 +206,12 @@ pub async fn create(
 ) -> Result<PoolSaved, AppError> {
     validate_pool(&fields)?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    locks::topology(&txn).await.map_err(internal)?;
+    let txn = state.db.begin().await?;
+    locks::topology(&txn).await?;
     let names = Names::load(&txn).await?;
     let ids = names.ids(&fields)?;
     name_free(&txn, &fields.name, None).await?;
-    let mut active = device_pools::ActiveModel {
-        version: Set(1),
-        ..Default::default()
-    };
-    apply(&mut active, &fields, ids);
-    let row = active.insert(&txn).await.map_err(internal)?;
+    let row = topology::insert_pool(&txn, &values(&fields, ids)).await?;
     audit::record(
         &txn,
         now,
@@ -225,7 +227,7 @@ pub async fn create(
     )
     .await?;
     let pool = detail(&txn, &names, &row).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(PoolSaved {
         pool,
@@ -244,19 +246,15 @@ pub async fn update(
 ) -> Result<PoolSaved, AppError> {
     validate_pool(&fields)?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    locks::topology(&txn).await.map_err(internal)?;
+    let txn = state.db.begin().await?;
+    locks::topology(&txn).await?;
     let names = Names::load(&txn).await?;
     let row = find(&txn, name).await?;
     let ids = names.ids(&fields)?;
     name_free(&txn, &fields.name, Some(row.id)).await?;
     let before = names.fields(&row);
-    let mut active: device_pools::ActiveModel = row.into();
-    apply(&mut active, &fields, ids);
-    let Some(row) = versioned::update(&txn, active, version)
-        .await
-        .map_err(internal)?
-    else {
+    let saved = topology::update_pool(&txn, row, &values(&fields, ids), version).await?;
+    let Some(row) = saved else {
         return Err(audit::conflict(&txn, object::DEVICE_POOL, name).await);
     };
     let audit_id = audit::record(
@@ -286,7 +284,7 @@ pub async fn update(
             pool.devices, fields.name
         ));
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(PoolSaved {
         pool,
@@ -302,8 +300,8 @@ pub async fn delete(
     version: Option<i32>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    locks::topology(&txn).await.map_err(internal)?;
+    let txn = state.db.begin().await?;
+    locks::topology(&txn).await?;
     let names = Names::load(&txn).await?;
     let row = find(&txn, name).await?;
     let pool = detail(&txn, &names, &row).await?;
@@ -313,14 +311,7 @@ pub async fn delete(
             pool.devices
         )));
     }
-    if !versioned::delete::<device_pools::Entity, _>(
-        &txn,
-        device_pools::Column::Id.eq(row.id),
-        version,
-    )
-    .await
-    .map_err(internal)?
-    {
+    if !topology::delete_pool(&txn, row.id, version).await? {
         return Err(audit::conflict(&txn, object::DEVICE_POOL, name).await);
     }
     audit::record(
@@ -337,7 +328,7 @@ pub async fn delete(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(())
 }

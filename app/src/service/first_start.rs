@@ -3,16 +3,15 @@
 //! in the CallManager group `Default`, which the device pool `Default` uses — so the first phone
 //! can be added at once. A store that has a server is left as it is.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::TransactionTrait;
 
-use super::state::internal;
+use super::authz::Internal;
 use super::AppState;
 use crate::domain::pools::DEFAULT_NAME;
 use crate::domain::servers::{validate_server, ServerFields};
 use crate::domain::services::ServerRole;
 use crate::error::AppError;
-use crate::store::entities::{callmanager_groups, device_pools, servers};
-use crate::store::{locks, topology};
+use crate::store::{locks, seed, servers, topology};
 
 /// The longest server name a host name is cut to.
 const MAX_SERVER_NAME: usize = 64;
@@ -48,6 +47,7 @@ pub struct Created {
 /// store create them once.
 pub async fn ensure_publisher(
     state: &AppState,
+    _internal: &Internal,
     name: &str,
     address: &str,
 ) -> Result<Option<Created>, AppError> {
@@ -55,74 +55,24 @@ pub async fn ensure_publisher(
     fields.role = ServerRole::Publisher;
     fields.description = "Publisher (created at first start)".to_owned();
     validate_server(&fields)?;
-    let txn = state.db.begin().await.map_err(internal)?;
-    locks::topology(&txn).await.map_err(internal)?;
-    if servers::Entity::find()
-        .count(&txn)
-        .await
-        .map_err(internal)?
-        > 0
-    {
+    let txn = state.db.begin().await?;
+    locks::topology(&txn).await?;
+    if servers::count(&txn).await? > 0 {
         return Ok(None);
     }
-    let port = |v: i64| i32::try_from(v).unwrap_or_default();
-    let server = servers::ActiveModel {
-        name: Set(fields.name.clone()),
-        description: Set(fields.description.clone()),
-        address: Set(fields.address.clone()),
-        role: Set(ServerRole::Publisher.key().to_owned()),
-        guid: Set(super::servers::new_guid()),
-        ethernet_phone_port: Set(port(fields.ethernet_phone_port)),
-        mgcp_listen_port: Set(port(fields.mgcp_listen_port)),
-        mgcp_keep_alive_port: Set(port(fields.mgcp_keep_alive_port)),
-        auto_registration: Set(false),
-        version: Set(1),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(internal)?;
-    let group = match topology::group(&txn, DEFAULT_NAME)
-        .await
-        .map_err(internal)?
-    {
+    let server = servers::insert(&txn, &fields, super::servers::new_guid()).await?;
+    let group = match topology::group(&txn, DEFAULT_NAME).await? {
         Some(group) => group,
-        None => callmanager_groups::ActiveModel {
-            name: Set(DEFAULT_NAME.to_owned()),
-            auto_registration: Set(false),
-            version: Set(1),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(internal)?,
+        None => seed::insert_group(&txn, DEFAULT_NAME).await?,
     };
-    topology::set_members(&txn, group.id, &[server.id])
-        .await
-        .map_err(internal)?;
-    if topology::pool(&txn, DEFAULT_NAME)
-        .await
-        .map_err(internal)?
-        .is_none()
-    {
+    topology::set_members(&txn, group.id, &[server.id]).await?;
+    if topology::pool(&txn, DEFAULT_NAME).await?.is_none() {
         let region = topology::region(&txn, DEFAULT_NAME)
-            .await
-            .map_err(internal)?
+            .await?
             .map_or(1, |r| r.id);
-        device_pools::ActiveModel {
-            name: Set(DEFAULT_NAME.to_owned()),
-            callmanager_group_id: Set(group.id),
-            srst_option: Set("disable".to_owned()),
-            srst_reference_id: Set(None),
-            region_id: Set(region),
-            version: Set(1),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(internal)?;
+        seed::insert_pool(&txn, DEFAULT_NAME, group.id, None, region).await?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(Some(Created {
         publisher: fields.name,

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, effective_on, group_levels, Grant, Reads, Writes};
-use super::state::internal;
+use super::errors::internal;
 use super::{guard, AppState};
 use crate::domain::access::{AccessLevel, FunctionalGroup};
 use crate::domain::audit::{object, AuditAction};
@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::store::entities::user_groups;
 use crate::store::groups::{self, GroupRow};
-use crate::store::{locks, parameters, users, versioned};
+use crate::store::{locks, parameters, users};
 
 /// The longest user group name.
 pub const NAME_MAX_CHARS: usize = 64;
@@ -80,8 +80,7 @@ pub async fn list(
     _grant: &Grant<area::UserPrivilegeManagement, Reads>,
 ) -> Result<Vec<UserGroupInfo>, AppError> {
     Ok(groups::all(&state.db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(to_info)
         .collect())
@@ -89,8 +88,7 @@ pub async fn list(
 
 async fn find<C: ConnectionTrait>(db: &C, name: &str) -> Result<user_groups::Model, AppError> {
     groups::find(db, name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("User group {name}")))
 }
 
@@ -101,9 +99,7 @@ pub async fn get(
     name: &str,
 ) -> Result<UserGroupInfo, AppError> {
     let group = find(&state.db, name).await?;
-    Ok(to_info(
-        groups::details(&state.db, group).await.map_err(internal)?,
-    ))
+    Ok(to_info(groups::details(&state.db, group).await?))
 }
 
 fn validate_name(name: &str) -> Result<(), AppError> {
@@ -154,8 +150,7 @@ async fn member_ids<C: ConnectionTrait>(db: &C, names: &[String]) -> Result<Vec<
     let mut ids = Vec::with_capacity(names.len());
     for name in names {
         let user = users::find_by_name(db, name)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::invalid("Members", format!("{name:?} is not a user")))?;
         if !ids.contains(&user.id) {
             ids.push(user.id);
@@ -192,37 +187,27 @@ pub async fn save(
         .map(parse_privileges)
         .transpose()?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     // First, so that every change to who holds what is serialised in one order.
-    locks::access_rights(&txn).await.map_err(internal)?;
+    locks::access_rights(&txn).await?;
     let (group, before) = match existing {
         Some(name) => {
             let group = find(&txn, name).await?;
             if change.version.is_some_and(|v| v != group.version) {
                 return Err(audit::conflict(&txn, object::USER_GROUP, name).await);
             }
-            let before = to_info(
-                groups::details(&txn, group.clone())
-                    .await
-                    .map_err(internal)?,
-            );
+            let before = to_info(groups::details(&txn, group.clone()).await?);
             (group, Some(before))
         }
         None => {
-            let group = user_groups::ActiveModel {
-                name: Set(new_name.unwrap_or_default().to_owned()),
-                description: Set(change.description.clone().unwrap_or_default()),
-                built_in: Set(false),
-                version: Set(1),
-                ..Default::default()
-            };
-            (
-                group
-                    .insert(&txn)
-                    .await
-                    .map_err(|e| name_taken(e, new_name))?,
-                None,
+            let group = groups::create(
+                &txn,
+                new_name.unwrap_or_default(),
+                change.description.as_deref().unwrap_or_default(),
             )
+            .await
+            .map_err(|e| name_taken(e, new_name))?;
+            (group, None)
         }
     };
     if let Some(name) = new_name {
@@ -233,44 +218,25 @@ pub async fn save(
                     "a standard group cannot be renamed",
                 ));
             }
-            if groups::find(&txn, name).await.map_err(internal)?.is_some() {
+            if groups::find(&txn, name).await?.is_some() {
                 return Err(AppError::invalid("Name", format!("{name} already exists")));
             }
         }
     }
     let group_id = group.id;
-    let version = group.version;
-    let mut active: user_groups::ActiveModel = group.into();
-    if let Some(name) = new_name {
-        active.name = Set(name.to_owned());
-    }
-    if let Some(description) = &change.description {
-        active.description = Set(description.clone());
-    }
-    let group = if existing.is_some() {
-        match versioned::update(&txn, active, version)
-            .await
-            .map_err(internal)?
-        {
-            Some(group) => group,
-            None => {
-                let name = existing.unwrap_or_default();
-                return Err(audit::conflict(&txn, object::USER_GROUP, name).await);
-            }
-        }
-    } else {
-        active.update(&txn).await.map_err(internal)?
+    // A group read before the change is saved only at the version read; one just made as it is.
+    let read = existing.map(|_| group.version);
+    let saved = groups::update(&txn, group, new_name, change.description.as_deref(), read).await?;
+    let Some(group) = saved else {
+        let name = existing.unwrap_or_default();
+        return Err(audit::conflict(&txn, object::USER_GROUP, name).await);
     };
     if let Some(members) = &change.members {
         let ids = member_ids(&txn, members).await?;
-        groups::set_members(&txn, group_id, &ids)
-            .await
-            .map_err(internal)?;
+        groups::set_members(&txn, group_id, &ids).await?;
     }
     if let Some(levels) = &privileges {
-        groups::set_privileges(&txn, group_id, levels)
-            .await
-            .map_err(internal)?;
+        groups::set_privileges(&txn, group_id, levels).await?;
     }
     guard::super_user_keeps_control(
         &txn,
@@ -281,7 +247,7 @@ pub async fn save(
         },
     )
     .await?;
-    let after = to_info(groups::details(&txn, group).await.map_err(internal)?);
+    let after = to_info(groups::details(&txn, group).await?);
     let name = after.name.clone();
     audit::record(
         &txn,
@@ -308,7 +274,7 @@ pub async fn save(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(after)
 }
 
@@ -329,9 +295,9 @@ pub async fn delete(
     name: &str,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     // First, so that every change to who holds what is serialised in one order.
-    locks::access_rights(&txn).await.map_err(internal)?;
+    locks::access_rights(&txn).await?;
     let group = find(&txn, name).await?;
     if group.built_in {
         return Err(AppError::invalid(
@@ -339,15 +305,8 @@ pub async fn delete(
             format!("{name} is a standard group and cannot be deleted"),
         ));
     }
-    let before = to_info(
-        groups::details(&txn, group.clone())
-            .await
-            .map_err(internal)?,
-    );
-    user_groups::Entity::delete_by_id(group.id)
-        .exec(&txn)
-        .await
-        .map_err(internal)?;
+    let before = to_info(groups::details(&txn, group.clone()).await?);
+    groups::delete(&txn, group.id).await?;
     guard::super_user_keeps_control(&txn, "Name").await?;
     audit::record(
         &txn,
@@ -374,13 +333,10 @@ pub async fn privilege_report(
     user_name: &str,
 ) -> Result<PrivilegeReport, AppError> {
     let user = users::find_by_name(&state.db, user_name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::invalid("User", format!("{user_name:?} is not a user")))?;
     let levels = group_levels(&state.db, user.id).await?;
-    let policy = parameters::overlap_policy(&state.db)
-        .await
-        .map_err(internal)?;
+    let policy = parameters::overlap_policy(&state.db).await?;
     let rows = FunctionalGroup::ALL
         .into_iter()
         .map(|group| PrivilegeRow {

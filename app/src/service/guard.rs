@@ -2,10 +2,9 @@
 //! to UserPrivilegeManagement (on a store without it, some enabled user keeps that access), so no
 //! change can lock every administrator out.
 
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 
 use super::authz::{effective_on, group_levels};
-use super::state::internal;
 use crate::domain::access::{AccessLevel, FunctionalGroup, OverlapPolicy};
 use crate::domain::account::BOOTSTRAP_USER;
 use crate::error::AppError;
@@ -30,12 +29,9 @@ pub async fn super_user_keeps_control<C: ConnectionTrait>(
     txn: &C,
     field: &str,
 ) -> Result<(), AppError> {
-    locks::access_rights(txn).await.map_err(internal)?;
-    let policy = parameters::overlap_policy(txn).await.map_err(internal)?;
-    match users::find_by_name(txn, BOOTSTRAP_USER)
-        .await
-        .map_err(internal)?
-    {
+    locks::access_rights(txn).await?;
+    let policy = parameters::overlap_policy(txn).await?;
+    match users::find_by_name(txn, BOOTSTRAP_USER).await? {
         Some(admin) if admin.disabled => Err(AppError::invalid(
             field,
             format!("{BOOTSTRAP_USER} cannot be disabled"),
@@ -54,7 +50,7 @@ pub async fn super_user_keeps_control<C: ConnectionTrait>(
             }
         }
         None => {
-            for user in user_rows::Entity::find().all(txn).await.map_err(internal)? {
+            for user in users::all(txn).await? {
                 if has_full_control(txn, &user, policy).await? {
                     return Ok(());
                 }

@@ -6,7 +6,7 @@
 //! job and applies it in batches: each batch inserts and updates its phones, writes its audit
 //! row, records the resets its changes require (R10) and advances the job, in one transaction,
 //! so a row is never half written. A job interrupted by a stop is resumed by the next node that
-//! looks (the claim of [`super::bulk`]): the file is planned again against the store, where the
+//! looks (the claim of [`super::job_claims`]): the file is planned again against the store, where the
 //! rows already applied are now unchanged, so it goes on where the last batch committed.
 //!
 //! *Export* writes the phones matching a Find and List filter as CSV, a page at a time, so that
@@ -15,27 +15,27 @@
 use std::collections::HashMap;
 
 use chrono::Duration;
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{Set, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::authz::{area, Actor, Grant, Reads, Writes};
-use super::bulk::{claim_token, fail, keep_claim, renew};
+use super::authz::{area, Grant, Reads, Writes};
+use super::errors::internal;
+use super::job_claims::{claim_token, fail, job_info, keep_claim, renew};
 use super::phones::{self as phone_service, facts, Facts, CAPF_OPERATION_EXPIRES_DAYS, MASK};
-use super::state::internal;
-use super::{actions, templates, AppState};
+use super::principal::Actor;
+use super::{templates, AppState};
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::bat::{self, Column, Row};
 use crate::domain::csv;
 use crate::domain::device::{CertificateOperation, PhoneFields};
-use crate::domain::jobs::JobStatus;
 use crate::domain::security::device_change_requires;
 use crate::error::AppError;
 use crate::model::imports::{
     ImportAction, ImportMode, ImportReport, ImportRequest, RowProblem, TemplateFields, MAX_REPORTED,
 };
 use crate::model::{JobInfo, PhoneFilter};
+use crate::store::actions;
 use crate::store::entities::{devices, jobs};
 use crate::store::phones::{self, PhoneQuery};
 
@@ -237,10 +237,7 @@ async fn plan(
     let mut existing: HashMap<String, devices::Model> = HashMap::new();
     for chunk in rows.chunks(PAGE as usize) {
         let names: Vec<&str> = chunk.iter().map(Row::name).collect();
-        for d in phones::by_names(&state.read, &names)
-            .await
-            .map_err(internal)?
-        {
+        for d in phones::by_names(&state.read, &names).await? {
             existing.insert(d.name.clone(), d);
         }
     }
@@ -411,28 +408,22 @@ pub async fn start(
     let now = state.clock.now();
     let claim = claim_token(state);
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    let row = jobs::ActiveModel {
-        kind: Set(KIND.to_owned()),
-        status: Set(JobStatus::Running.key().to_owned()),
-        total: Set(count(report.rows)),
-        processed: Set(count(report.unchanged + report.refused)),
-        changed: Set(0),
-        refused: Set(count(report.refused)),
-        params: Set(serde_json::to_string(&req).map_err(internal)?),
-        message: Set(String::new()),
-        created_by: Set(grant.actor.name.clone().unwrap_or_default()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        rate: Set(None),
-        version: Set(1),
-        worker: Set(Some(claim.clone())),
-        heartbeat_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await
-    .map_err(internal)?;
-    let job = super::bulk::job_info(row.clone());
+    let row = crate::store::jobs::insert(
+        &state.db,
+        crate::store::jobs::NewJob {
+            kind: KIND,
+            total: count(report.rows),
+            processed: count(report.unchanged + report.refused),
+            refused: count(report.refused),
+            params: serde_json::to_string(&req).map_err(internal)?,
+            created_by: grant.actor.name.clone().unwrap_or_default(),
+            rate: None,
+            claim: Some(claim.clone()),
+        },
+        now,
+    )
+    .await?;
+    let job = job_info(row.clone());
     let state = state.clone();
     let actor = grant.actor.clone();
     let mode = req.mode;
@@ -471,13 +462,7 @@ pub(crate) async fn resume(state: &AppState, job: &jobs::Model, claim: &str) {
         );
         // Every row but the ones left to apply counts as processed.
         let left = i64::try_from(plan.changes.len()).unwrap_or(0);
-        jobs::Entity::update_many()
-            .col_expr(jobs::Column::Processed, Expr::value(job.total - left))
-            .filter(jobs::Column::Id.eq(job.id))
-            .filter(jobs::Column::Worker.eq(claim))
-            .exec(&state.db)
-            .await
-            .map_err(internal)?;
+        crate::store::jobs::set_processed(&state.db, job.id, claim, job.total - left).await?;
         let actor = Actor {
             user_id: None,
             name: (!job.created_by.is_empty()).then(|| job.created_by.clone()),
@@ -503,15 +488,8 @@ pub(crate) async fn resume(state: &AppState, job: &jobs::Model, claim: &str) {
 /// Replaces an import job's stored file (CAPF strings included) by a summary once the job has
 /// ended: the file is needed only to resume it.
 async fn forget_file(state: &AppState, job_id: i32) {
-    let forgotten = jobs::Entity::update_many()
-        .col_expr(
-            jobs::Column::Params,
-            Expr::value(json!({ "file": "removed when the import ended" }).to_string()),
-        )
-        .filter(jobs::Column::Id.eq(job_id))
-        .filter(jobs::Column::Status.ne(JobStatus::Running.key()))
-        .exec(&state.db)
-        .await;
+    let summary = json!({ "file": "removed when the import ended" }).to_string();
+    let forgotten = crate::store::jobs::replace_params_when_ended(&state.db, job_id, summary).await;
     if let Err(e) = forgotten {
         tracing::error!("import job {job_id}: its file was not removed: {e}");
     }
@@ -568,9 +546,9 @@ async fn apply(
     let mut applied: i64 = 0;
     for batch in plan.changes.chunks(BATCH) {
         let now = state.clock.now();
-        let txn = state.db.begin().await.map_err(internal)?;
+        let txn = state.db.begin().await?;
         if !renew(&txn, now, job_id, claim).await? {
-            txn.rollback().await.map_err(internal)?;
+            txn.rollback().await?;
             tracing::warn!("import job {job_id}: no longer held by {claim}; stopped");
             return Ok(());
         }
@@ -609,9 +587,7 @@ async fn apply(
                     }
                     active.updated_at = Set(now);
                     active.updated_by = Set(who.clone());
-                    let done = crate::store::versioned::update(&txn, active, *version)
-                        .await
-                        .map_err(internal)?;
+                    let done = crate::store::versioned::update(&txn, active, *version).await?;
                     if done.is_some() {
                         updated.push(json!({
                             "name": fields.name,
@@ -629,7 +605,7 @@ async fn apply(
             if let Some(name) = lost {
                 let why = taken_meanwhile(planned.line, name);
                 if mode == ImportMode::AllOrNothing {
-                    txn.rollback().await.map_err(internal)?;
+                    txn.rollback().await?;
                     return Err(AppError::Conflict(format!(
                         "{why}; the import stopped there (all or nothing), after {applied} \
                          phones were inserted or updated by the batches before it"
@@ -643,15 +619,7 @@ async fn apply(
             // A name someone else inserted since the file was checked is left to them (no
             // lookup before: on a table growing by the batch, a lookup costs more than the insert).
             let wanted = inserts.len();
-            let inserted = devices::Entity::insert_many(inserts)
-                .on_conflict(
-                    OnConflict::column(devices::Column::Name)
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(&txn)
-                .await
-                .map_err(internal)?;
+            let inserted = phones::insert_new_many(&txn, inserts).await?;
             let inserted = usize::try_from(inserted).unwrap_or(0);
             if inserted < wanted {
                 let first = batch.first().map_or(0, |p| p.line);
@@ -662,7 +630,7 @@ async fn apply(
                     wanted - inserted
                 );
                 if mode == ImportMode::AllOrNothing {
-                    txn.rollback().await.map_err(internal)?;
+                    txn.rollback().await?;
                     return Err(AppError::Conflict(format!(
                         "{why}; the import stopped there (all or nothing), after {applied} \
                          phones were inserted or updated by the batches before it"
@@ -678,8 +646,7 @@ async fn apply(
                         .map(String::as_str)
                         .collect::<Vec<_>>(),
                 )
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .filter(|d| d.version == 1 && d.updated_at == now && d.updated_by == who)
                 .map(|d| d.name)
@@ -712,33 +679,18 @@ async fn apply(
         let last_line = batch
             .last()
             .map_or(0, |p| i64::try_from(p.line).unwrap_or(i64::MAX));
-        jobs::Entity::update_many()
-            .col_expr(
-                jobs::Column::Processed,
-                Expr::col(jobs::Column::Processed).add(n),
-            )
-            .col_expr(
-                jobs::Column::Changed,
-                Expr::col(jobs::Column::Changed).add(changed),
-            )
-            .col_expr(
-                jobs::Column::Refused,
-                Expr::col(jobs::Column::Refused).add(refused),
-            )
-            .col_expr(jobs::Column::Cursor, Expr::value(Some(last_line)))
-            .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-            .filter(jobs::Column::Id.eq(job_id))
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        let progress = crate::store::jobs::Progress {
+            processed: n,
+            changed,
+            refused,
+            cursor: Some(last_line),
+        };
+        crate::store::jobs::add_progress(&txn, job_id, progress, now).await?;
+        txn.commit().await?;
         applied += changed;
         state.changed.notify_one();
     }
-    let row = jobs::Entity::find_by_id(job_id)
-        .one(&state.db)
-        .await
-        .map_err(internal)?;
+    let row = crate::store::jobs::find(&state.db, job_id).await?;
     let message = row.map_or_else(String::new, |j| {
         format!(
             "{} phones inserted or updated, {} unchanged, {} refused",
@@ -747,16 +699,8 @@ async fn apply(
             j.refused
         )
     });
-    jobs::Entity::update_many()
-        .col_expr(jobs::Column::Status, Expr::value(JobStatus::Done.key()))
-        .col_expr(jobs::Column::Message, Expr::value(message))
-        .col_expr(jobs::Column::UpdatedAt, Expr::value(state.clock.now()))
-        .filter(jobs::Column::Id.eq(job_id))
-        .filter(jobs::Column::Worker.eq(claim))
-        .filter(jobs::Column::Status.eq(JobStatus::Running.key()))
-        .exec(&state.db)
-        .await
-        .map_err(internal)?;
+    crate::store::jobs::finish_claimed(&state.db, job_id, claim, message, state.clock.now())
+        .await?;
     Ok(())
 }
 
@@ -822,9 +766,8 @@ impl PhoneExport {
         if self.done {
             return Ok(None);
         }
-        let rows = phones::after(&self.state.read, &self.query, self.after.as_deref(), PAGE)
-            .await
-            .map_err(internal)?;
+        let rows =
+            phones::after(&self.state.read, &self.query, self.after.as_deref(), PAGE).await?;
         if (rows.len() as u64) < PAGE {
             self.done = true;
         }

@@ -3,14 +3,14 @@
 //! the page, the R5 message, R10's required actions), and the list of the other clusters that share
 //! the TFTP servers (R3).
 
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Privileges, Reads, Writes};
-use super::state::internal;
-use super::{actions, guard, AppState};
+use super::errors::internal;
+use super::{guard, AppState};
 use crate::domain::access::OVERLAP_POLICY_PARAMETER;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::parameters::{
@@ -21,8 +21,8 @@ use crate::domain::security::ClusterSecurityMode;
 use crate::domain::tftp_share::{r3_warnings, validate_tftp_cluster, TftpCluster};
 use crate::error::AppError;
 use crate::model::system::{EnterpriseParameters, ParameterSaved, TftpClusterInfo};
-use crate::store::entities::{cluster, enterprise_parameters, servers, tftp_clusters};
-use crate::store::{locks, parameters, versioned};
+use crate::store::entities::{cluster, enterprise_parameters};
+use crate::store::{actions, locks, parameters, servers};
 
 /// A change of one parameter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +50,7 @@ fn value_of(def: &ParameterDef, row: Option<&enterprise_parameters::Model>) -> P
 }
 
 async fn values<C: ConnectionTrait>(db: &C) -> Result<Vec<ParameterValue>, AppError> {
-    let rows = parameters::all(db).await.map_err(internal)?;
+    let rows = parameters::all(db).await?;
     Ok(ENTERPRISE
         .iter()
         .map(|def| value_of(def, rows.iter().find(|r| r.name == def.name)))
@@ -66,19 +66,14 @@ pub async fn list(
 }
 
 async fn cluster_row<C: ConnectionTrait>(db: &C) -> Result<cluster::Model, AppError> {
-    cluster::Entity::find()
-        .one(db)
-        .await
-        .map_err(internal)?
+    crate::store::cluster::row(db)
+        .await?
         .ok_or_else(|| internal("the cluster row is missing"))
 }
 
 async fn tftp_rows<C: ConnectionTrait>(db: &C) -> Result<Vec<TftpClusterInfo>, AppError> {
-    Ok(tftp_clusters::Entity::find()
-        .order_by_asc(tftp_clusters::Column::Name)
-        .all(db)
-        .await
-        .map_err(internal)?
+    Ok(parameters::tftp_clusters(db)
+        .await?
         .into_iter()
         .map(|r| TftpClusterInfo {
             cluster: TftpCluster {
@@ -121,11 +116,8 @@ pub async fn page(
 ) -> Result<EnterpriseParameters, AppError> {
     let (this, others) = tftp_sharing(&state.db).await?;
     let peers: Vec<TftpCluster> = others.iter().map(|o| o.cluster.clone()).collect();
-    let auto_registration_on = servers::Entity::find()
-        .order_by_asc(servers::Column::Name)
-        .all(&state.db)
-        .await
-        .map_err(internal)?
+    let auto_registration_on = servers::all(&state.db)
+        .await?
         .into_iter()
         .filter(|s| s.auto_registration)
         .map(|s| s.name)
@@ -212,13 +204,13 @@ async fn apply(
 ) -> Result<ParameterSaved, AppError> {
     let grant = privileges.grant::<area::System, Writes>()?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     // First, so that every change to who holds what is serialised in one order.
-    locks::access_rights(&txn).await.map_err(internal)?;
+    locks::access_rights(&txn).await?;
     let mut warnings = Vec::new();
     let mut required_actions = Vec::new();
     for (def, value, version) in changes {
-        let row = parameters::find(&txn, def.name).await.map_err(internal)?;
+        let row = parameters::find(&txn, def.name).await?;
         if version.is_some_and(|v| v != row.as_ref().map_or(0, |r| r.version)) {
             return Err(audit::conflict(&txn, object::ENTERPRISE_PARAMETER, def.name).await);
         }
@@ -241,27 +233,8 @@ async fn apply(
                 })?;
         }
         let saved = match row {
-            Some(row) => {
-                let read = row.version;
-                let mut active: enterprise_parameters::ActiveModel = row.into();
-                active.value = Set(value.clone());
-                active.updated_at = Set(now);
-                versioned::update(&txn, active, read)
-                    .await
-                    .map_err(internal)?
-                    .is_some()
-            }
-            None => versioned::insert_new(
-                &txn,
-                enterprise_parameters::ActiveModel {
-                    name: Set(def.name.to_owned()),
-                    value: Set(value.clone()),
-                    version: Set(1),
-                    updated_at: Set(now),
-                },
-            )
-            .await
-            .map_err(internal)?,
+            Some(row) => parameters::update(&txn, row, &value, now).await?,
+            None => parameters::insert(&txn, def.name, &value, now).await?,
         };
         if !saved {
             return Err(audit::conflict(&txn, object::ENTERPRISE_PARAMETER, def.name).await);
@@ -294,7 +267,7 @@ async fn apply(
         );
     }
     let parameters = values(&txn).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(ParameterSaved {
         parameters,
@@ -314,7 +287,7 @@ pub async fn save_tftp_cluster(
 ) -> Result<Vec<String>, AppError> {
     validate_tftp_cluster(&cluster)?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let (this, others) = tftp_sharing(&txn).await?;
     if cluster.name == this.name {
         return Err(AppError::invalid(
@@ -340,36 +313,16 @@ pub async fn save_tftp_cluster(
         }
         None => None,
     };
-    let row = tftp_clusters::Entity::find()
-        .all(&txn)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .find(|r| Some(r.name.as_str()) == original);
-    let fill = |mut active: tftp_clusters::ActiveModel| {
-        active.name = Set(cluster.name.clone());
-        active.tftp_path = Set(cluster.tftp_path.trim().to_owned());
-        active.alternate_tftp_path = Set(cluster.alternate_tftp_path.trim().to_owned());
-        active.security_mode = Set(cluster.security_mode.key().to_owned());
-        active
+    let row = match original {
+        Some(name) => parameters::tftp_cluster(&txn, name).await?,
+        None => None,
     };
     let saved = match row {
         Some(r) => {
             let read = version.unwrap_or(r.version);
-            versioned::update(&txn, fill(r.into()), read)
-                .await
-                .map_err(internal)?
-                .is_some()
+            parameters::update_tftp_cluster(&txn, r, &cluster, read).await?
         }
-        None => versioned::insert_new(
-            &txn,
-            fill(tftp_clusters::ActiveModel {
-                version: Set(1),
-                ..Default::default()
-            }),
-        )
-        .await
-        .map_err(internal)?,
+        None => parameters::insert_tftp_cluster(&txn, &cluster).await?,
     };
     if !saved {
         return Err(audit::conflict(&txn, object::TFTP_CLUSTER, &cluster.name).await);
@@ -393,7 +346,7 @@ pub async fn save_tftp_cluster(
     )
     .await?;
     let (this, others) = tftp_sharing(&txn).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     let peers: Vec<TftpCluster> = others.into_iter().map(|o| o.cluster).collect();
     Ok(r3_warnings(&this, &peers))
 }
@@ -406,21 +359,14 @@ pub async fn delete_tftp_cluster(
     version: Option<i32>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    let row = tftp_clusters::Entity::find()
-        .all(&txn)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .find(|r| r.name == name)
+    let txn = state.db.begin().await?;
+    let row = parameters::tftp_cluster(&txn, name)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Cluster {name}")))?;
     if version.is_some_and(|v| v != row.version) {
         return Err(audit::conflict(&txn, object::TFTP_CLUSTER, name).await);
     }
-    tftp_clusters::Entity::delete_by_id(row.id)
-        .exec(&txn)
-        .await
-        .map_err(internal)?;
+    parameters::delete_tftp_cluster(&txn, row.id).await?;
     audit::record(
         &txn,
         now,

@@ -12,7 +12,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
-use super::state::internal;
+use super::errors::internal;
 use crate::error::AppError;
 
 /// How many password hashes (or verifications) run at once, 19 MiB each.

@@ -4,14 +4,14 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Set, TransactionTrait};
+use sea_orm::{Set, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
+use super::errors::internal;
 use super::reference::Reference;
-use super::state::internal;
-use super::{actions, AppState};
+use super::AppState;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::dashboard::{ClusterFacts, DeviceFinding};
 use crate::domain::device::{
@@ -24,6 +24,7 @@ use crate::domain::security::{
 use crate::domain::srst::{secure_srst, SecureSrst};
 use crate::error::AppError;
 use crate::model::{Page, PhoneContext, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved};
+use crate::store::actions;
 use crate::store::entities::{device_pools, devices, phone_models};
 use crate::store::phones::{ClassCondition, ClassTerm, PhoneQuery, SortBy};
 use crate::store::{cluster, phones, versioned};
@@ -380,6 +381,14 @@ pub(crate) fn snapshot(d: &PhoneDetail) -> serde_json::Value {
 /// How a secret that is set shows where it must not be read.
 pub const MASK: &str = "********";
 
+/// Every phone model with its security capabilities, by name.
+pub async fn models(
+    state: &AppState,
+    _grant: &Grant<area::Phone, Reads>,
+) -> Result<Vec<crate::model::ModelInfo>, AppError> {
+    Ok(cluster::models(&state.db).await?)
+}
+
 /// What the page needs to apply the rules while the admin edits.
 pub async fn context(
     state: &AppState,
@@ -425,7 +434,7 @@ pub async fn list(
             ))
         }
     };
-    let total = phones::count(&state.read, &query).await.map_err(internal)?;
+    let total = phones::count(&state.read, &query).await?;
     let rows = phones::page(
         &state.read,
         &query,
@@ -434,8 +443,7 @@ pub async fn list(
         page,
         per_page,
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     let items = rows
         .into_iter()
         .map(|row| {
@@ -477,8 +485,7 @@ pub async fn get(
 ) -> Result<PhoneDetail, AppError> {
     let facts = facts(state).await?;
     let row = phones::find(&state.db, name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Phone {name}")))?;
     let mut detail = facts.detail(row);
     if reveal.is_none() && !detail.fields.authentication_string.is_empty() {
@@ -520,13 +527,9 @@ pub async fn create(
 ) -> Result<PhoneSaved, AppError> {
     let facts = facts(state).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let (model_id, pool_id) = facts.check(&fields)?;
-    if phones::find(&txn, &fields.name)
-        .await
-        .map_err(internal)?
-        .is_some()
-    {
+    if phones::find(&txn, &fields.name).await?.is_some() {
         return Err(AppError::invalid(
             "Device Name",
             format!("{} already exists", fields.name),
@@ -545,7 +548,7 @@ pub async fn create(
         ..Default::default()
     };
     apply(&mut active, &fields, model_id, pool_id);
-    let row = active.insert(&txn).await.map_err(internal)?;
+    let row = phones::insert(&txn, active).await?;
     let phone = facts.detail(row);
     audit::record(
         &txn,
@@ -561,7 +564,7 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(PhoneSaved {
         warnings: facts.warnings(&phone.fields),
         required_actions: Vec::new(),
@@ -585,11 +588,10 @@ pub async fn update(
     }
     let facts = facts(state).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let (model_id, pool_id) = facts.check(&fields)?;
     let row = phones::find(&txn, name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Phone {name}")))?;
     if row.version != version {
         return Err(audit::conflict(&txn, object::PHONE, name).await);
@@ -609,10 +611,7 @@ pub async fn update(
     }
     active.updated_at = Set(now);
     active.updated_by = Set(grant.actor.name.clone().unwrap_or_default());
-    let Some(row) = versioned::update(&txn, active, version)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(row) = versioned::update(&txn, active, version).await? else {
         return Err(audit::conflict(&txn, object::PHONE, name).await);
     };
     let phone = facts.detail(row);
@@ -645,7 +644,7 @@ pub async fn update(
         audit_id,
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(PhoneSaved {
         warnings: facts.warnings(&phone.fields),
         required_actions,
@@ -662,19 +661,15 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let facts = facts(state).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let row = phones::find(&txn, name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Phone {name}")))?;
     if version.is_some_and(|v| v != row.version) {
         return Err(audit::conflict(&txn, object::PHONE, name).await);
     }
     let before = facts.detail(row.clone());
-    if !versioned::delete::<devices::Entity, _>(&txn, devices::Column::Id.eq(row.id), version)
-        .await
-        .map_err(internal)?
-    {
+    if !phones::delete(&txn, row.id, version).await? {
         return Err(audit::conflict(&txn, object::PHONE, name).await);
     }
     audit::record(

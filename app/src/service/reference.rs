@@ -7,20 +7,20 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
-use super::state::internal;
 use crate::domain::access::OverlapPolicy;
 use crate::domain::security::{ClusterSecurityMode, SecurityMode};
 use crate::domain::srst::SrstStatus;
 use crate::error::AppError;
-use crate::store::entities::{
-    device_pools, phone_models, servers, srst_certificates, srst_references,
-};
+use crate::store::entities::{device_pools, phone_models};
 use crate::store::{cluster, parameters, service_settings};
 
 /// How long a copy serves.
 pub const TTL: Duration = Duration::from_secs(2);
+
+/// When a stored certificate is valid: not before, not after (either may be unknown).
+pub type Validity = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// An SRST reference as the rules read it (R9).
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ pub struct SrstFacts {
     /// Is SRST Secure?
     pub is_secure: bool,
     /// The stored certificate's validity, if one is stored.
-    pub validity: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub validity: Option<Validity>,
 }
 
 impl SrstFacts {
@@ -41,9 +41,9 @@ impl SrstFacts {
         SrstStatus {
             name: self.name.clone(),
             is_secure: self.is_secure,
-            certificate_valid: self
-                .validity
-                .is_some_and(|(from, until)| from <= now && now <= until),
+            certificate_valid: self.validity.is_some_and(|(from, until)| {
+                crate::domain::srst::certificate_valid_at(from, until, now)
+            }),
         }
     }
 }
@@ -94,46 +94,33 @@ impl ReferenceCache {
                 return Ok(copy.clone());
             }
         }
-        let certificates = srst_certificates::Entity::find()
-            .all(db)
-            .await
-            .map_err(internal)?;
-        let srst = srst_references::Entity::find()
-            .all(db)
-            .await
-            .map_err(internal)?
+        let srst = crate::store::srst::all(db)
+            .await?
             .into_iter()
-            .map(|r| SrstFacts {
-                validity: certificates
-                    .iter()
-                    .find(|c| c.srst_reference_id == r.id && c.der.is_some())
-                    .and_then(|c| Some((c.not_before?, c.not_after?))),
+            .map(|(r, certificate)| SrstFacts {
+                validity: certificate
+                    .filter(|c| c.der.is_some())
+                    .map(|c| (c.not_before, c.not_after)),
                 id: r.id,
                 name: r.name,
                 is_secure: r.is_secure,
             })
             .collect();
-        let mut by_server = super::servers::pools_by_primary_server(db).await?;
-        let server_pools = servers::Entity::find()
-            .all(db)
-            .await
-            .map_err(internal)?
+        let mut by_server = crate::store::topology::pools_by_primary_server(db).await?;
+        let server_pools = crate::store::servers::all_by_id(db)
+            .await?
             .into_iter()
             .map(|s| (s.name, by_server.remove(&s.id).unwrap_or_default()))
             .collect();
         let fresh = Arc::new(Reference {
             server_pools,
-            models: cluster::model_rows(db).await.map_err(internal)?,
-            pools: cluster::pool_rows(db).await.map_err(internal)?,
+            models: cluster::model_rows(db).await?,
+            pools: cluster::pool_rows(db).await?,
             srst,
-            cluster_mode: cluster::security_mode(db).await.map_err(internal)?,
-            system_default: parameters::device_security_mode(db)
-                .await
-                .map_err(internal)?,
-            bridge_default_on: service_settings::built_in_bridge_enable(db)
-                .await
-                .map_err(internal)?,
-            overlap_policy: parameters::overlap_policy(db).await.map_err(internal)?,
+            cluster_mode: cluster::security_mode(db).await?,
+            system_default: parameters::device_security_mode(db).await?,
+            bridge_default_on: service_settings::built_in_bridge_enable(db).await?,
+            overlap_policy: parameters::overlap_policy(db).await?,
         });
         *self.lock() = Some((Instant::now(), fresh.clone()));
         Ok(fresh)

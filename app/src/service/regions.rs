@@ -2,19 +2,19 @@
 //! wideband ones). The `Default` region exists after installation; a region a pool is in cannot
 //! be deleted.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
-use super::state::internal;
+use super::errors::internal;
 use super::AppState;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::pools::{validate_region, AudioCodec, RegionFields, DEFAULT_NAME};
 use crate::error::AppError;
 use crate::model::system::RegionDetail;
 use crate::store::entities::regions;
-use crate::store::{locks, topology, versioned};
+use crate::store::{locks, topology};
 
 fn fields(row: &regions::Model) -> RegionFields {
     RegionFields {
@@ -30,16 +30,13 @@ async fn detail<C: ConnectionTrait>(
     Ok(RegionDetail {
         fields: fields(row),
         version: row.version,
-        pools: topology::pools_of_region(db, row.id)
-            .await
-            .map_err(internal)?,
+        pools: topology::pools_of_region(db, row.id).await?,
     })
 }
 
 async fn find<C: ConnectionTrait>(db: &C, name: &str) -> Result<regions::Model, AppError> {
     topology::region(db, name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Region {name}")))
 }
 
@@ -48,7 +45,7 @@ async fn name_free<C: ConnectionTrait>(
     name: &str,
     own_id: Option<i32>,
 ) -> Result<(), AppError> {
-    match topology::region(db, name).await.map_err(internal)? {
+    match topology::region(db, name).await? {
         Some(other) if Some(other.id) != own_id => Err(AppError::invalid(
             "Region Name",
             format!("{name} already exists"),
@@ -62,12 +59,9 @@ pub async fn list(
     state: &AppState,
     _grant: &Grant<area::System, Reads>,
 ) -> Result<Vec<RegionDetail>, AppError> {
-    let pools = crate::store::cluster::pool_rows(&state.db)
-        .await
-        .map_err(internal)?;
+    let pools = crate::store::cluster::pool_rows(&state.db).await?;
     Ok(topology::regions(&state.db)
-        .await
-        .map_err(internal)?
+        .await?
         .iter()
         .map(|row| RegionDetail {
             fields: fields(row),
@@ -99,18 +93,10 @@ pub async fn create(
 ) -> Result<RegionDetail, AppError> {
     validate_region(&f)?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    locks::topology(&txn).await.map_err(internal)?;
+    let txn = state.db.begin().await?;
+    locks::topology(&txn).await?;
     name_free(&txn, &f.name, None).await?;
-    let row = regions::ActiveModel {
-        name: Set(f.name.clone()),
-        audio_codec: Set(f.audio_codec.label().to_owned()),
-        version: Set(1),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(internal)?;
+    let row = topology::insert_region(&txn, &f.name, f.audio_codec).await?;
     audit::record(
         &txn,
         now,
@@ -126,7 +112,7 @@ pub async fn create(
     )
     .await?;
     let out = detail(&txn, &row).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(out)
 }
 
@@ -140,8 +126,8 @@ pub async fn update(
 ) -> Result<RegionDetail, AppError> {
     validate_region(&f)?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    locks::topology(&txn).await.map_err(internal)?;
+    let txn = state.db.begin().await?;
+    locks::topology(&txn).await?;
     let row = find(&txn, name).await?;
     if row.name == DEFAULT_NAME && f.name != DEFAULT_NAME {
         return Err(AppError::invalid(
@@ -151,13 +137,8 @@ pub async fn update(
     }
     name_free(&txn, &f.name, Some(row.id)).await?;
     let before = fields(&row);
-    let mut active: regions::ActiveModel = row.into();
-    active.name = Set(f.name.clone());
-    active.audio_codec = Set(f.audio_codec.label().to_owned());
-    let Some(row) = versioned::update(&txn, active, version)
-        .await
-        .map_err(internal)?
-    else {
+    let saved = topology::update_region(&txn, row, &f.name, f.audio_codec, version).await?;
+    let Some(row) = saved else {
         return Err(audit::conflict(&txn, object::REGION, name).await);
     };
     audit::record(
@@ -175,7 +156,7 @@ pub async fn update(
     )
     .await?;
     let out = detail(&txn, &row).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(out)
 }
@@ -188,27 +169,22 @@ pub async fn delete(
     version: Option<i32>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    locks::topology(&txn).await.map_err(internal)?;
+    let txn = state.db.begin().await?;
+    locks::topology(&txn).await?;
     let row = find(&txn, name).await?;
     if row.name == DEFAULT_NAME {
         return Err(AppError::InUse(
             "The Default region cannot be deleted: new device pools start in it.".to_owned(),
         ));
     }
-    let pools = topology::pools_of_region(&txn, row.id)
-        .await
-        .map_err(internal)?;
+    let pools = topology::pools_of_region(&txn, row.id).await?;
     if !pools.is_empty() {
         return Err(AppError::InUse(format!(
             "Region {name} is the region of device pool(s) {}; give them another region first.",
             pools.join(", ")
         )));
     }
-    if !versioned::delete::<regions::Entity, _>(&txn, regions::Column::Id.eq(row.id), version)
-        .await
-        .map_err(internal)?
-    {
+    if !topology::delete_region(&txn, row.id, version).await? {
         return Err(audit::conflict(&txn, object::REGION, name).await);
     }
     audit::record(

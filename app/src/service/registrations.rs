@@ -7,26 +7,25 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
-use super::certificates::hex;
 use super::control;
-use super::state::internal;
+use super::errors::internal;
 use super::AppState;
 use crate::domain::audit::{object, AuditAction};
+use crate::domain::hex::lower as hex;
 use crate::domain::net;
 use crate::domain::security::SecurityMode;
 use crate::domain::services::Service;
 use crate::error::AppError;
 use crate::model::jobs::DeviceContact;
-use crate::store::entities::{device_contacts, devices};
-use crate::store::versioned;
+use crate::store::contacts::{self, Reported};
+use crate::store::entities::device_contacts;
+use crate::store::phones;
 use crate::tftp::TftpDirs;
 
 /// The key file in the keys folder.
@@ -208,70 +207,10 @@ pub fn parse(device: &str, body: &[u8]) -> Result<Registration, AppError> {
 }
 
 async fn device_id<C: sea_orm::ConnectionTrait>(db: &C, name: &str) -> Result<i32, AppError> {
-    devices::Entity::find()
-        .filter(devices::Column::Name.eq(name))
-        .one(db)
-        .await
-        .map_err(internal)?
+    phones::find(db, name)
+        .await?
         .map(|d| d.id)
         .ok_or_else(|| AppError::NotFound(format!("Device {name}")))
-}
-
-async fn upsert<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    id: i32,
-    address: &str,
-    port: u16,
-    source: &str,
-    now: DateTime<Utc>,
-    report: Option<&Report>,
-) -> Result<(), AppError> {
-    let mut row = device_contacts::ActiveModel {
-        device_id: Set(id),
-        address: Set(address.to_owned()),
-        port: Set(i32::from(port)),
-        transport: Set("udp".to_owned()),
-        source: Set(source.to_owned()),
-        last_seen: Set(now),
-        running_mode: Set(None),
-        config_file: Set(None),
-        signature: Set(None),
-        reported_at: Set(None),
-        version: Set(1),
-    };
-    let mut update = vec![
-        device_contacts::Column::Address,
-        device_contacts::Column::Port,
-        device_contacts::Column::Transport,
-        device_contacts::Column::Source,
-        device_contacts::Column::LastSeen,
-    ];
-    if let Some(r) = report {
-        row.running_mode = Set(Some(r.running_mode.label().to_owned()));
-        row.config_file = Set(Some(r.config_file.clone()));
-        row.signature = Set(Some(r.signature.clone()));
-        row.reported_at = Set(Some(now));
-        update.extend([
-            device_contacts::Column::RunningMode,
-            device_contacts::Column::ConfigFile,
-            device_contacts::Column::Signature,
-            device_contacts::Column::ReportedAt,
-        ]);
-    }
-    device_contacts::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(device_contacts::Column::DeviceId)
-                .update_columns(update)
-                .value(
-                    device_contacts::Column::Version,
-                    Expr::col((device_contacts::Entity, device_contacts::Column::Version)).add(1),
-                )
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await
-        .map_err(internal)?;
-    Ok(())
 }
 
 /// Refuses (422 naming `address`) a registration that came from `sender` (None: not known) and
@@ -301,7 +240,7 @@ pub async fn register(
     sender: Option<IpAddr>,
 ) -> Result<(), AppError> {
     check_sender(state, registration, sender)?;
-    if !control::runs_here(state, Service::CallManager).await? {
+    if !control::started_here(state, Service::CallManager).await? {
         return Err(AppError::Unavailable(
             "Cisco CallManager is not started on this node".to_owned(),
         ));
@@ -309,16 +248,22 @@ pub async fn register(
     let id = device_id(&state.db, &registration.device)
         .await
         .map_err(|_| AppError::BadCredentials)?;
-    upsert(
+    let report = registration.report.as_ref().map(|r| Reported {
+        running_mode: r.running_mode,
+        config_file: &r.config_file,
+        signature: &r.signature,
+    });
+    contacts::register(
         &state.db,
         id,
         &registration.address,
         registration.port,
         "device",
         state.clock.now(),
-        registration.report.as_ref(),
+        report,
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 fn contact_of(row: device_contacts::Model) -> DeviceContact {
@@ -343,11 +288,7 @@ pub async fn contact(
     name: &str,
 ) -> Result<Option<DeviceContact>, AppError> {
     let id = device_id(&state.db, name).await?;
-    Ok(device_contacts::Entity::find_by_id(id)
-        .one(&state.db)
-        .await
-        .map_err(internal)?
-        .map(contact_of))
+    Ok(contacts::get(&state.db, id).await?.map(contact_of))
 }
 
 /// An administrator enters (or, with `address` empty, removes) the contact of phone `name`;
@@ -371,12 +312,9 @@ pub async fn set_contact(
         Some((ip.to_string(), net::port("Contact Port", port)?))
     };
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let id = device_id(&txn, name).await?;
-    let before = device_contacts::Entity::find_by_id(id)
-        .one(&txn)
-        .await
-        .map_err(internal)?;
+    let before = contacts::get(&txn, id).await?;
     if before.as_ref().map_or(0, |b| b.version) != version {
         return Err(audit::conflict(&txn, object::PHONE, name).await);
     }
@@ -384,43 +322,14 @@ pub async fn set_contact(
     // One conditional statement on the version read: a concurrent change is a conflict.
     let saved = match (&checked, before.clone()) {
         (Some((address, port)), Some(row)) => {
-            let read = row.version;
-            let mut active: device_contacts::ActiveModel = row.into();
-            active.address = Set(address.clone());
-            active.port = Set(i32::from(*port));
-            active.transport = Set("udp".to_owned());
-            active.source = Set(who.clone());
-            active.last_seen = Set(now);
-            versioned::update(&txn, active, read)
-                .await
-                .map_err(internal)?
+            contacts::update(&txn, row, address, *port, &who, now)
+                .await?
                 .is_some()
         }
-        (Some((address, port)), None) => versioned::insert_new(
-            &txn,
-            device_contacts::ActiveModel {
-                device_id: Set(id),
-                address: Set(address.clone()),
-                port: Set(i32::from(*port)),
-                transport: Set("udp".to_owned()),
-                source: Set(who.clone()),
-                last_seen: Set(now),
-                running_mode: Set(None),
-                config_file: Set(None),
-                signature: Set(None),
-                reported_at: Set(None),
-                version: Set(1),
-            },
-        )
-        .await
-        .map_err(internal)?,
-        (None, Some(row)) => versioned::delete::<device_contacts::Entity, _>(
-            &txn,
-            device_contacts::Column::DeviceId.eq(id),
-            Some(row.version),
-        )
-        .await
-        .map_err(internal)?,
+        (Some((address, port)), None) => {
+            contacts::insert_new(&txn, id, address, *port, &who, now).await?
+        }
+        (None, Some(row)) => contacts::delete(&txn, id, row.version).await?,
         (None, None) => true,
     };
     if !saved {
@@ -449,12 +358,8 @@ pub async fn set_contact(
         },
     )
     .await?;
-    let after = device_contacts::Entity::find_by_id(id)
-        .one(&txn)
-        .await
-        .map_err(internal)?
-        .map(contact_of);
-    txn.commit().await.map_err(internal)?;
+    let after = contacts::get(&txn, id).await?.map(contact_of);
+    txn.commit().await?;
     Ok(after)
 }
 

@@ -5,19 +5,13 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, OnConflict, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
-use super::actions;
 use super::audit::{self, Event};
-use super::authz::{area, Grant, Reads, Writes};
+use super::authz::{area, Grant, Internal, Reads, Writes};
 use super::bulk::selection;
 use super::phones::facts;
-use super::state::internal;
 use super::AppState;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::jobs::{DeviceStatus, JobControl, JobStatus, DEFAULT_RATE, MAX_RATE};
@@ -25,8 +19,8 @@ use crate::domain::sip::DeviceAction;
 use crate::error::AppError;
 use crate::model::jobs::{DeviceCounts, JobDevice, ResetJob, ResetRequest};
 use crate::model::PhoneFilter;
-use crate::store::entities::{device_resets, job_devices, jobs};
-use crate::store::phones as phone_store;
+use crate::store::actions;
+use crate::store::entities::{job_devices, jobs};
 
 /// The kind of a reset job.
 pub const RESET_KIND: &str = "device_reset";
@@ -105,55 +99,23 @@ pub async fn start(
     });
     let now = state.clock.now();
     let who = grant.actor.name.clone().unwrap_or_default();
-    let txn = state.db.begin().await.map_err(internal)?;
-    let job = jobs::ActiveModel {
-        kind: Set(kind_of(req.action).to_owned()),
-        status: Set(JobStatus::Running.key().to_owned()),
-        total: Set(0),
-        processed: Set(0),
-        changed: Set(0),
-        refused: Set(0),
-        params: Set(json!({ "action": req.action.key(), "scope": scope }).to_string()),
-        message: Set(String::new()),
-        created_by: Set(who),
-        created_at: Set(now),
-        updated_at: Set(now),
-        rate: Set(rate),
-        version: Set(1),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(internal)?;
-    let source = phone_store::select_matching(
-        &query,
-        vec![Expr::val(job.id).into()],
-        vec![
-            Expr::val(DeviceStatus::Pending.key()).into(),
-            Expr::val(0).into(),
-            Expr::val("").into(),
-            Expr::val(now).into(),
-        ],
-    );
-    let insert = Query::insert()
-        .into_table(job_devices::Entity)
-        .columns([
-            job_devices::Column::JobId,
-            job_devices::Column::DeviceId,
-            job_devices::Column::DeviceName,
-            job_devices::Column::Status,
-            job_devices::Column::Attempts,
-            job_devices::Column::Detail,
-            job_devices::Column::UpdatedAt,
-        ])
-        .select_from(source)
-        .map_err(internal)?
-        .to_owned();
-    let total = txn
-        .execute(txn.get_database_backend().build(&insert))
-        .await
-        .map_err(internal)?
-        .rows_affected();
+    let txn = state.db.begin().await?;
+    let job = crate::store::jobs::insert(
+        &txn,
+        crate::store::jobs::NewJob {
+            kind: kind_of(req.action),
+            total: 0,
+            processed: 0,
+            refused: 0,
+            params: json!({ "action": req.action.key(), "scope": scope }).to_string(),
+            created_by: who,
+            rate,
+            claim: None,
+        },
+        now,
+    )
+    .await?;
+    let total = crate::store::jobs::add_matching_devices(&txn, job.id, &query, now).await?;
     if total == 0 {
         return Err(AppError::invalid(
             "Devices",
@@ -161,9 +123,7 @@ pub async fn start(
         ));
     }
     let total = i64::try_from(total).unwrap_or(i64::MAX);
-    let mut active: jobs::ActiveModel = job.clone().into();
-    active.total = Set(total);
-    let job = active.update(&txn).await.map_err(internal)?;
+    crate::store::jobs::set_total(&txn, job.id, total).await?;
     audit::record(
         &txn,
         now,
@@ -178,7 +138,7 @@ pub async fn start(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.jobs_changed.notify_one();
     read(&state.db, job.id, None).await
 }
@@ -195,23 +155,10 @@ async fn counts_of<C: ConnectionTrait>(
     db: &C,
     job_ids: &[i32],
 ) -> Result<HashMap<i32, DeviceCounts>, AppError> {
-    let rows: Vec<(i32, String, i64)> = job_devices::Entity::find()
-        .select_only()
-        .column(job_devices::Column::JobId)
-        .column(job_devices::Column::Status)
-        .column_as(Expr::col(job_devices::Column::Id).count(), "n")
-        .filter(job_devices::Column::JobId.is_in(job_ids.iter().copied()))
-        .group_by(job_devices::Column::JobId)
-        .group_by(job_devices::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(internal)?;
+    let rows = crate::store::jobs::device_counts(db, job_ids).await?;
     let mut out: HashMap<i32, DeviceCounts> = HashMap::new();
     for (job, status, n) in rows {
-        if let Some(s) = DeviceStatus::parse(&status) {
-            out.entry(job).or_default().add(s, n);
-        }
+        out.entry(job).or_default().add(status, n);
     }
     Ok(out)
 }
@@ -219,7 +166,7 @@ async fn counts_of<C: ConnectionTrait>(
 fn device_of(row: job_devices::Model) -> Option<JobDevice> {
     Some(JobDevice {
         name: row.device_name,
-        status: DeviceStatus::parse(&row.status)?,
+        status: row.status,
         contact: row.contact,
         attempts: row.attempts,
         detail: row.detail,
@@ -239,7 +186,7 @@ fn job_of(row: jobs::Model, counts: DeviceCounts, devices: Vec<JobDevice>) -> Op
             .and_then(|s| s.as_str())
             .unwrap_or_default()
             .to_owned(),
-        status: JobStatus::parse(&row.status)?,
+        status: row.status,
         total: row.total,
         counts,
         rate: row.rate.and_then(|r| u32::try_from(r).ok()),
@@ -259,22 +206,11 @@ pub async fn read<C: ConnectionTrait>(
     status: Option<DeviceStatus>,
 ) -> Result<ResetJob, AppError> {
     let not_found = || AppError::NotFound(format!("Job {id}"));
-    let row = jobs::Entity::find_by_id(id)
-        .one(db)
-        .await
-        .map_err(internal)?
+    let row = crate::store::jobs::find(db, id)
+        .await?
         .ok_or_else(not_found)?;
-    let mut listed = job_devices::Entity::find()
-        .filter(job_devices::Column::JobId.eq(id))
-        .order_by_asc(job_devices::Column::Id)
-        .limit(LISTED);
-    if let Some(s) = status {
-        listed = listed.filter(job_devices::Column::Status.eq(s.key()));
-    }
-    let devices = listed
-        .all(db)
-        .await
-        .map_err(internal)?
+    let devices = crate::store::jobs::devices_of(db, id, status, LISTED)
+        .await?
         .into_iter()
         .filter_map(device_of)
         .collect();
@@ -296,13 +232,7 @@ pub async fn list(
     state: &AppState,
     _grant: &Grant<area::Phone, Reads>,
 ) -> Result<Vec<ResetJob>, AppError> {
-    let rows = jobs::Entity::find()
-        .filter(jobs::Column::Kind.is_in([RESET_KIND, RESTART_KIND]))
-        .order_by_desc(jobs::Column::Id)
-        .limit(50)
-        .all(&state.db)
-        .await
-        .map_err(internal)?;
+    let rows = crate::store::jobs::latest_of(&state.db, &[RESET_KIND, RESTART_KIND], 50).await?;
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut counts = counts_of(&state.db, &ids).await?;
     Ok(rows
@@ -360,39 +290,21 @@ async fn change(
     version: Option<i32>,
 ) -> Result<ResetJob, AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let job = read(&txn, id, Some(DeviceStatus::Pending)).await?;
     if version.is_some_and(|v| v != job.version) {
         return Err(audit::conflict(&txn, object::JOB, &format!("job {id}")).await);
     }
-    let update = jobs::Entity::update_many()
-        .col_expr(
-            jobs::Column::Version,
-            Expr::col(jobs::Column::Version).add(1),
-        )
-        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-        .filter(jobs::Column::Id.eq(id))
-        .filter(jobs::Column::Version.eq(job.version));
     let (update, before, after, detail) = match change {
         Change::Status(control) => {
             let next = control
                 .apply(job.status)
                 .map_err(|reason| AppError::invalid("Job", reason))?;
             if next == JobStatus::Cancelled {
-                job_devices::Entity::update_many()
-                    .col_expr(
-                        job_devices::Column::Status,
-                        Expr::value(DeviceStatus::Cancelled.key()),
-                    )
-                    .col_expr(job_devices::Column::UpdatedAt, Expr::value(now))
-                    .filter(job_devices::Column::JobId.eq(id))
-                    .filter(job_devices::Column::Status.eq(DeviceStatus::Pending.key()))
-                    .exec(&txn)
-                    .await
-                    .map_err(internal)?;
+                crate::store::jobs::cancel_pending(&txn, id, now).await?;
             }
             (
-                update.col_expr(jobs::Column::Status, Expr::value(next.key())),
+                crate::store::jobs::JobChange::Status(next),
                 json!({ "status": job.status.key() }),
                 json!({ "status": next.key() }),
                 format!(
@@ -414,14 +326,14 @@ async fn change(
                 format!("{r} devices per second")
             });
             (
-                update.col_expr(jobs::Column::Rate, Expr::value(rate)),
+                crate::store::jobs::JobChange::Rate(rate),
                 json!({ "rate": job.rate }),
                 json!({ "rate": rate }),
                 format!("Job {id}: rate {pace}"),
             )
         }
     };
-    if update.exec(&txn).await.map_err(internal)?.rows_affected == 0 {
+    if !crate::store::jobs::change_versioned(&txn, id, job.version, update, now).await? {
         return Err(audit::conflict(&txn, object::JOB, &format!("job {id}")).await);
     }
     audit::record(
@@ -438,7 +350,7 @@ async fn change(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.jobs_changed.notify_one();
     read(&state.db, id, None).await
 }
@@ -446,9 +358,14 @@ async fn change(
 /// Closes a job whose devices all have a final status: a reset job records when it reached each
 /// device (acknowledged, or not registered) and completes the pending reset actions that are now
 /// done (R10). Returns how many actions it completed.
-pub async fn finish(state: &AppState, id: i32, action: DeviceAction) -> Result<u64, AppError> {
+pub async fn finish(
+    state: &AppState,
+    _internal: &Internal,
+    id: i32,
+    action: DeviceAction,
+) -> Result<u64, AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let mut completed = 0;
     if action == DeviceAction::Reset {
         let reached: Vec<&str> = DeviceStatus::ALL
@@ -456,54 +373,23 @@ pub async fn finish(state: &AppState, id: i32, action: DeviceAction) -> Result<u
             .filter(|s| s.counts_as_reset())
             .map(DeviceStatus::key)
             .collect();
-        let source = Query::select()
-            .column(job_devices::Column::DeviceId)
-            .expr(Expr::val(now))
-            .from(job_devices::Entity)
-            .and_where(Expr::col(job_devices::Column::JobId).eq(id))
-            .and_where(Expr::col(job_devices::Column::Status).is_in(reached))
-            .and_where(Expr::cust(
-                "EXISTS (SELECT 1 FROM devices d WHERE d.id = job_devices.device_id)",
-            ))
-            .to_owned();
-        let insert = Query::insert()
-            .into_table(device_resets::Entity)
-            .columns([
-                device_resets::Column::DeviceId,
-                device_resets::Column::ResetAt,
-            ])
-            .select_from(source)
-            .map_err(internal)?
-            .on_conflict(
-                OnConflict::column(device_resets::Column::DeviceId)
-                    .update_column(device_resets::Column::ResetAt)
-                    .to_owned(),
-            )
-            .to_owned();
-        txn.execute(txn.get_database_backend().build(&insert))
-            .await
-            .map_err(internal)?;
+        crate::store::jobs::record_reached(&txn, id, &reached, now).await?;
         completed = actions::complete_resets(&txn, now).await?;
     }
     let c = counts(&txn, id).await?;
-    jobs::Entity::update_many()
-        .col_expr(jobs::Column::Status, Expr::value(JobStatus::Done.key()))
-        .col_expr(jobs::Column::Processed, Expr::value(c.finished()))
-        .col_expr(jobs::Column::Changed, Expr::value(c.acknowledged))
-        .col_expr(
-            jobs::Column::Message,
-            Expr::value(format!(
-                "{} acknowledged, {} timed out, {} rejected, {} not registered, {} cancelled",
-                c.acknowledged, c.timed_out, c.rejected, c.not_registered, c.cancelled
-            )),
-        )
-        .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
-        .filter(jobs::Column::Id.eq(id))
-        .filter(jobs::Column::Status.ne(JobStatus::Cancelled.key()))
-        .exec(&txn)
-        .await
-        .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    crate::store::jobs::finish_reset(
+        &txn,
+        id,
+        c.finished(),
+        c.acknowledged,
+        format!(
+            "{} acknowledged, {} timed out, {} rejected, {} not registered, {} cancelled",
+            c.acknowledged, c.timed_out, c.rejected, c.not_registered, c.cancelled
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(completed)
 }
 

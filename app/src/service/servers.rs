@@ -5,17 +5,13 @@
 use std::collections::HashMap;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
-use super::state::internal;
-use super::{actions, AppState};
+use super::errors::internal;
+use super::AppState;
 use crate::domain::actions::RequiredAction;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::security::ClusterSecurityMode;
@@ -23,56 +19,18 @@ use crate::domain::servers::{r2_refusal, validate_server, ServerFields};
 use crate::domain::services::ServerRole;
 use crate::error::AppError;
 use crate::model::system::{ServerDetail, ServerSaved};
-use crate::store::entities::{callmanager_group_members, device_pools, devices, servers};
-use crate::store::{cluster, locks, versioned};
-
-/// For each server id, the ids of the device pools whose CallManager group lists it first: the
-/// server their devices register to.
-pub async fn pools_by_primary_server<C: ConnectionTrait>(
-    db: &C,
-) -> Result<HashMap<i32, Vec<i32>>, AppError> {
-    let primaries: HashMap<i32, i32> = callmanager_group_members::Entity::find()
-        .order_by_asc(callmanager_group_members::Column::Priority)
-        .all(db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .fold(HashMap::new(), |mut map, m| {
-            map.entry(m.group_id).or_insert(m.server_id);
-            map
-        });
-    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
-    for pool in device_pools::Entity::find()
-        .all(db)
-        .await
-        .map_err(internal)?
-    {
-        if let Some(server) = primaries.get(&pool.callmanager_group_id) {
-            out.entry(*server).or_default().push(pool.id);
-        }
-    }
-    Ok(out)
-}
+use crate::store::actions;
+use crate::store::entities::servers;
+use crate::store::servers as store;
+use crate::store::{cluster, locks, topology};
 
 async fn device_counts<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32, u64>, AppError> {
-    let per_pool: Vec<(i32, i64)> = devices::Entity::find()
-        .select_only()
-        .column(devices::Column::DevicePoolId)
-        .column_as(Expr::col(devices::Column::Id).count(), "n")
-        .group_by(devices::Column::DevicePoolId)
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(internal)?;
-    let pools = pools_by_primary_server(db).await?;
+    let per_pool = topology::devices_per_pool(db).await?;
+    let pools = topology::pools_by_primary_server(db).await?;
     Ok(pools
         .into_iter()
         .map(|(server, pool_ids)| {
-            let n = per_pool
-                .iter()
-                .filter(|(p, _)| pool_ids.contains(p))
-                .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
-                .sum();
+            let n = pool_ids.iter().filter_map(|p| per_pool.get(p)).sum();
             (server, n)
         })
         .collect())
@@ -102,11 +60,8 @@ pub async fn list(
     _grant: &Grant<area::System, Reads>,
 ) -> Result<Vec<ServerDetail>, AppError> {
     let counts = device_counts(&state.db).await?;
-    Ok(servers::Entity::find()
-        .order_by_asc(servers::Column::Name)
-        .all(&state.db)
-        .await
-        .map_err(internal)?
+    Ok(store::all(&state.db)
+        .await?
         .into_iter()
         .map(|s| {
             let n = counts.get(&s.id).copied().unwrap_or(0);
@@ -120,11 +75,8 @@ pub(crate) async fn find<C: ConnectionTrait>(
     db: &C,
     name: &str,
 ) -> Result<servers::Model, AppError> {
-    servers::Entity::find()
-        .filter(servers::Column::Name.eq(name))
-        .one(db)
-        .await
-        .map_err(internal)?
+    store::by_name(db, name)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Server {name}")))
 }
 
@@ -149,7 +101,7 @@ pub(crate) fn new_guid() -> String {
     OsRng.fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex = super::certificates::hex(&b);
+    let hex = crate::domain::hex::lower(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],
@@ -166,17 +118,10 @@ async fn check<C: ConnectionTrait>(
     own_id: Option<i32>,
 ) -> Result<(), AppError> {
     validate_server(f)?;
-    if let Some(reason) = r2_refusal(
-        cluster::security_mode(db).await.map_err(internal)?,
-        f.auto_registration,
-    ) {
+    if let Some(reason) = r2_refusal(cluster::security_mode(db).await?, f.auto_registration) {
         return Err(AppError::invalid("Auto-registration", reason));
     }
-    let same_name = servers::Entity::find()
-        .filter(servers::Column::Name.eq(f.name.as_str()))
-        .one(db)
-        .await
-        .map_err(internal)?;
+    let same_name = store::by_name(db, &f.name).await?;
     if same_name.is_some_and(|s| Some(s.id) != own_id) {
         return Err(AppError::invalid(
             "Cisco CallManager Name",
@@ -184,11 +129,7 @@ async fn check<C: ConnectionTrait>(
         ));
     }
     if f.role == ServerRole::Publisher {
-        let publisher = servers::Entity::find()
-            .filter(servers::Column::Role.eq(ServerRole::Publisher.key()))
-            .one(db)
-            .await
-            .map_err(internal)?;
+        let publisher = store::publisher(db).await?;
         if let Some(p) = publisher.filter(|p| Some(p.id) != own_id) {
             return Err(AppError::invalid(
                 "Role",
@@ -199,18 +140,6 @@ async fn check<C: ConnectionTrait>(
     Ok(())
 }
 
-fn apply(active: &mut servers::ActiveModel, f: &ServerFields) {
-    let port = |v: i64| i32::try_from(v).unwrap_or_default();
-    active.name = Set(f.name.clone());
-    active.description = Set(f.description.clone());
-    active.address = Set(f.address.trim().to_owned());
-    active.role = Set(f.role.key().to_owned());
-    active.ethernet_phone_port = Set(port(f.ethernet_phone_port));
-    active.mgcp_listen_port = Set(port(f.mgcp_listen_port));
-    active.mgcp_keep_alive_port = Set(port(f.mgcp_keep_alive_port));
-    active.auto_registration = Set(f.auto_registration);
-}
-
 /// Adds a server. In a Mixed cluster the CTL file must then be updated (R17).
 pub async fn create(
     state: &AppState,
@@ -218,15 +147,9 @@ pub async fn create(
     fields: ServerFields,
 ) -> Result<ServerSaved, AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     check(&txn, &fields, None).await?;
-    let mut active = servers::ActiveModel {
-        guid: Set(new_guid()),
-        version: Set(1),
-        ..Default::default()
-    };
-    apply(&mut active, &fields);
-    let row = active.insert(&txn).await.map_err(internal)?;
+    let row = store::insert(&txn, &fields, new_guid()).await?;
     let audit_id = audit::record(
         &txn,
         now,
@@ -242,7 +165,7 @@ pub async fn create(
     )
     .await?;
     let mut required_actions = Vec::new();
-    if cluster::security_mode(&txn).await.map_err(internal)? == ClusterSecurityMode::Mixed {
+    if cluster::security_mode(&txn).await? == ClusterSecurityMode::Mixed {
         required_actions = actions::record(
             &txn,
             now,
@@ -252,7 +175,7 @@ pub async fn create(
         )
         .await?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(ServerSaved {
         server: detail(row, 0),
         required_actions,
@@ -268,19 +191,14 @@ pub async fn update(
     version: i32,
 ) -> Result<ServerSaved, AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let row = find(&txn, name).await?;
     if row.version != version {
         return Err(audit::conflict(&txn, object::SERVER, name).await);
     }
     check(&txn, &fields, Some(row.id)).await?;
     let before = detail(row.clone(), 0);
-    let mut active: servers::ActiveModel = row.into();
-    apply(&mut active, &fields);
-    let Some(row) = versioned::update(&txn, active, version)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(row) = store::update(&txn, row, &fields, version).await? else {
         return Err(audit::conflict(&txn, object::SERVER, name).await);
     };
     audit::record(
@@ -297,7 +215,7 @@ pub async fn update(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     let n = device_counts(&state.db)
         .await?
         .get(&row.id)
@@ -317,27 +235,20 @@ pub async fn delete(
     version: Option<i32>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     // Serialised with the group changes, so no group takes the server while it goes.
-    locks::topology(&txn).await.map_err(internal)?;
+    locks::topology(&txn).await?;
     let row = find(&txn, name).await?;
     if version.is_some_and(|v| v != row.version) {
         return Err(audit::conflict(&txn, object::SERVER, name).await);
     }
-    let groups = callmanager_group_members::Entity::find()
-        .filter(callmanager_group_members::Column::ServerId.eq(row.id))
-        .count(&txn)
-        .await
-        .map_err(internal)?;
+    let groups = store::group_count(&txn, row.id).await?;
     if groups > 0 {
         return Err(AppError::InUse(format!(
             "Server {name} is a member of {groups} CallManager group(s); remove it from them first."
         )));
     }
-    if !versioned::delete::<servers::Entity, _>(&txn, servers::Column::Id.eq(row.id), version)
-        .await
-        .map_err(internal)?
-    {
+    if !store::delete(&txn, row.id, version).await? {
         return Err(audit::conflict(&txn, object::SERVER, name).await);
     }
     audit::record(

@@ -2,27 +2,26 @@
 //! Activation (functional group Serviceability): per server, the parameters of each service and
 //! which services are activated. A missing row means the default.
 
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
 use super::parameters::ParameterChange;
-use super::state::internal;
-use super::{actions, AppState};
+use super::AppState;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::parameters::{
     of_service, r5_on_service_update, service_change_requires, service_parameter, ParameterValue,
     ServiceParameterDef,
 };
-use crate::domain::services::{ServerRole, Service, ServiceState};
+use crate::domain::services::{ServerRole, Service};
 use crate::error::AppError;
 use crate::model::system::{
     ParameterSaved, ServiceActivation, ServiceParameterValue, ServiceParameters,
 };
 use crate::store::entities::{servers, service_activations, service_parameters};
 use crate::store::service_settings as store;
-use crate::store::versioned;
+use crate::store::{actions, servers as server_rows};
 
 fn service(key: &str) -> Result<Service, AppError> {
     Service::parse(key).ok_or_else(|| AppError::NotFound(format!("Service {key}")))
@@ -50,9 +49,7 @@ async fn values<C: ConnectionTrait>(
     row: &servers::Model,
     service: Service,
 ) -> Result<ServiceParameters, AppError> {
-    let stored = store::parameters_of(db, row.id, service)
-        .await
-        .map_err(internal)?;
+    let stored = store::parameters_of(db, row.id, service).await?;
     Ok(ServiceParameters {
         server: row.name.clone(),
         service,
@@ -117,7 +114,7 @@ pub async fn set_parameters(
         checked.push((def, value, version));
     }
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let chosen = super::servers::find(&txn, server_name).await?;
     let mut warnings = Vec::new();
     let mut required_actions = Vec::new();
@@ -128,7 +125,7 @@ pub async fn set_parameters(
         required_actions.extend(required);
     }
     let shown = values(&txn, &chosen, service).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(ParameterSaved {
         parameters: shown.parameters.into_iter().map(|p| p.parameter).collect(),
@@ -152,8 +149,7 @@ async fn apply_one<C: ConnectionTrait>(
     let server_name = chosen.name.as_str();
     let name = def.def.name;
     let current = store::parameters_of(txn, chosen.id, service)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .find(|r| r.name == name);
     let what = format!("{server_name}/{}/{name}", service.key());
@@ -165,19 +161,14 @@ async fn apply_one<C: ConnectionTrait>(
         .map_or(def.def.default, |r| r.value.as_str())
         .to_owned();
     let targets = if def.cluster_wide {
-        servers::Entity::find()
-            .order_by_asc(servers::Column::Id)
-            .all(txn)
-            .await
-            .map_err(internal)?
+        server_rows::all_by_id(txn).await?
     } else {
         vec![chosen.clone()]
     };
     let actor = grant.actor.name.clone().unwrap_or_default();
     for target in &targets {
         let existing = store::parameters_of(txn, target.id, service)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .find(|r| r.name == name);
         let saved = match existing {
@@ -187,29 +178,11 @@ async fn apply_one<C: ConnectionTrait>(
                     Some(current) if target.id == chosen.id => current.version,
                     _ => row.version,
                 };
-                let mut active: service_parameters::ActiveModel = row.into();
-                active.value = Set(value.clone());
-                active.updated_at = Set(now);
-                active.updated_by = Set(actor.clone());
-                versioned::update(txn, active, read)
-                    .await
-                    .map_err(internal)?
-                    .is_some()
+                store::update_parameter(txn, row, &value, now, &actor, read).await?
             }
-            None => versioned::insert_new(
-                txn,
-                service_parameters::ActiveModel {
-                    server_id: Set(target.id),
-                    service: Set(service.key().to_owned()),
-                    name: Set(name.to_owned()),
-                    value: Set(value.clone()),
-                    version: Set(1),
-                    updated_at: Set(now),
-                    updated_by: Set(actor.clone()),
-                },
-            )
-            .await
-            .map_err(internal)?,
+            None => {
+                store::insert_parameter(txn, target.id, service, name, &value, now, &actor).await?
+            }
         };
         if !saved {
             return Err(audit::conflict(txn, object::SERVICE_PARAMETER, &what).await);
@@ -266,12 +239,8 @@ pub async fn activations(
     state: &AppState,
     _grant: &Grant<area::Serviceability, Reads>,
 ) -> Result<Vec<ServiceActivation>, AppError> {
-    let rows = store::activations(&state.db).await.map_err(internal)?;
-    let servers = servers::Entity::find()
-        .order_by_asc(servers::Column::Name)
-        .all(&state.db)
-        .await
-        .map_err(internal)?;
+    let rows = store::activations(&state.db).await?;
+    let servers = server_rows::all(&state.db).await?;
     Ok(servers
         .iter()
         .flat_map(|s| {
@@ -316,9 +285,9 @@ pub async fn set_activation(
 ) -> Result<ServiceActivation, AppError> {
     let service = service(service_key)?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let s = super::servers::find(&txn, server_name).await?;
-    let rows = store::activations(&txn).await.map_err(internal)?;
+    let rows = store::activations(&txn).await?;
     let before = activation_of(&s, service, &rows);
     if let (true, Some(reason)) = (activated, &before.unavailable) {
         return Err(AppError::invalid(service.label(), reason.clone()));
@@ -332,33 +301,8 @@ pub async fn set_activation(
         .into_iter()
         .find(|r| r.server_id == s.id && r.service == service.key());
     let saved = match existing {
-        Some(row) => {
-            let read = row.version;
-            let mut active: service_activations::ActiveModel = row.into();
-            active.activated = Set(activated);
-            active.updated_at = Set(now);
-            active.updated_by = Set(actor);
-            versioned::update(&txn, active, read)
-                .await
-                .map_err(internal)?
-                .is_some()
-        }
-        None => versioned::insert_new(
-            &txn,
-            service_activations::ActiveModel {
-                server_id: Set(s.id),
-                service: Set(service.key().to_owned()),
-                activated: Set(activated),
-                version: Set(1),
-                updated_at: Set(now),
-                updated_by: Set(actor),
-                state: Set(ServiceState::Started.key().to_owned()),
-                detail: Set(String::new()),
-                restarted_at: Set(None),
-            },
-        )
-        .await
-        .map_err(internal)?,
+        Some(row) => store::update_activation(&txn, row, activated, now, &actor).await?,
+        None => store::insert_activation(&txn, s.id, service, activated, now, &actor).await?,
     };
     if !saved {
         let what = format!("{server_name}/{}", service.key());
@@ -386,9 +330,9 @@ pub async fn set_activation(
         },
     )
     .await?;
-    let rows = store::activations(&txn).await.map_err(internal)?;
+    let rows = store::activations(&txn).await?;
     let after = activation_of(&s, service, &rows);
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     // This node's supervisor starts or stops the work behind an activated service.
     state.services_changed.notify_one();
     Ok(after)

@@ -5,22 +5,22 @@
 use std::net::Ipv4Addr;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::authz::{area, Actor, Grant, Reads, Writes};
-use super::certificate_fetch::{fetch, FetchedCertificate};
-use super::state::internal;
-use super::{actions, AppState};
+use super::authz::{area, Grant, Reads, Writes};
+use super::certificate_fetch::fetch;
+use super::principal::Actor;
+use super::AppState;
 use crate::domain::actions::RequiredAction;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::srst::{validate_srst, SrstFields};
 use crate::error::AppError;
-use crate::model::system::{CertificateInfo, SrstInfo, SrstSaved};
+use crate::model::system::{SrstCertificate, SrstInfo, SrstSaved};
+use crate::store::actions;
 use crate::store::entities::{srst_certificates, srst_references};
 use crate::store::srst as store;
-use crate::store::versioned;
 
 fn fields_of(row: &srst_references::Model) -> SrstFields {
     SrstFields {
@@ -43,7 +43,7 @@ fn info(
     let certificate = cert.and_then(|c| {
         c.der.as_ref()?;
         let (not_before, not_after) = (c.not_before?, c.not_after?);
-        Some(CertificateInfo {
+        Some(SrstCertificate {
             subject: c.subject.clone().unwrap_or_default(),
             issuer: c.issuer.clone().unwrap_or_default(),
             not_before,
@@ -78,10 +78,8 @@ pub async fn list(
 ) -> Result<Vec<SrstInfo>, AppError> {
     let now = state.clock.now();
     let mut out = Vec::new();
-    let mut pools_of = store::pools_by_reference(&state.db)
-        .await
-        .map_err(internal)?;
-    for (row, cert) in store::all(&state.db).await.map_err(internal)? {
+    let mut pools_of = store::pools_by_reference(&state.db).await?;
+    for (row, cert) in store::all(&state.db).await? {
         let pools = pools_of.remove(&row.id).unwrap_or_default();
         let item = info(&row, cert.as_ref(), pools, now);
         if !missing_certificate
@@ -99,11 +97,10 @@ async fn load<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(srst_references::Model, SrstInfo), AppError> {
     let row = store::find(db, name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("SRST reference {name}")))?;
-    let cert = store::certificate(db, row.id).await.map_err(internal)?;
-    let pools = store::pools_using(db, row.id).await.map_err(internal)?;
+    let cert = store::certificate(db, row.id).await?;
+    let pools = store::pools_using(db, row.id).await?;
     let shown = info(&row, cert.as_ref(), pools, now);
     Ok((row, shown))
 }
@@ -117,27 +114,12 @@ pub async fn get(
     Ok(load(&state.db, name, state.clock.now()).await?.1)
 }
 
-fn port_i32(value: i64) -> i32 {
-    i32::try_from(value).unwrap_or_default()
-}
-
-fn apply(active: &mut srst_references::ActiveModel, f: &SrstFields) {
-    active.name = Set(f.name.clone());
-    active.ip_address = Set(f.ip_address.trim().to_owned());
-    active.port = Set(port_i32(f.port));
-    let sip = f.sip_address.trim();
-    active.sip_address = Set((!sip.is_empty()).then(|| sip.to_owned()));
-    active.sip_port = Set(port_i32(f.sip_port));
-    active.is_secure = Set(f.is_secure);
-    active.certificate_provider_port = Set(port_i32(f.certificate_provider_port));
-}
-
 async fn refuse_duplicate<C: ConnectionTrait>(
     db: &C,
     name: &str,
     own_id: Option<i32>,
 ) -> Result<(), AppError> {
-    match store::find(db, name).await.map_err(internal)? {
+    match store::find(db, name).await? {
         Some(other) if Some(other.id) != own_id => Err(AppError::invalid(
             "SRST Reference Name",
             format!("{name} already exists"),
@@ -154,14 +136,9 @@ pub async fn create(
 ) -> Result<SrstSaved, AppError> {
     validate_srst(&fields)?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     refuse_duplicate(&txn, &fields.name, None).await?;
-    let mut active = srst_references::ActiveModel {
-        version: Set(1),
-        ..Default::default()
-    };
-    apply(&mut active, &fields);
-    active.insert(&txn).await.map_err(internal)?;
+    store::insert(&txn, &fields).await?;
     audit::record(
         &txn,
         now,
@@ -176,7 +153,7 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     let mut required = Vec::new();
     if fields.is_secure {
         required = fetch_and_store(state, &grant.actor, &fields.name).await?;
@@ -196,7 +173,7 @@ pub async fn update(
 ) -> Result<SrstSaved, AppError> {
     validate_srst(&fields)?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let (row, before) = load(&txn, name, now).await?;
     if row.version != version {
         return Err(audit::conflict(&txn, object::SRST_REFERENCE, name).await);
@@ -205,17 +182,9 @@ pub async fn update(
     let gateway_changed = before.fields.ip_address != fields.ip_address.trim()
         || before.fields.certificate_provider_port != fields.certificate_provider_port;
     if gateway_changed {
-        store::forget_certificate(&txn, row.id)
-            .await
-            .map_err(internal)?;
+        store::forget_certificate(&txn, row.id).await?;
     }
-    let mut active: srst_references::ActiveModel = row.clone().into();
-    apply(&mut active, &fields);
-    if versioned::update(&txn, active, version)
-        .await
-        .map_err(internal)?
-        .is_none()
-    {
+    if !store::update(&txn, row, &fields, version).await? {
         return Err(audit::conflict(&txn, object::SRST_REFERENCE, name).await);
     }
     let audit_id = audit::record(
@@ -245,7 +214,7 @@ pub async fn update(
         )
         .await?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     let needs_certificate = before.certificate.is_none() || gateway_changed;
     if fields.is_secure && (security_changed || needs_certificate) {
@@ -293,35 +262,28 @@ async fn fetch_and_store(
     let port = u16::try_from(row.certificate_provider_port).unwrap_or_default();
     let outcome = fetch(address, port).await;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    let (record, fetched, detail) = match &outcome {
+    let txn = state.db.begin().await?;
+    let (record, detail) = match &outcome {
         Ok(cert) => (
-            stored(row.id, cert, now),
-            true,
+            Ok(store::Fetched {
+                der: cert.der.clone(),
+                subject: cert.subject.clone(),
+                issuer: cert.issuer.clone(),
+                not_before: cert.not_before,
+                not_after: cert.not_after,
+                sha256: cert.sha256.clone(),
+            }),
             format!(
                 "Certificate of SRST reference {name} fetched: {} (SHA-256 {})",
                 cert.subject, cert.sha256
             ),
         ),
         Err(e) => (
-            srst_certificates::ActiveModel {
-                srst_reference_id: Set(row.id),
-                der: Set(None),
-                subject: Set(None),
-                issuer: Set(None),
-                not_before: Set(None),
-                not_after: Set(None),
-                sha256: Set(None),
-                error: Set(Some(e.to_string())),
-                fetched_at: Set(now),
-            },
-            false,
+            Err(e.to_string()),
             format!("Certificate of SRST reference {name} not fetched: {e}"),
         ),
     };
-    store::put_certificate(&txn, record, fetched)
-        .await
-        .map_err(internal)?;
+    store::put_certificate(&txn, row.id, record, now).await?;
     let audit_id = audit::record(
         &txn,
         now,
@@ -355,26 +317,8 @@ async fn fetch_and_store(
         )
         .await?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(required)
-}
-
-fn stored(
-    id: i32,
-    cert: &FetchedCertificate,
-    now: DateTime<Utc>,
-) -> srst_certificates::ActiveModel {
-    srst_certificates::ActiveModel {
-        srst_reference_id: Set(id),
-        der: Set(Some(cert.der.clone())),
-        subject: Set(Some(cert.subject.clone())),
-        issuer: Set(Some(cert.issuer.clone())),
-        not_before: Set(Some(cert.not_before)),
-        not_after: Set(Some(cert.not_after)),
-        sha256: Set(Some(cert.sha256.clone())),
-        error: Set(None),
-        fetched_at: Set(now),
-    }
 }
 
 /// Deletes a reference read at `version`; refused while device pools use it.
@@ -385,7 +329,7 @@ pub async fn delete(
     version: Option<i32>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let (row, before) = load(&txn, name, now).await?;
     if version.is_some_and(|v| v != row.version) {
         return Err(audit::conflict(&txn, object::SRST_REFERENCE, name).await);
@@ -403,14 +347,7 @@ pub async fn delete(
             },
         )));
     }
-    if !versioned::delete::<srst_references::Entity, _>(
-        &txn,
-        srst_references::Column::Id.eq(row.id),
-        version,
-    )
-    .await
-    .map_err(internal)?
-    {
+    if !store::delete(&txn, row.id, version).await? {
         return Err(audit::conflict(&txn, object::SRST_REFERENCE, name).await);
     }
     audit::record(
@@ -427,7 +364,7 @@ pub async fn delete(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     state.reference.invalidate();
     Ok(())
 }

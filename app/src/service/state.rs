@@ -118,9 +118,3 @@ impl AppState {
         })
     }
 }
-
-/// Logs a store error and turns it into the opaque [`AppError::Internal`].
-pub fn internal(err: impl std::fmt::Display) -> AppError {
-    tracing::error!("internal error: {err}");
-    AppError::Internal
-}

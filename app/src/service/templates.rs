@@ -1,22 +1,20 @@
 //! Phone templates of Bulk Administration: a model, protocol, device pool, security mode, Built
 //! In Bridge and hardening that an import row naming the template takes for its empty cells.
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
+use super::errors::internal;
 use super::phones::facts;
-use super::state::internal;
 use super::AppState;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::net::record_name;
 use crate::error::AppError;
 use crate::model::imports::{TemplateFields, TemplateInfo};
 use crate::store::entities::phone_templates;
-use crate::store::versioned;
+use crate::store::templates;
 
 fn info(row: &phone_templates::Model) -> Result<TemplateInfo, AppError> {
     Ok(TemplateInfo {
@@ -27,22 +25,12 @@ fn info(row: &phone_templates::Model) -> Result<TemplateInfo, AppError> {
 
 /// Every template, by name.
 pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<TemplateInfo>, AppError> {
-    phone_templates::Entity::find()
-        .order_by_asc(phone_templates::Column::Name)
-        .all(db)
-        .await
-        .map_err(internal)?
-        .iter()
-        .map(info)
-        .collect()
+    templates::all(db).await?.iter().map(info).collect()
 }
 
 async fn find<C: ConnectionTrait>(db: &C, name: &str) -> Result<phone_templates::Model, AppError> {
-    phone_templates::Entity::find()
-        .filter(phone_templates::Column::Name.eq(name))
-        .one(db)
-        .await
-        .map_err(internal)?
+    templates::find(db, name)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("Phone template {name}")))
 }
 
@@ -77,17 +65,9 @@ pub async fn create(
 ) -> Result<TemplateInfo, AppError> {
     check(state, &fields).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    let active = phone_templates::ActiveModel {
-        name: Set(fields.name.clone()),
-        defaults: Set(serde_json::to_string(&fields).map_err(internal)?),
-        version: Set(1),
-        ..Default::default()
-    };
-    if !versioned::insert_new(&txn, active)
-        .await
-        .map_err(internal)?
-    {
+    let txn = state.db.begin().await?;
+    let defaults = serde_json::to_string(&fields).map_err(internal)?;
+    if !templates::insert_new(&txn, &fields.name, defaults).await? {
         return Err(AppError::invalid(
             "Template Name",
             format!("{} already exists", fields.name),
@@ -108,7 +88,7 @@ pub async fn create(
     )
     .await?;
     let row = find(&txn, &fields.name).await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     info(&row)
 }
 
@@ -122,29 +102,17 @@ pub async fn update(
 ) -> Result<TemplateInfo, AppError> {
     check(state, &fields).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let row = find(&txn, name).await?;
-    if fields.name != name
-        && phone_templates::Entity::find()
-            .filter(phone_templates::Column::Name.eq(fields.name.as_str()))
-            .one(&txn)
-            .await
-            .map_err(internal)?
-            .is_some()
-    {
+    if fields.name != name && templates::find(&txn, &fields.name).await?.is_some() {
         return Err(AppError::invalid(
             "Template Name",
             format!("{} already exists", fields.name),
         ));
     }
     let before = info(&row)?;
-    let mut active: phone_templates::ActiveModel = row.into();
-    active.name = Set(fields.name.clone());
-    active.defaults = Set(serde_json::to_string(&fields).map_err(internal)?);
-    let Some(row) = versioned::update(&txn, active, version)
-        .await
-        .map_err(internal)?
-    else {
+    let defaults = serde_json::to_string(&fields).map_err(internal)?;
+    let Some(row) = templates::update(&txn, row, &fields.name, defaults, version).await? else {
         return Err(audit::conflict(&txn, object::PHONE_TEMPLATE, name).await);
     };
     audit::record(
@@ -161,7 +129,7 @@ pub async fn update(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     info(&row)
 }
 
@@ -173,16 +141,9 @@ pub async fn delete(
     version: Option<i32>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let row = find(&txn, name).await?;
-    if !versioned::delete::<phone_templates::Entity, _>(
-        &txn,
-        phone_templates::Column::Id.eq(row.id),
-        version,
-    )
-    .await
-    .map_err(internal)?
-    {
+    if !templates::delete(&txn, row.id, version).await? {
         return Err(audit::conflict(&txn, object::PHONE_TEMPLATE, name).await);
     }
     audit::record(

@@ -2,12 +2,12 @@
 //! a running build), the built files, and their download over HTTPS.
 
 use super::authz::{area, Grant, Reads};
-use super::state::internal;
+use super::errors::internal;
 use super::AppState;
 use crate::error::AppError;
 use crate::model::security::MAX_LISTED;
 pub use crate::model::security::{TftpFile, TftpStatus};
-use crate::tftp::pipeline::{latest_change, state_row};
+use crate::store::files::{latest_change, state_row};
 use crate::tftp::CTL_FILE;
 
 fn folder(state: &AppState) -> Result<std::path::PathBuf, AppError> {
@@ -61,7 +61,9 @@ pub async fn status(
         .filter(|f| needle.is_empty() || f.name.to_lowercase().contains(&needle))
         .collect();
     Ok(TftpStatus {
-        up_to_date: row.status == "idle" && row.built_change >= latest && row.built_change >= 0,
+        up_to_date: row.status == crate::domain::builds::BuildStatus::Idle
+            && row.built_change >= latest
+            && row.built_change >= 0,
         status: row.status,
         total: row.total,
         written: row.written,

@@ -10,9 +10,9 @@ use sea_orm::TransactionTrait;
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Event};
-use super::auth::Principal;
 use super::authz::Privileges;
-use super::state::internal;
+use super::errors::internal;
+use super::principal::Principal;
 use super::AppState;
 use crate::domain::audit::{object, AuditAction};
 use crate::error::AppError;
@@ -115,8 +115,7 @@ fn lifetime(expires_in_days: Option<i64>) -> Result<Duration, AppError> {
 pub async fn list(state: &AppState, privileges: &Privileges) -> Result<Vec<TokenInfo>, AppError> {
     let now = state.clock.now();
     Ok(tokens::of_user(&state.db, privileges.principal.user_id)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|row| to_info(row, now))
         .collect())
@@ -144,8 +143,7 @@ pub async fn create(
     let valid_for = lifetime(expires_in_days)?;
     let user_id = privileges.principal.user_id;
     if tokens::of_user(&state.db, user_id)
-        .await
-        .map_err(internal)?
+        .await?
         .iter()
         .any(|t| t.name == name)
     {
@@ -162,10 +160,8 @@ pub async fn create(
     );
     let now = state.clock.now();
     let expires_at = now + valid_for;
-    let txn = state.db.begin().await.map_err(internal)?;
-    let row = tokens::create(&txn, user_id, name, digest(&secret), now, expires_at)
-        .await
-        .map_err(internal)?;
+    let txn = state.db.begin().await?;
+    let row = tokens::create(&txn, user_id, name, digest(&secret), now, expires_at).await?;
     audit::record(
         &txn,
         now,
@@ -187,7 +183,7 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(NewToken {
         info: to_info(row, now),
         secret,
@@ -197,11 +193,8 @@ pub async fn create(
 /// Revokes one of the caller's tokens.
 pub async fn revoke(state: &AppState, privileges: &Privileges, id: i32) -> Result<(), AppError> {
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
-    let Some(token) = tokens::delete(&txn, privileges.principal.user_id, id)
-        .await
-        .map_err(internal)?
-    else {
+    let txn = state.db.begin().await?;
+    let Some(token) = tokens::delete(&txn, privileges.principal.user_id, id).await? else {
         return Err(AppError::NotFound(format!("API token {id}")));
     };
     audit::record(
@@ -227,10 +220,7 @@ pub async fn principal(state: &AppState, secret: &str) -> Result<Principal, AppE
     if !secret.starts_with(PREFIX) {
         return Err(AppError::Unauthenticated);
     }
-    let Some(token) = tokens::by_hash(&state.db, &digest(secret))
-        .await
-        .map_err(internal)?
-    else {
+    let Some(token) = tokens::by_hash(&state.db, &digest(secret)).await? else {
         return Err(AppError::Unauthenticated);
     };
     let now = state.clock.now();
@@ -238,17 +228,14 @@ pub async fn principal(state: &AppState, secret: &str) -> Result<Principal, AppE
         return Err(AppError::Unauthenticated);
     }
     let user = users::find_by_id(&state.db, token.user_id)
-        .await
-        .map_err(internal)?
+        .await?
         .filter(|u| !u.disabled)
         .ok_or(AppError::Unauthenticated)?;
     let due = token
         .last_used_at
         .is_none_or(|at| now - at >= Duration::minutes(LAST_USE_RESOLUTION_MINUTES));
     if due {
-        tokens::touch(&state.db, token.id, now)
-            .await
-            .map_err(internal)?;
+        tokens::touch(&state.db, token.id, now).await?;
     }
     Ok(Principal {
         user_id: user.id,

@@ -1,11 +1,12 @@
 //! User > Users: administrator accounts.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::authz::{area, effective_on, group_levels, Actor, Grant, Privileges, Reads, Writes};
-use super::state::internal;
+use super::authz::{area, effective_on, group_levels, Grant, Privileges, Reads, Writes};
+use super::errors::internal;
+use super::principal::Actor;
 use super::{guard, password, AppState};
 use crate::domain::access::{outranked_on, AccessLevel, FunctionalGroup, SUPER_USER_GROUP};
 use crate::domain::account::{validate_new_password, validate_user_id, BOOTSTRAP_USER};
@@ -13,14 +14,14 @@ use crate::domain::audit::{object, AuditAction};
 use crate::error::AppError;
 use crate::model::{NewUser, Page, UserChange, UserInfo};
 use crate::store::entities::users as user_rows;
-use crate::store::{groups, locks, parameters, tokens, users, versioned};
+use crate::store::{groups, locks, parameters, tokens, users};
 
 /// The largest page the user list serves.
 pub const MAX_PER_PAGE: u64 = 200;
 
 async fn info<C: ConnectionTrait>(db: &C, user: user_rows::Model) -> Result<UserInfo, AppError> {
     Ok(UserInfo {
-        groups: users::group_names(db, user.id).await.map_err(internal)?,
+        groups: users::group_names(db, user.id).await?,
         name: user.name,
         disabled: user.disabled,
         must_change_password: user.must_change_password,
@@ -40,8 +41,7 @@ fn snapshot(user: &UserInfo) -> serde_json::Value {
 
 async fn find<C: ConnectionTrait>(db: &C, name: &str) -> Result<user_rows::Model, AppError> {
     users::find_by_name(db, name)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("User {name}")))
 }
 
@@ -50,8 +50,7 @@ async fn group_ids<C: ConnectionTrait>(db: &C, names: &[String]) -> Result<Vec<i
     let mut ids = Vec::with_capacity(names.len());
     for name in names {
         let group = groups::find(db, name)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::invalid("Groups", format!("{name:?} is not a user group")))?;
         if !ids.contains(&group.id) {
             ids.push(group.id);
@@ -80,9 +79,7 @@ pub async fn list(
         ));
     }
     let page = page.max(1);
-    let (rows, total) = users::page(&state.db, search.trim(), page, per_page)
-        .await
-        .map_err(internal)?;
+    let (rows, total) = users::page(&state.db, search.trim(), page, per_page).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         items.push(info(&state.db, row).await?);
@@ -117,11 +114,7 @@ pub async fn create(
     let name = input.name.trim();
     validate_user_id("User ID", name)?;
     check_password("Password", &input.password)?;
-    if users::find_by_name(&state.db, name)
-        .await
-        .map_err(internal)?
-        .is_some()
-    {
+    if users::find_by_name(&state.db, name).await?.is_some() {
         return Err(AppError::invalid(
             "User ID",
             format!("{name} already exists"),
@@ -129,14 +122,10 @@ pub async fn create(
     }
     let hash = password::hash(&state.hashing, input.password.clone()).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     let ids = group_ids(&txn, &input.groups).await?;
-    let user = users::create(&txn, name, hash, input.must_change_password, &[], now)
-        .await
-        .map_err(internal)?;
-    groups::set_groups_of_user(&txn, user.id, &ids)
-        .await
-        .map_err(internal)?;
+    let user = users::create(&txn, name, hash, input.must_change_password, &[], now).await?;
+    groups::set_groups_of_user(&txn, user.id, &ids).await?;
     let created = info(&txn, user).await?;
     audit::record(
         &txn,
@@ -152,7 +141,7 @@ pub async fn create(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(created)
 }
 
@@ -178,7 +167,7 @@ async fn may_administer<C: ConnectionTrait>(
              to UserPrivilegeManagement may change their account"
         )));
     }
-    let policy = parameters::overlap_policy(db).await.map_err(internal)?;
+    let policy = parameters::overlap_policy(db).await?;
     let theirs: Vec<_> = FunctionalGroup::ALL
         .into_iter()
         .map(|group| (group, effective_on(&per_group, group, policy).level))
@@ -223,12 +212,8 @@ async fn refuse_takeover(
 
 /// Ends the account's sessions and revokes its API tokens, in the change's transaction.
 async fn end_access<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<u64, AppError> {
-    let ended = users::end_sessions(db, user_id, None)
-        .await
-        .map_err(internal)?;
-    tokens::revoke_all_of_user(db, user_id)
-        .await
-        .map_err(internal)?;
+    let ended = users::end_sessions(db, user_id, None).await?;
+    tokens::revoke_all_of_user(db, user_id).await?;
     Ok(ended)
 }
 
@@ -259,9 +244,9 @@ pub async fn update(
         None => None,
     };
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     // First, so that every change to who holds what is serialised in one order.
-    locks::access_rights(&txn).await.map_err(internal)?;
+    locks::access_rights(&txn).await?;
     let user = find(&txn, name).await?;
     if change.version.is_some_and(|v| v != user.version) {
         return Err(audit::conflict(&txn, object::USER, name).await);
@@ -280,10 +265,7 @@ pub async fn update(
     }
     let before = info(&txn, user.clone()).await?;
     let user_id = user.id;
-    let Some(updated) = users::update(&txn, user, disabled, must_change, hash, now)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(updated) = users::update(&txn, user, disabled, must_change, hash, now).await? else {
         return Err(audit::conflict(&txn, object::USER, name).await);
     };
     if let Some(new_groups) = &change.groups {
@@ -293,9 +275,7 @@ pub async fn update(
         if sorted != before.groups {
             privileges.grant::<area::UserPrivilegeManagement, Writes>()?;
             let ids = group_ids(&txn, new_groups).await?;
-            groups::set_groups_of_user(&txn, user_id, &ids)
-                .await
-                .map_err(internal)?;
+            groups::set_groups_of_user(&txn, user_id, &ids).await?;
         }
     }
     if disabled || password_changed {
@@ -324,7 +304,7 @@ pub async fn update(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(after)
 }
 
@@ -343,9 +323,9 @@ pub async fn delete(
         ));
     }
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     // First, so that every change to who holds what is serialised in one order.
-    locks::access_rights(&txn).await.map_err(internal)?;
+    locks::access_rights(&txn).await?;
     let user = find(&txn, name).await?;
     if version.is_some_and(|v| v != user.version) {
         return Err(audit::conflict(&txn, object::USER, name).await);
@@ -355,14 +335,7 @@ pub async fn delete(
     }
     let before = info(&txn, user.clone()).await?;
     end_access(&txn, user.id).await?;
-    if !versioned::delete::<user_rows::Entity, _>(
-        &txn,
-        user_rows::Column::Id.eq(user.id),
-        Some(user.version),
-    )
-    .await
-    .map_err(internal)?
-    {
+    if !users::delete_at_version(&txn, user.id, user.version).await? {
         return Err(audit::conflict(&txn, object::USER, name).await);
     }
     guard::super_user_keeps_control(&txn, "User ID").await?;
@@ -391,16 +364,14 @@ pub async fn end_sessions(
 ) -> Result<u64, AppError> {
     let grant = privileges.grant::<area::UserManagement, Writes>()?;
     let now = state.clock.now();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = state.db.begin().await?;
     // First, so that every change to who holds what is serialised in one order.
-    locks::access_rights(&txn).await.map_err(internal)?;
+    locks::access_rights(&txn).await?;
     let user = find(&txn, name).await?;
     if let Err(err) = may_administer(&txn, privileges, &user).await {
         return Err(refuse_takeover(state, txn, &grant.actor, name, err).await);
     }
-    let ended = users::end_sessions(&txn, user.id, None)
-        .await
-        .map_err(internal)?;
+    let ended = users::end_sessions(&txn, user.id, None).await?;
     audit::record(
         &txn,
         now,
@@ -415,6 +386,6 @@ pub async fn end_sessions(
         },
     )
     .await?;
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(ended)
 }

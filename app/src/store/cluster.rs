@@ -1,8 +1,11 @@
-//! Queries on the cluster model: the cluster row, models, pools and servers.
+//! Queries on the cluster model: the cluster row (its name and security mode, which only the
+//! service `ctl` changes), models, pools and servers.
 
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, Set};
 
 use super::entities::{callmanager_groups, cluster, device_pools, phone_models, srst_references};
+use super::versioned;
 use crate::domain::security::{Capabilities, ClusterSecurityMode, DeviceClass};
 use crate::model::{ModelInfo, PoolInfo};
 
@@ -16,6 +19,26 @@ pub async fn security_mode<C: ConnectionTrait>(
         .map_or(ClusterSecurityMode::NonSecure, |c| {
             ClusterSecurityMode::from_key(&c.security_mode)
         }))
+}
+
+/// The cluster's one row (`None` only in a store that was never migrated).
+pub async fn row<C: ConnectionTrait>(db: &C) -> Result<Option<cluster::Model>, DbErr> {
+    cluster::Entity::find().one(db).await
+}
+
+/// Sets the security mode of the cluster `row` to `mode` at `now`, only while the row is still at
+/// the version read: `None` when another change came first (`versioned::update`).
+pub async fn set_security_mode<C: ConnectionTrait>(
+    db: &C,
+    row: cluster::Model,
+    mode: ClusterSecurityMode,
+    now: DateTime<Utc>,
+) -> Result<Option<cluster::Model>, DbErr> {
+    let read = row.version;
+    let mut active: cluster::ActiveModel = row.into();
+    active.security_mode = Set(mode.key().to_owned());
+    active.updated_at = Set(now);
+    versioned::update(db, active, read).await
 }
 
 /// A model row's capabilities.

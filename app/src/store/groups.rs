@@ -1,4 +1,6 @@
-//! User groups, their members and their privileges.
+//! User groups, their members and their privileges (`user_groups`, `user_group_members`,
+//! `user_group_privileges`), owned by the service `groups`; the service `users` sets a user's
+//! groups here too.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +9,7 @@ use sea_orm::{
 };
 
 use super::entities::{user_group_members, user_group_privileges, user_groups, users};
+use super::versioned;
 use crate::domain::access::{AccessLevel, FunctionalGroup};
 
 /// A group with its members (user IDs, sorted) and its levels (No Access rows omitted).
@@ -42,6 +45,56 @@ pub async fn find<C: ConnectionTrait>(
         .filter(user_groups::Column::Name.eq(name))
         .one(db)
         .await
+}
+
+/// Creates a group that is not a standard one, at version 1; a unique-key violation when the
+/// name is taken.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    description: &str,
+) -> Result<user_groups::Model, sea_orm::DbErr> {
+    user_groups::ActiveModel {
+        name: Set(name.to_owned()),
+        description: Set(description.to_owned()),
+        built_in: Set(false),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Saves `group` with the name and description given (the others unchanged). With `read` (a
+/// group read before the change), only while the group still has that version, which it bumps:
+/// `None` when another change came first; without (a group made in the same transaction), as
+/// it is.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    group: user_groups::Model,
+    name: Option<&str>,
+    description: Option<&str>,
+    read: Option<i32>,
+) -> Result<Option<user_groups::Model>, sea_orm::DbErr> {
+    let mut active: user_groups::ActiveModel = group.into();
+    if let Some(name) = name {
+        active.name = Set(name.to_owned());
+    }
+    if let Some(description) = description {
+        active.description = Set(description.to_owned());
+    }
+    match read {
+        Some(read) => versioned::update(db, active, read).await,
+        None => active.update(db).await.map(Some),
+    }
+}
+
+/// Deletes the group `group_id` (its memberships and privileges go with it).
+pub async fn delete<C: ConnectionTrait>(db: &C, group_id: i32) -> Result<(), sea_orm::DbErr> {
+    user_groups::Entity::delete_by_id(group_id)
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// The members and privileges of `group`.

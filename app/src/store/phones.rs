@@ -1,12 +1,14 @@
-//! Queries on phones: the filtered, sorted page of Find and List Phones, and single rows.
+//! Queries on phones (`devices`): the filtered, sorted page of Find and List Phones, single rows,
+//! and the inserts and deletes of the service `phones`.
 
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
 };
 
 use super::entities::{device_pools, devices, phone_models};
+use super::versioned;
 
 /// How to sort the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,6 +236,21 @@ pub async fn ids_matching<C: ConnectionTrait>(
         .await
 }
 
+/// Up to `limit` ids (in order) of the phones matching `q`, of the models `models`, whose
+/// `column` does not hold `value` yet: the next batch of a bulk change.
+pub async fn ids_to_set<C: ConnectionTrait>(
+    db: &C,
+    q: &PhoneQuery,
+    models: &[i32],
+    (column, value): (devices::Column, sea_orm::Value),
+    limit: u64,
+) -> Result<Vec<i32>, DbErr> {
+    let pending = Condition::all()
+        .add(devices::Column::ModelId.is_in(models.iter().copied()))
+        .add(Condition::all().add(column.eq(value)).not());
+    ids_matching(db, q, pending, limit).await
+}
+
 /// `SELECT id, name FROM devices WHERE <q> ORDER BY id`, with `leading` values before the
 /// columns: the source of an `INSERT … SELECT`.
 pub fn select_matching(
@@ -337,5 +354,64 @@ pub async fn by_names<C: ConnectionTrait>(
     devices::Entity::find()
         .filter(devices::Column::Name.is_in(names.iter().copied()))
         .all(db)
+        .await
+}
+
+/// Inserts the phone `active` (its columns set by the service from the checked fields) and
+/// returns the stored row.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    active: devices::ActiveModel,
+) -> Result<devices::Model, sea_orm::DbErr> {
+    active.insert(db).await
+}
+
+/// Deletes the phone `id`, only while it still has the version read (any version when `read` is
+/// `None`); false when another change came first.
+pub async fn delete<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    read: Option<i32>,
+) -> Result<bool, sea_orm::DbErr> {
+    versioned::delete::<devices::Entity, _>(db, devices::Column::Id.eq(id), read).await
+}
+
+/// Sets `column` to `value` on the phones `ids` in one statement, bumping each one's version and
+/// recording `who` changed it at `now`; returns how many changed.
+pub async fn set_in_bulk<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<i32>,
+    column: devices::Column,
+    value: sea_orm::Value,
+    now: chrono::DateTime<chrono::Utc>,
+    who: &str,
+) -> Result<u64, DbErr> {
+    Ok(devices::Entity::update_many()
+        .col_expr(column, Expr::value(value))
+        .col_expr(
+            devices::Column::Version,
+            Expr::col(devices::Column::Version).add(1),
+        )
+        .col_expr(devices::Column::UpdatedAt, Expr::value(now))
+        .col_expr(devices::Column::UpdatedBy, Expr::value(who))
+        .filter(devices::Column::Id.is_in(ids))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Inserts `rows` in one statement, leaving out every name that exists already (someone else's
+/// phone is never overwritten); returns how many were inserted.
+pub async fn insert_new_many<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<devices::ActiveModel>,
+) -> Result<u64, DbErr> {
+    devices::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(devices::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
         .await
 }

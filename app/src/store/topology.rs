@@ -6,14 +6,16 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::entities::{
     callmanager_group_members, callmanager_groups, device_pools, devices, regions, servers,
     srst_references,
 };
+use super::versioned;
+use crate::domain::pools::AudioCodec;
 
 /// The group named `name`.
 pub async fn group<C: ConnectionTrait>(
@@ -32,6 +34,52 @@ pub async fn groups<C: ConnectionTrait>(db: &C) -> Result<Vec<callmanager_groups
         .order_by_asc(callmanager_groups::Column::Name)
         .all(db)
         .await
+}
+
+/// Adds the CallManager group `name` (no servers yet), at version 1.
+pub async fn insert_group<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    auto_registration: bool,
+) -> Result<callmanager_groups::Model, DbErr> {
+    callmanager_groups::ActiveModel {
+        name: Set(name.to_owned()),
+        auto_registration: Set(auto_registration),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Saves the name and auto-registration flag of the group `row`, only while it still has the
+/// version `read`: `None` when another change came first.
+pub async fn update_group<C: ConnectionTrait>(
+    db: &C,
+    row: callmanager_groups::Model,
+    name: &str,
+    auto_registration: bool,
+    read: i32,
+) -> Result<Option<callmanager_groups::Model>, DbErr> {
+    let mut active: callmanager_groups::ActiveModel = row.into();
+    active.name = Set(name.to_owned());
+    active.auto_registration = Set(auto_registration);
+    versioned::update(db, active, read).await
+}
+
+/// Deletes the group `id`, only while it still has the version read (any version when `read` is
+/// `None`); false when another change came first.
+pub async fn delete_group<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    read: Option<i32>,
+) -> Result<bool, DbErr> {
+    versioned::delete::<callmanager_groups::Entity, _>(
+        db,
+        callmanager_groups::Column::Id.eq(id),
+        read,
+    )
+    .await
 }
 
 /// Each group's server names in order, by group id.
@@ -122,6 +170,65 @@ pub async fn pool<C: ConnectionTrait>(
         .await
 }
 
+/// The columns of a device pool that a save writes.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolValues<'a> {
+    /// Unique name.
+    pub name: &'a str,
+    /// The CallManager group's id.
+    pub callmanager_group_id: i32,
+    /// The region's id.
+    pub region_id: i32,
+    /// `disable`, `default_gateway` or `reference` (`SrstChoice::key`).
+    pub srst_option: &'a str,
+    /// The SRST reference's id when `srst_option` is `reference`.
+    pub srst_reference_id: Option<i32>,
+}
+
+fn set_pool(active: &mut device_pools::ActiveModel, v: &PoolValues<'_>) {
+    active.name = Set(v.name.to_owned());
+    active.callmanager_group_id = Set(v.callmanager_group_id);
+    active.region_id = Set(v.region_id);
+    active.srst_option = Set(v.srst_option.to_owned());
+    active.srst_reference_id = Set(v.srst_reference_id);
+}
+
+/// Adds a device pool, at version 1.
+pub async fn insert_pool<C: ConnectionTrait>(
+    db: &C,
+    values: &PoolValues<'_>,
+) -> Result<device_pools::Model, DbErr> {
+    let mut active = device_pools::ActiveModel {
+        version: Set(1),
+        ..Default::default()
+    };
+    set_pool(&mut active, values);
+    active.insert(db).await
+}
+
+/// Saves `values` on the pool `row`, only while it still has the version `read`: `None` when
+/// another change came first.
+pub async fn update_pool<C: ConnectionTrait>(
+    db: &C,
+    row: device_pools::Model,
+    values: &PoolValues<'_>,
+    read: i32,
+) -> Result<Option<device_pools::Model>, DbErr> {
+    let mut active: device_pools::ActiveModel = row.into();
+    set_pool(&mut active, values);
+    versioned::update(db, active, read).await
+}
+
+/// Deletes the pool `id`, only while it still has the version read (any version when `read` is
+/// `None`); false when another change came first.
+pub async fn delete_pool<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    read: Option<i32>,
+) -> Result<bool, DbErr> {
+    versioned::delete::<device_pools::Entity, _>(db, device_pools::Column::Id.eq(id), read).await
+}
+
 /// The pools whose CallManager group is `group_id`, by name.
 pub async fn pools_of_group<C: ConnectionTrait>(
     db: &C,
@@ -192,6 +299,47 @@ pub async fn region<C: ConnectionTrait>(
         .await
 }
 
+/// Adds the region `name` with its audio codec, at version 1.
+pub async fn insert_region<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    audio_codec: AudioCodec,
+) -> Result<regions::Model, DbErr> {
+    regions::ActiveModel {
+        name: Set(name.to_owned()),
+        audio_codec: Set(audio_codec.label().to_owned()),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+/// Saves the name and audio codec of the region `row`, only while it still has the version
+/// `read`: `None` when another change came first.
+pub async fn update_region<C: ConnectionTrait>(
+    db: &C,
+    row: regions::Model,
+    name: &str,
+    audio_codec: AudioCodec,
+    read: i32,
+) -> Result<Option<regions::Model>, DbErr> {
+    let mut active: regions::ActiveModel = row.into();
+    active.name = Set(name.to_owned());
+    active.audio_codec = Set(audio_codec.label().to_owned());
+    versioned::update(db, active, read).await
+}
+
+/// Deletes the region `id`, only while it still has the version read (any version when `read`
+/// is `None`); false when another change came first.
+pub async fn delete_region<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    read: Option<i32>,
+) -> Result<bool, DbErr> {
+    versioned::delete::<regions::Entity, _>(db, regions::Column::Id.eq(id), read).await
+}
+
 /// Every SRST reference's id and name, by name.
 pub async fn srst_names<C: ConnectionTrait>(db: &C) -> Result<Vec<(i32, String)>, DbErr> {
     srst_references::Entity::find()
@@ -202,4 +350,27 @@ pub async fn srst_names<C: ConnectionTrait>(db: &C) -> Result<Vec<(i32, String)>
         .into_tuple()
         .all(db)
         .await
+}
+
+/// For each server id, the ids of the device pools whose CallManager group lists it first: the
+/// server their devices register to.
+pub async fn pools_by_primary_server<C: ConnectionTrait>(
+    db: &C,
+) -> Result<HashMap<i32, Vec<i32>>, DbErr> {
+    let primaries: HashMap<i32, i32> = callmanager_group_members::Entity::find()
+        .order_by_asc(callmanager_group_members::Column::Priority)
+        .all(db)
+        .await?
+        .into_iter()
+        .fold(HashMap::new(), |mut map, m| {
+            map.entry(m.group_id).or_insert(m.server_id);
+            map
+        });
+    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
+    for pool in device_pools::Entity::find().all(db).await? {
+        if let Some(server) = primaries.get(&pool.callmanager_group_id) {
+            out.entry(*server).or_default().push(pool.id);
+        }
+    }
+    Ok(out)
 }

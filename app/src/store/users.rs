@@ -1,4 +1,5 @@
-//! Queries on accounts and their group memberships.
+//! Queries on accounts (`users`) and their group memberships and privileges, owned by the
+//! services `users` and `auth`; `authz` and `guard` read the privileges here.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -26,6 +27,11 @@ pub async fn find_by_id<C: ConnectionTrait>(
     id: i32,
 ) -> Result<Option<users::Model>, sea_orm::DbErr> {
     users::Entity::find_by_id(id).one(db).await
+}
+
+/// Every account (in no particular order).
+pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<users::Model>, sea_orm::DbErr> {
+    users::Entity::find().all(db).await
 }
 
 /// How many accounts exist.
@@ -185,8 +191,44 @@ pub async fn delete<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<(), sea_
         .map(|_| ())
 }
 
+/// Deletes the account `user_id` (memberships, sessions and tokens go with it), only while it
+/// still has the version `read`: false when another change came first.
+pub async fn delete_at_version<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    read: i32,
+) -> Result<bool, sea_orm::DbErr> {
+    versioned::delete::<users::Entity, _>(db, users::Column::Id.eq(user_id), Some(read)).await
+}
+
 /// (group, functional group, level) rows of a user's groups, sorted by group.
 pub type GroupLevelRows = Vec<(String, Option<String>, Option<String>)>;
+
+/// The (group, functional group, level) rows of the groups of `user_id`, sorted by group, in one
+/// query (a group without privileges gives one row without them).
+pub async fn group_level_rows<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> Result<GroupLevelRows, sea_orm::DbErr> {
+    user_group_members::Entity::find()
+        .select_only()
+        .column(user_groups::Column::Name)
+        .column(user_group_privileges::Column::FunctionalGroup)
+        .column(user_group_privileges::Column::AccessLevel)
+        .join(
+            JoinType::InnerJoin,
+            user_group_members::Relation::Group.def(),
+        )
+        .join(
+            JoinType::LeftJoin,
+            user_group_privileges::Relation::Group.def().rev(),
+        )
+        .filter(user_group_members::Column::UserId.eq(user_id))
+        .order_by_asc(user_groups::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await
+}
 
 /// What a request needs to know of its user: the account's flags and its groups' privileges.
 #[derive(Debug, Clone, PartialEq, Eq)]

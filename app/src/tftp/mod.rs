@@ -1,15 +1,16 @@
-//! The TFTP side of the console (ssr only): the cluster's keys and certificates, the signed-file
-//! and CTL formats (`FORMATS.md`), the per-device config files, and the pipeline that keeps the
-//! TFTP folder in step with the store.
+//! The TFTP side's files (ssr only): the cluster's keys and certificates, the signed-file and CTL
+//! formats (`docs/FORMATS.md`), the per-device config files, the static files, the folder's
+//! atomic writes and the signature checks (`trust`). The pipeline that keeps the TFTP folder in
+//! step with the store runs in the server (`server::pipeline`).
 
 pub mod cnf;
 pub mod ctl;
 pub mod folder;
 pub mod keys;
-pub mod pipeline;
 pub mod sgn;
 pub mod static_files;
 pub mod tlv;
+pub mod trust;
 
 use std::path::{Path, PathBuf};
 

@@ -12,10 +12,6 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -23,10 +19,11 @@ use app::domain::jobs::{DeviceStatus, JobStatus};
 use app::domain::services::Service;
 use app::domain::sip::{self, DeviceAction, Notify};
 use app::error::AppError;
+use app::service::authz::Internal;
+use app::service::errors::internal;
 use app::service::resets::{self, RESET_KIND, RESTART_KIND};
-use app::service::state::internal;
 use app::service::{control, AppState};
-use app::store::entities::{device_contacts, job_devices, jobs};
+use app::store::jobs;
 
 use sender::{Outcome, Sender, Transaction};
 
@@ -51,6 +48,7 @@ pub async fn run(
     }
     let mut worker = Worker {
         state,
+        internal: Internal::at_start("reset-job worker"),
         me,
         sender,
         answers: Vec::new(),
@@ -68,43 +66,14 @@ pub async fn run(
 
 /// Devices this node sent before it stopped, with no answer yet, are sent again.
 async fn recover(state: &AppState, me: &str) -> Result<(), AppError> {
-    let open: Vec<i32> = jobs::Entity::find()
-        .select_only()
-        .column(jobs::Column::Id)
-        .filter(jobs::Column::Kind.is_in([RESET_KIND, RESTART_KIND]))
-        .filter(jobs::Column::Status.is_in([JobStatus::Running.key(), JobStatus::Paused.key()]))
-        .filter(
-            Condition::any()
-                .add(jobs::Column::Worker.is_null())
-                .add(jobs::Column::Worker.eq(me)),
-        )
-        .into_tuple()
-        .all(&state.db)
-        .await
-        .map_err(internal)?;
-    resend(state, open).await
-}
-
-/// The devices of `jobs` sent with no answer yet go back to pending.
-async fn resend(state: &AppState, open: Vec<i32>) -> Result<(), AppError> {
-    if open.is_empty() {
-        return Ok(());
-    }
-    job_devices::Entity::update_many()
-        .col_expr(
-            job_devices::Column::Status,
-            Expr::value(DeviceStatus::Pending.key()),
-        )
-        .filter(job_devices::Column::JobId.is_in(open))
-        .filter(job_devices::Column::Status.eq(DeviceStatus::Sent.key()))
-        .exec(&state.db)
-        .await
-        .map_err(internal)?;
-    Ok(())
+    let open = jobs::open_of(&state.db, &[RESET_KIND, RESTART_KIND], me).await?;
+    Ok(jobs::resend_unanswered(&state.db, open).await?)
 }
 
 struct Worker {
     state: AppState,
+    /// The worker's capability: it works the jobs administrators started.
+    internal: Internal,
     /// This node's name in job claims.
     me: String,
     sender: Sender,
@@ -117,40 +86,25 @@ struct Worker {
 }
 
 impl Worker {
-    /// Jobs this node may work: unclaimed, claimed by it, or claimed by a node that stopped
-    /// renewing its claim.
-    fn claimable(&self) -> Condition {
-        let stale = self.state.clock.now()
-            - chrono::Duration::from_std(STALE).unwrap_or(chrono::Duration::seconds(10));
-        Condition::any()
-            .add(jobs::Column::Worker.is_null())
-            .add(jobs::Column::Worker.eq(self.me.clone()))
-            .add(jobs::Column::HeartbeatAt.lt(stale))
+    /// Claims older than this passed to any node.
+    fn stale_before(&self) -> chrono::DateTime<chrono::Utc> {
+        self.state.clock.now()
+            - chrono::Duration::from_std(STALE).unwrap_or(chrono::Duration::seconds(10))
     }
 
     /// Claims job `job` for this node (renewing the claim when it holds it); false when another
     /// node holds it. Taking over a stale claim sends that node's unanswered devices again.
-    async fn claim(&self, job: &jobs::Model) -> Result<bool, AppError> {
-        let claimed = jobs::Entity::update_many()
-            .col_expr(jobs::Column::Worker, Expr::value(self.me.clone()))
-            .col_expr(
-                jobs::Column::HeartbeatAt,
-                Expr::value(self.state.clock.now()),
-            )
-            .filter(jobs::Column::Id.eq(job.id))
-            .filter(self.claimable())
-            .exec(&self.state.db)
-            .await
-            .map_err(internal)?
-            .rows_affected
-            == 1;
+    async fn claim(&self, job: &jobs::Job) -> Result<bool, AppError> {
+        let now = self.state.clock.now();
+        let claimed =
+            jobs::claim(&self.state.db, job.id, &self.me, now, self.stale_before()).await?;
         if claimed && job.worker.as_deref().is_some_and(|w| w != self.me) {
             tracing::info!(
                 "reset job {} taken over from {}",
                 job.id,
                 job.worker.as_deref().unwrap_or_default()
             );
-            resend(&self.state, vec![job.id]).await?;
+            jobs::resend_unanswered(&self.state.db, vec![job.id]).await?;
         }
         Ok(claimed)
     }
@@ -160,19 +114,18 @@ impl Worker {
         outcomes: &mut mpsc::UnboundedReceiver<Outcome>,
     ) -> Result<(), AppError> {
         self.flush().await?;
-        let job = jobs::Entity::find()
-            .filter(jobs::Column::Kind.is_in([RESET_KIND, RESTART_KIND]))
-            .filter(jobs::Column::Status.eq(JobStatus::Running.key()))
-            .filter(self.claimable())
-            .order_by_asc(jobs::Column::Id)
-            .one(&self.state.db)
-            .await
-            .map_err(internal)?;
+        let job = jobs::next_running(
+            &self.state.db,
+            &[RESET_KIND, RESTART_KIND],
+            &self.me,
+            self.stale_before(),
+        )
+        .await?;
         let Some(job) = job else {
             self.wait(outcomes, Duration::from_secs(1)).await;
             return Ok(());
         };
-        if !control::runs_here(&self.state, Service::CallManager).await? {
+        if !control::runs_here(&self.state, &self.internal, Service::CallManager).await? {
             self.set_message(job.id, WAITING).await?;
             self.wait(outcomes, Duration::from_secs(1)).await;
             return Ok(());
@@ -187,20 +140,13 @@ impl Worker {
     }
 
     async fn set_message(&self, id: i32, message: &str) -> Result<(), AppError> {
-        jobs::Entity::update_many()
-            .col_expr(jobs::Column::Message, Expr::value(message))
-            .filter(jobs::Column::Id.eq(id))
-            .filter(jobs::Column::Message.ne(message))
-            .exec(&self.state.db)
-            .await
-            .map_err(internal)?;
-        Ok(())
+        Ok(jobs::set_message(&self.state.db, id, message).await?)
     }
 
     /// Reaches the devices of `job` until it ends, is paused or cancelled, or CallManager stops.
     async fn work(
         &mut self,
-        job: jobs::Model,
+        job: jobs::Job,
         outcomes: &mut mpsc::UnboundedReceiver<Outcome>,
     ) -> Result<(), AppError> {
         let Some(action) = resets::action_of_kind(&job.kind) else {
@@ -213,13 +159,11 @@ impl Worker {
         loop {
             if checked.elapsed() >= Duration::from_millis(250) {
                 checked = Instant::now();
-                let now = jobs::Entity::find_by_id(job.id)
-                    .one(&self.state.db)
-                    .await
-                    .map_err(internal)?;
+                let now = jobs::find(&self.state.db, job.id).await?;
                 let Some(now) = now else { return Ok(()) };
-                if now.status != JobStatus::Running.key()
-                    || !control::runs_here(&self.state, Service::CallManager).await?
+                if now.status != JobStatus::Running
+                    || !control::runs_here(&self.state, &self.internal, Service::CallManager)
+                        .await?
                     || !self.claim(&now).await?
                 {
                     return Ok(());
@@ -245,17 +189,10 @@ impl Worker {
             sent_since += taken;
             if taken == 0 && want > 0 && self.in_flight.get(&job.id).copied().unwrap_or(0) == 0 {
                 self.flush_now().await?;
-                let pending = job_devices::Entity::find()
-                    .filter(job_devices::Column::JobId.eq(job.id))
-                    .filter(
-                        job_devices::Column::Status
-                            .is_in([DeviceStatus::Pending.key(), DeviceStatus::Sent.key()]),
-                    )
-                    .count(&self.state.db)
-                    .await
-                    .map_err(internal)?;
+                let pending = jobs::unfinished_devices(&self.state.db, job.id).await?;
                 if pending == 0 {
-                    let completed = resets::finish(&self.state, job.id, action).await?;
+                    let completed =
+                        resets::finish(&self.state, &self.internal, job.id, action).await?;
                     tracing::info!(
                         "reset job {} done; {completed} pending actions completed",
                         job.id
@@ -276,36 +213,27 @@ impl Worker {
     /// Takes up to `n` pending devices of job `id`: a NOTIFY to each one with a contact, "not
     /// registered" for the others. Returns how many were taken.
     async fn reach(&mut self, id: i32, action: DeviceAction, n: u64) -> Result<u64, AppError> {
-        let rows = job_devices::Entity::find()
-            .filter(job_devices::Column::JobId.eq(id))
-            .filter(job_devices::Column::Status.eq(DeviceStatus::Pending.key()))
-            .order_by_asc(job_devices::Column::Id)
-            .limit(n)
-            .all(&self.state.db)
-            .await
-            .map_err(internal)?;
+        let rows = jobs::take_pending(&self.state.db, id, n).await?;
         if rows.is_empty() {
             return Ok(0);
         }
         // A stored contact this node may not send to (stored before the rule, or by a node
         // with another policy) counts as none: nobody aims the NOTIFYs through the store.
         let policy = &self.state.contact_policy;
-        let contacts: HashMap<i32, SocketAddr> = device_contacts::Entity::find()
-            .filter(device_contacts::Column::DeviceId.is_in(rows.iter().map(|r| r.device_id)))
-            .all(&self.state.db)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .filter_map(|c| {
-                let ip: Ipv4Addr = c.address.parse().ok()?;
-                if let Some(reason) = policy.refusal(ip) {
-                    tracing::warn!("device {}: contact not used: {reason}", c.device_id);
-                    return None;
-                }
-                let port = u16::try_from(c.port).ok().filter(|p| *p != 0)?;
-                Some((c.device_id, SocketAddr::new(IpAddr::V4(ip), port)))
-            })
-            .collect();
+        let contacts: HashMap<i32, SocketAddr> =
+            jobs::contacts_of(&self.state.db, rows.iter().map(|r| r.device_id))
+                .await?
+                .into_iter()
+                .filter_map(|c| {
+                    let ip: Ipv4Addr = c.address.parse().ok()?;
+                    if let Some(reason) = policy.refusal(ip) {
+                        tracing::warn!("device {}: contact not used: {reason}", c.device_id);
+                        return None;
+                    }
+                    let port = u16::try_from(c.port).ok().filter(|p| *p != 0)?;
+                    Some((c.device_id, SocketAddr::new(IpAddr::V4(ip), port)))
+                })
+                .collect();
         let now = self.state.clock.now();
         let stamp = format!("{:x}", now.timestamp());
         let mut sent: HashMap<SocketAddr, Vec<i64>> = HashMap::new();
@@ -348,34 +276,16 @@ impl Worker {
             }
         }
         for (to, ids) in sent {
-            job_devices::Entity::update_many()
-                .col_expr(
-                    job_devices::Column::Status,
-                    Expr::value(DeviceStatus::Sent.key()),
-                )
-                .col_expr(job_devices::Column::Contact, Expr::value(to.to_string()))
-                .col_expr(job_devices::Column::UpdatedAt, Expr::value(now))
-                .filter(job_devices::Column::Id.is_in(ids))
-                .filter(job_devices::Column::Status.eq(DeviceStatus::Pending.key()))
-                .exec(&self.state.db)
-                .await
-                .map_err(internal)?;
+            jobs::mark_sent(&self.state.db, ids, &to.to_string(), now).await?;
         }
         if !missing.is_empty() {
-            job_devices::Entity::update_many()
-                .col_expr(
-                    job_devices::Column::Status,
-                    Expr::value(DeviceStatus::NotRegistered.key()),
-                )
-                .col_expr(
-                    job_devices::Column::Detail,
-                    Expr::value("no contact is known for the device"),
-                )
-                .col_expr(job_devices::Column::UpdatedAt, Expr::value(now))
-                .filter(job_devices::Column::Id.is_in(missing))
-                .exec(&self.state.db)
-                .await
-                .map_err(internal)?;
+            jobs::mark_not_registered(
+                &self.state.db,
+                missing,
+                "no contact is known for the device",
+                now,
+            )
+            .await?;
         }
         Ok(rows.len() as u64)
     }
@@ -435,16 +345,15 @@ impl Worker {
         }
         for ((status, attempts, detail), ids) in groups {
             for chunk in ids.chunks(2_000) {
-                job_devices::Entity::update_many()
-                    .col_expr(job_devices::Column::Status, Expr::value(status.key()))
-                    .col_expr(job_devices::Column::Attempts, Expr::value(attempts))
-                    .col_expr(job_devices::Column::Detail, Expr::value(detail.clone()))
-                    .col_expr(job_devices::Column::UpdatedAt, Expr::value(now))
-                    .filter(job_devices::Column::Id.is_in(chunk.to_vec()))
-                    .filter(job_devices::Column::Status.eq(DeviceStatus::Sent.key()))
-                    .exec(&self.state.db)
-                    .await
-                    .map_err(internal)?;
+                jobs::record_outcomes(
+                    &self.state.db,
+                    chunk.to_vec(),
+                    status,
+                    attempts,
+                    &detail,
+                    now,
+                )
+                .await?;
             }
         }
         Ok(())

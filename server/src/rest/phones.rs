@@ -13,9 +13,7 @@ use app::model::{
     BulkRequest, ModelInfo, Page, PhoneDetail, PhoneFilter, PhoneRow, PhoneSaved, PoolInfo,
 };
 use app::service::authz::{area, Privileges, Reads, Writes};
-use app::service::state::internal;
-use app::service::{bulk, phones, AppState};
-use app::store::cluster;
+use app::service::{bulk, device_pools, phones, AppState};
 
 /// Body of `PUT /phones/{name}`: the fields and the version read.
 #[derive(Debug, Deserialize)]
@@ -91,8 +89,7 @@ pub async fn models(
     State(state): State<AppState>,
     Extension(privileges): Extension<Privileges>,
 ) -> Result<Json<Vec<ModelInfo>>, ApiError> {
-    privileges.grant::<area::Phone, Reads>()?;
-    Ok(Json(cluster::models(&state.db).await.map_err(internal)?))
+    Ok(Json(phones::models(&state, &privileges.grant()?).await?))
 }
 
 /// `GET /device-pools`.
@@ -100,8 +97,9 @@ pub async fn pools(
     State(state): State<AppState>,
     Extension(privileges): Extension<Privileges>,
 ) -> Result<Json<Vec<PoolInfo>>, ApiError> {
-    privileges.grant::<area::System, Reads>()?;
-    Ok(Json(cluster::pools(&state.db).await.map_err(internal)?))
+    Ok(Json(
+        device_pools::summaries(&state, &privileges.grant()?).await?,
+    ))
 }
 
 /// Body of `POST /phones/bulk`: the request, and whether only to preview it.

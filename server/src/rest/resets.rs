@@ -28,8 +28,7 @@ pub async fn pending(
     State(state): State<AppState>,
     Extension(privileges): Extension<Privileges>,
 ) -> Result<Json<Vec<PendingGroup>>, ApiError> {
-    privileges.grant::<area::Phone, Reads>()?;
-    Ok(Json(actions::pending_groups(&state.db).await?))
+    Ok(Json(actions::lines(&state, &privileges.grant()?).await?))
 }
 
 /// Body of a reset of one phone or of a server's devices.

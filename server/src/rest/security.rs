@@ -12,7 +12,7 @@ use app::model::security::{
     CertificateInfo, CtlRequest, CtlResult, CtlStatus, Regenerated, TftpStatus,
 };
 use app::service::authz::{area, Privileges, Reads, Writes};
-use app::service::state::internal;
+use app::service::errors::internal;
 use app::service::{certificates, ctl, tftp_files, AppState};
 use app::tftp::keys;
 

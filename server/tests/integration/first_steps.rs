@@ -13,7 +13,8 @@ use sea_orm::{
 use serde_json::{json, Value};
 
 use app::domain::device::PhoneFields;
-use app::service::{bulk, first_start};
+use app::domain::jobs::JobStatus;
+use app::service::{first_start, interrupted};
 use app::store::entities::{audit_log, devices, jobs, required_actions, servers};
 
 use crate::support::{
@@ -90,19 +91,31 @@ async fn the_first_start_of_an_empty_store_makes_this_node_the_publisher() {
 async fn demo_data_builds_on_the_defaults_of_a_first_start() {
     let db = TestDb::new(Backend::Sqlite).await;
     let console = InProcess::new(db.db.clone());
-    let made = first_start::ensure_publisher(&console.state, "CM-FIRST", "10.1.2.3")
-        .await
-        .unwrap();
+    let made = first_start::ensure_publisher(
+        &console.state,
+        &app::service::authz::Internal::at_start("test"),
+        "CM-FIRST",
+        "10.1.2.3",
+    )
+    .await
+    .unwrap();
     assert!(made.is_some());
-    assert!(
-        first_start::ensure_publisher(&console.state, "CM-OTHER", "10.1.2.4")
-            .await
-            .unwrap()
-            .is_none()
-    );
-    app::service::demo::generate(&console.state, 50)
-        .await
-        .unwrap();
+    assert!(first_start::ensure_publisher(
+        &console.state,
+        &app::service::authz::Internal::at_start("test"),
+        "CM-OTHER",
+        "10.1.2.4"
+    )
+    .await
+    .unwrap()
+    .is_none());
+    app::service::demo::generate(
+        &console.state,
+        &app::service::authz::Internal::at_start("test"),
+        50,
+    )
+    .await
+    .unwrap();
     let publishers = servers::Entity::find()
         .filter(servers::Column::Role.eq("publisher"))
         .all(&db.db)
@@ -118,10 +131,15 @@ async fn demo_data_builds_on_the_defaults_of_a_first_start() {
 /// in as an administrator.
 async fn empty_install(db: &TestDb) -> (InProcess, String) {
     let console = InProcess::new(db.db.clone());
-    first_start::ensure_publisher(&console.state, "CM-PUB", "10.0.0.10")
-        .await
-        .unwrap()
-        .unwrap();
+    first_start::ensure_publisher(
+        &console.state,
+        &app::service::authz::Internal::at_start("test"),
+        "CM-PUB",
+        "10.0.0.10",
+    )
+    .await
+    .unwrap()
+    .unwrap();
     add_user(&console.state, "admin", PW).await;
     let cookie = console.login("admin", PW, None).await;
     (console, cookie)
@@ -614,9 +632,13 @@ async fn an_export_imported_back_is_no_change() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let (console, cookie) = empty_install(&db).await;
-        app::service::demo::generate(&console.state, 120)
-            .await
-            .unwrap();
+        app::service::demo::generate(
+            &console.state,
+            &app::service::authz::Internal::at_start("test"),
+            120,
+        )
+        .await
+        .unwrap();
         // Values a spreadsheet would run, a comma, a quote and a CAPF string survive the trip.
         let (_, one) = send(&console, &cookie, "GET", "/api/v1/phones?per_page=1", None).await;
         let name = one["items"][0]["name"].as_str().unwrap().to_owned();
@@ -712,7 +734,7 @@ async fn an_import_killed_midway_is_resumed_where_it_stopped() {
         let request = json!({"csv": file, "action": "insert_or_update", "mode": "all_or_nothing"});
         let crashed = jobs::ActiveModel {
             kind: Set(app::service::imports::KIND.to_owned()),
-            status: Set("running".to_owned()),
+            status: Set(JobStatus::Running),
             total: Set(2_500),
             processed: Set(1_000),
             changed: Set(1_000),
@@ -735,13 +757,21 @@ async fn an_import_killed_midway_is_resumed_where_it_stopped() {
         .unwrap()
         .id;
 
-        assert_eq!(bulk::resume_interrupted(&console.state).await.unwrap(), 1);
+        assert_eq!(
+            interrupted::resume_interrupted(
+                &console.state,
+                &app::service::authz::Internal::at_start("test")
+            )
+            .await
+            .unwrap(),
+            1
+        );
         let done = jobs::Entity::find_by_id(crashed)
             .one(&db.db)
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(done.status, "done", "{backend:?} {done:?}");
+        assert_eq!(done.status, JobStatus::Done, "{backend:?} {done:?}");
         assert_eq!(done.changed, 2_500, "{done:?}");
         assert_eq!(done.processed, 2_500);
         assert_eq!(devices::Entity::find().count(&db.db).await.unwrap(), 2_500);

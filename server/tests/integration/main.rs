@@ -10,6 +10,8 @@ mod permissions;
 mod phones;
 mod resets;
 mod restarts;
+mod rule_book;
+mod seams;
 mod sessions;
 mod store;
 mod support;

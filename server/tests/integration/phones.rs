@@ -14,9 +14,13 @@ const PW: &str = "a long enough password";
 async fn console_with_demo(db: &TestDb, phones: u64) -> (InProcess, String) {
     let console = InProcess::new(db.db.clone());
     add_user(&console.state, "admin", PW).await;
-    app::service::demo::generate(&console.state, phones)
-        .await
-        .unwrap();
+    app::service::demo::generate(
+        &console.state,
+        &app::service::authz::Internal::at_start("test"),
+        phones,
+    )
+    .await
+    .unwrap();
     let cookie = console.login("admin", PW, None).await;
     (console, cookie)
 }
@@ -71,9 +75,13 @@ async fn demo_cluster_is_deterministic_and_refuses_a_second_run() {
         devices::Entity::find().count(&ca.state.db).await.unwrap(),
         120 + 19
     );
-    let err = app::service::demo::generate(&ca.state, 10)
-        .await
-        .unwrap_err();
+    let err = app::service::demo::generate(
+        &ca.state,
+        &app::service::authz::Internal::at_start("test"),
+        10,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.field(), Some("--phones"));
     a.finish().await;
     b.finish().await;

@@ -55,9 +55,8 @@ struct PhoneSim {
 
 impl PhoneSim {
     fn start(dir: &Path, server: &RunningServer, count: u32) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ccmadmin"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_phone-sim"))
             .args([
-                "phone-sim",
                 "--count",
                 &count.to_string(),
                 "--first-mac",
@@ -530,9 +529,13 @@ async fn malformed_registrations_are_refused_with_422_and_do_not_touch_the_store
         let db = TestDb::new(backend).await;
         let console = on_loopback(&db);
         add_user(&console.state, "admin", PW).await;
-        app::service::demo::generate(&console.state, 5)
-            .await
-            .unwrap();
+        app::service::demo::generate(
+            &console.state,
+            &app::service::authz::Internal::at_start("test"),
+            5,
+        )
+        .await
+        .unwrap();
         let device = devices::Entity::find()
             .one(&console.state.db)
             .await
@@ -605,9 +608,13 @@ async fn r10_a_bulk_change_records_one_reset_per_device_merged_into_one_line() {
         let db = TestDb::new(backend).await;
         let console = InProcess::new(db.db.clone());
         add_user(&console.state, "admin", PW).await;
-        app::service::demo::generate(&console.state, 40)
-            .await
-            .unwrap();
+        app::service::demo::generate(
+            &console.state,
+            &app::service::authz::Internal::at_start("test"),
+            40,
+        )
+        .await
+        .unwrap();
         let cookie = console.login("admin", PW, None).await;
         let res = console
             .send(
@@ -680,9 +687,13 @@ async fn control_center_stopping_callmanager_refuses_registrations_and_a_stopped
         let db = TestDb::new(backend).await;
         let console = on_loopback(&db);
         add_user(&console.state, "admin", PW).await;
-        app::service::demo::generate(&console.state, 5)
-            .await
-            .unwrap();
+        app::service::demo::generate(
+            &console.state,
+            &app::service::authz::Internal::at_start("test"),
+            5,
+        )
+        .await
+        .unwrap();
         let cookie = console.login("admin", PW, None).await;
         let device = devices::Entity::find()
             .one(&console.state.db)
@@ -738,6 +749,7 @@ async fn control_center_stopping_callmanager_refuses_registrations_and_a_stopped
         );
         app::service::control::mark_local(
             &console.state,
+            &app::service::authz::Internal::at_start("test"),
             app::domain::services::Service::CallManager,
             app::domain::services::ServiceState::Started,
             "",

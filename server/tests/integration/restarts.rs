@@ -13,10 +13,12 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
+use app::domain::jobs::JobStatus;
 use app::model::{BulkRequest, PhoneFilter};
-use app::service::{bulk, AppState};
+use app::service::{bulk, interrupted, job_claims, AppState};
 use app::store::entities::{audit_log, devices, jobs, phone_models};
-use app::tftp::{pipeline, sgn, TftpDirs};
+use app::tftp::{sgn, TftpDirs};
+use server::pipeline;
 
 use crate::support::{add_user, backends, json_body, t0, InProcess, TestDb};
 
@@ -33,9 +35,13 @@ async fn console_with_demo(
         console.rebuild_router();
     }
     add_user(&console.state, "admin", PW).await;
-    app::service::demo::generate(&console.state, phones)
-        .await
-        .unwrap();
+    app::service::demo::generate(
+        &console.state,
+        &app::service::authz::Internal::at_start("test"),
+        phones,
+    )
+    .await
+    .unwrap();
     let cookie = console.login("admin", PW, None).await;
     (console, cookie)
 }
@@ -80,7 +86,7 @@ async fn count_with(
 fn job_row(request: &str, total: i64, processed: i64, changed: i64) -> jobs::ActiveModel {
     jobs::ActiveModel {
         kind: Set(bulk::KIND.to_owned()),
-        status: Set("running".to_owned()),
+        status: Set(JobStatus::Running),
         total: Set(total),
         processed: Set(processed),
         changed: Set(changed),
@@ -192,14 +198,15 @@ async fn bulk_job_interrupted_by_a_restart_is_resumed() {
         // Two nodes start at once on the same store: each job is claimed by one of them.
         let other_node = AppState::new(db.db.clone(), Arc::new(console.clock.clone()))
             .with_node(Some("CM-SUB2".to_owned()));
+        let internal = app::service::authz::Internal::at_start("test");
         let (a, b) = tokio::join!(
-            bulk::resume_interrupted(&console.state),
-            bulk::resume_interrupted(&other_node)
+            interrupted::resume_interrupted(&console.state, &internal),
+            interrupted::resume_interrupted(&other_node, &internal)
         );
         assert_eq!(a.unwrap() + b.unwrap(), 2, "{backend:?}");
 
         let done = job(&db.db, crashed).await;
-        assert_eq!(done.status, "done", "{backend:?} {done:?}");
+        assert_eq!(done.status, JobStatus::Done, "{backend:?} {done:?}");
         assert_eq!(done.changed, will, "every phone changed once");
         assert_eq!(done.processed, done.total);
         assert_eq!(done.message, format!("{will} phones changed"));
@@ -217,29 +224,45 @@ async fn bulk_job_interrupted_by_a_restart_is_resumed() {
         assert!(audited.iter().all(|a| a.actor.as_deref() == Some("admin")));
 
         let failed = job(&db.db, unreadable).await;
-        assert_eq!(failed.status, "failed");
+        assert_eq!(failed.status, JobStatus::Failed);
         assert_eq!(
             failed.message,
             "interrupted by a restart of the console; 3 of 10 phones changed"
         );
 
         let untouched = job(&db.db, live).await;
-        assert_eq!(untouched.status, "running");
+        assert_eq!(untouched.status, JobStatus::Running);
         assert_eq!(untouched.changed, 0);
         assert_eq!(untouched.worker.as_deref(), Some("CM-SUB1 pid 2 run 0"));
         assert_eq!(
             count_with(&db.db, m7940, devices::Column::PcPort, true).await,
             pc_ports_on
         );
-        assert_eq!(bulk::resume_interrupted(&console.state).await.unwrap(), 0);
+        assert_eq!(
+            interrupted::resume_interrupted(
+                &console.state,
+                &app::service::authz::Internal::at_start("test")
+            )
+            .await
+            .unwrap(),
+            0
+        );
 
         // That node stops: once its claim is stale, the job is resumed and finishes.
         console
             .clock
-            .advance(Duration::from_std(bulk::STALE).unwrap() + Duration::seconds(1));
-        assert_eq!(bulk::resume_interrupted(&other_node).await.unwrap(), 1);
+            .advance(Duration::from_std(job_claims::STALE).unwrap() + Duration::seconds(1));
+        assert_eq!(
+            interrupted::resume_interrupted(
+                &other_node,
+                &app::service::authz::Internal::at_start("test")
+            )
+            .await
+            .unwrap(),
+            1
+        );
         let finished = job(&db.db, live).await;
-        assert_eq!(finished.status, "done", "{finished:?}");
+        assert_eq!(finished.status, JobStatus::Done, "{finished:?}");
         assert_eq!(finished.changed, i64::try_from(pc_ports_on).unwrap());
         assert_eq!(
             count_with(&db.db, m7940, devices::Column::PcPort, true).await,
@@ -249,7 +272,7 @@ async fn bulk_job_interrupted_by_a_restart_is_resumed() {
         assert_eq!(
             jobs::Entity::find()
                 .filter(jobs::Column::Kind.eq(bulk::KIND))
-                .filter(jobs::Column::Status.eq("running"))
+                .filter(jobs::Column::Status.eq(JobStatus::Running))
                 .count(&db.db)
                 .await
                 .unwrap(),
@@ -294,7 +317,7 @@ fn read(dirs: &TftpDirs, name: &str) -> Option<Vec<u8>> {
 }
 
 async fn build(state: &AppState) -> Result<pipeline::BuildReport, app::error::AppError> {
-    let latest = pipeline::latest_change(&state.db).await.unwrap();
+    let latest = app::store::files::latest_change(&state.db).await.unwrap();
     pipeline::build(state, latest).await
 }
 

@@ -23,9 +23,13 @@ async fn console(db: &TestDb, phones: u64) -> (InProcess, String) {
     let console = InProcess::new(db.db.clone());
     add_user(&console.state, "admin", PW).await;
     if phones > 0 {
-        app::service::demo::generate(&console.state, phones)
-            .await
-            .unwrap();
+        app::service::demo::generate(
+            &console.state,
+            &app::service::authz::Internal::at_start("test"),
+            phones,
+        )
+        .await
+        .unwrap();
     }
     let cookie = console.login("admin", PW, None).await;
     (console, cookie)
@@ -518,7 +522,7 @@ async fn parameters_show_r5_and_record_r10_actions() {
 }
 
 #[tokio::test]
-async fn r2_r3_servers_and_service_activation() {
+async fn r17_r2_r3_servers_and_service_activation() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let (console, cookie) = console(&db, 30).await;

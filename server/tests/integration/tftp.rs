@@ -14,8 +14,8 @@ use tokio::net::UdpSocket;
 
 use app::service::AppState;
 use app::store::entities::{certificates, device_pools, devices, srst_references};
-use app::tftp::pipeline;
 use app::tftp::{sgn, TftpDirs};
+use server::pipeline;
 
 use crate::support::{
     add_user, backends, client_trusting, demo, json_body, InProcess, RunningServer, TestDb,
@@ -39,9 +39,13 @@ impl Console {
         console.state = console.state.clone().with_files(dirs.clone());
         console.rebuild_router();
         add_user(&console.state, "admin", PW).await;
-        app::service::demo::generate(&console.state, phones)
-            .await
-            .unwrap();
+        app::service::demo::generate(
+            &console.state,
+            &app::service::authz::Internal::at_start("test"),
+            phones,
+        )
+        .await
+        .unwrap();
         let cookie = console.login("admin", PW, None).await;
         Self {
             console,
@@ -89,7 +93,9 @@ impl Console {
     }
 
     async fn build(&self) -> pipeline::BuildReport {
-        let latest = pipeline::latest_change(&self.state().db).await.unwrap();
+        let latest = app::store::files::latest_change(&self.state().db)
+            .await
+            .unwrap();
         pipeline::build(self.state(), latest).await.unwrap()
     }
 

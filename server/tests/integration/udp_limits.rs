@@ -413,9 +413,13 @@ async fn registration_contact_must_be_the_senders_address() {
         let db = TestDb::new(backend).await;
         // A console on the network: no loopback contacts, no trusted proxy.
         let mut console = InProcess::new(db.db.clone());
-        app::service::demo::generate(&console.state, 5)
-            .await
-            .unwrap();
+        app::service::demo::generate(
+            &console.state,
+            &app::service::authz::Internal::at_start("test"),
+            5,
+        )
+        .await
+        .unwrap();
         let device = devices::Entity::find()
             .one(&console.state.db)
             .await
@@ -475,9 +479,13 @@ async fn an_administrator_cannot_enter_a_broadcast_multicast_or_unspecified_cont
         let db = TestDb::new(backend).await;
         let console = InProcess::new(db.db.clone());
         add_user(&console.state, "admin", PW).await;
-        app::service::demo::generate(&console.state, 5)
-            .await
-            .unwrap();
+        app::service::demo::generate(
+            &console.state,
+            &app::service::authz::Internal::at_start("test"),
+            5,
+        )
+        .await
+        .unwrap();
         let cookie = console.login("admin", PW, None).await;
         let device = devices::Entity::find()
             .one(&console.state.db)

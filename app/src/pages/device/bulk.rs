@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::phones::{get_job, PreviewBulk, StartBulk};
 use crate::components::form::{last_error, ErrorBox};
+use crate::domain::jobs::JobStatus;
 use crate::domain::security::ConfiguredMode;
 use crate::model::{BulkRequest, JobInfo, PhoneFilter};
 
@@ -65,8 +66,11 @@ pub fn BulkPanel(
     });
     // Poll the job until it ends.
     Effect::new(move |_| {
-        let Some(id) = job.with(|j| j.as_ref().filter(|j| j.status == "running").map(|j| j.id))
-        else {
+        let Some(id) = job.with(|j| {
+            j.as_ref()
+                .filter(|j| j.status == JobStatus::Running)
+                .map(|j| j.id)
+        }) else {
             return;
         };
         set_timeout(
@@ -136,8 +140,8 @@ pub fn BulkPanel(
             {move || job.get().map(|j| {
                 let max = j.total.max(1);
                 view! {
-                    <div class="job-progress" data-testid="bulk-job" data-status=j.status.clone()>
-                        <label for="bulk-progress">{format!("Job {}: {}", j.id, j.status)}</label>
+                    <div class="job-progress" data-testid="bulk-job" data-status=j.status.key()>
+                        <label for="bulk-progress">{format!("Job {}: {}", j.id, j.status.key())}</label>
                         <progress id="bulk-progress" max=max value=j.processed>{format!("{} of {}", j.processed, j.total)}</progress>
                         <span>{format!("{} of {} processed, {} changed, {} refused. {}", j.processed, j.total, j.changed, j.refused, j.message)}</span>
                     </div>

@@ -16,6 +16,7 @@ use crate::components::form::{last_error, ErrorBox};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
 use crate::domain::device::Protocol;
+use crate::domain::jobs::JobStatus;
 use crate::domain::security::{BuiltInBridge, ConfiguredMode, Hardening};
 use crate::error::AppError;
 use crate::model::imports::{
@@ -177,7 +178,7 @@ fn ImportSection(may_write: bool) -> impl IntoView {
     Effect::new(move |_| {
         let Some(id) = job.with(|j| {
             j.as_ref()
-                .filter(|j| j.status == "running" || j.status == "queued")
+                .filter(|j| j.status == JobStatus::Running)
                 .map(|j| j.id)
         }) else {
             return;
@@ -193,12 +194,8 @@ fn ImportSection(may_write: bool) -> impl IntoView {
             Duration::from_millis(1000),
         );
     });
-    let job_active = move || {
-        job.with(|j| {
-            j.as_ref()
-                .is_some_and(|j| j.status == "running" || j.status == "queued")
-        })
-    };
+    let job_active =
+        move || job.with(|j| j.as_ref().is_some_and(|j| j.status == JobStatus::Running));
     let run_import = move |_| {
         let Some(count) = report.with_untracked(|r| {
             r.as_ref()
@@ -303,8 +300,8 @@ fn ImportSection(may_write: bool) -> impl IntoView {
             })}
             {move || job.get().map(|j| {
                 let max = j.total.max(1);
-                let outcome = match j.status.as_str() {
-                    "done" => Some(Either::Left(view! {
+                let outcome = match j.status {
+                    JobStatus::Done => Some(Either::Left(view! {
                         <p data-testid="import-done">
                             {if j.message.is_empty() {
                                 format!("{} phones inserted or updated.", j.changed)
@@ -313,14 +310,14 @@ fn ImportSection(may_write: bool) -> impl IntoView {
                             }}
                         </p>
                     })),
-                    "failed" => Some(Either::Right(view! {
+                    JobStatus::Failed => Some(Either::Right(view! {
                         <p class="error-box" role="alert"><strong>"Error: "</strong>{j.message.clone()}</p>
                     })),
                     _ => None,
                 };
                 view! {
-                    <div class="job-progress" data-testid="import-job" data-status=j.status.clone()>
-                        <label for="import-progress">{format!("Job {}: {}", j.id, j.status)}</label>
+                    <div class="job-progress" data-testid="import-job" data-status=j.status.key()>
+                        <label for="import-progress">{format!("Job {}: {}", j.id, j.status.key())}</label>
                         <progress id="import-progress" max=max value=j.processed>{format!("{} of {}", j.processed, j.total)}</progress>
                         <span>{format!("{} of {} processed, {} changed, {} refused.", j.processed, j.total, j.changed, j.refused)}</span>
                         {outcome}

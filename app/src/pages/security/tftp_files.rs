@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::security::get_tftp_status;
 use crate::components::form::query_escape;
+use crate::domain::builds::BuildStatus;
 use crate::model::security::{TftpStatus, MAX_LISTED};
 
 /// Security > TFTP Files.
@@ -22,10 +23,9 @@ pub fn TftpFilesPage() -> impl IntoView {
     {
         let handle = set_interval_with_handle(
             move || {
-                if data
-                    .get_untracked()
-                    .is_some_and(|d| d.is_ok_and(|s| s.status == "running" || !s.up_to_date))
-                {
+                if data.get_untracked().is_some_and(|d| {
+                    d.is_ok_and(|s| s.status == BuildStatus::Running || !s.up_to_date)
+                }) {
                     data.refetch();
                 }
             },
@@ -60,12 +60,12 @@ pub fn TftpFilesPage() -> impl IntoView {
 
 #[component]
 fn TftpView(s: TftpStatus) -> impl IntoView {
-    let state = if s.status == "running" {
+    let state = if s.status == BuildStatus::Running {
         format!(
             "Building: {} of {} files written, {} signed",
             s.written, s.total, s.signed
         )
-    } else if s.status == "failed" {
+    } else if s.status == BuildStatus::Failed {
         "The last build failed".to_owned()
     } else if s.up_to_date {
         "Up to date".to_owned()
@@ -76,7 +76,7 @@ fn TftpView(s: TftpStatus) -> impl IntoView {
         t.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
             .unwrap_or_else(|| "—".to_owned())
     };
-    let running = s.status == "running";
+    let running = s.status == BuildStatus::Running;
     let total = s.total.max(1);
     view! {
         <dl class="facts tiles" data-testid="tftp-state">

@@ -9,11 +9,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::system::{get_server, list_servers, DeleteServer, SaveServer};
-use crate::components::field::{whole_number, TextField};
+use crate::components::field::TextField;
 use crate::components::form::{last_error, query_escape, AddLink, ErrorBox};
 use crate::components::layout::use_current_user;
 use crate::components::reset::{ResetChoice, ResetPanel};
 use crate::domain::access::{Access, FunctionalGroup};
+use crate::domain::numbers::whole_number;
 use crate::domain::servers::{validate_server, ServerFields};
 use crate::domain::services::ServerRole;
 use crate::error::AppError;

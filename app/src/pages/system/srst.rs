@@ -8,10 +8,11 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::system::{get_srst, list_srst, DeleteSrst, SaveSrst, UpdateSrstCertificate};
-use crate::components::field::{whole_number, TextField};
+use crate::components::field::TextField;
 use crate::components::form::{last_error, query_escape, AddLink, ErrorBox};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
+use crate::domain::numbers::whole_number;
 use crate::domain::srst::{validate_srst, SrstFields};
 use crate::error::AppError;
 use crate::model::system::{SrstInfo, SrstSaved};

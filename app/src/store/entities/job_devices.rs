@@ -15,8 +15,8 @@ pub struct Model {
     pub device_id: i32,
     /// Its name when the job started.
     pub device_name: String,
-    /// `DeviceStatus::key`.
-    pub status: String,
+    /// Where the device stands in the job.
+    pub status: crate::domain::jobs::DeviceStatus,
     /// The contact the NOTIFY went to.
     pub contact: Option<String>,
     /// NOTIFYs sent (retransmissions included).

@@ -11,8 +11,8 @@ pub struct Model {
     pub id: i32,
     /// What the job does, e.g. `bulk_phone_change`.
     pub kind: String,
-    /// `running`, `paused`, `cancelled`, `done` or `failed`.
-    pub status: String,
+    /// Where the job stands.
+    pub status: crate::domain::jobs::JobStatus,
     /// Items to process.
     pub total: i64,
     /// Items processed so far.

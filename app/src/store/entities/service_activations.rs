@@ -20,8 +20,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Who made it.
     pub updated_by: String,
-    /// Run state: `stopped`, `starting` or `started` (`ServiceState::key`).
-    pub state: String,
+    /// Run state: stopped, starting or started (never `NotActivated`, which follows from the
+    /// activation).
+    pub state: crate::domain::services::ServiceState,
     /// Why the last start failed, if it did.
     pub detail: String,
     /// When it was last started or restarted.

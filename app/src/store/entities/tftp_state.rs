@@ -13,8 +13,8 @@ pub struct Model {
     pub wanted_change: i64,
     /// The change the files on disk reflect; -1: never built.
     pub built_change: i64,
-    /// `idle`, `running` or `failed`.
-    pub status: String,
+    /// Where the build stands.
+    pub status: crate::domain::builds::BuildStatus,
     /// Files of the current or last build.
     pub total: i64,
     /// Files written (their bytes changed).

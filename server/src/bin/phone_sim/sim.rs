@@ -1,4 +1,4 @@
-//! `ccmadmin phone-sim`: simulated SIP phones on this node, for tests and load tests. Each phone
+//! `phone-sim`: simulated SIP phones on this node, for tests and load tests. Each phone
 //! registers its UDP contact with the console, answers the console's service-control NOTIFYs
 //! with 200, and on a reset or restart fetches its config file over TFTP, checks the signature
 //! against the CTL it holds, and registers again reporting the security mode it now runs with.
@@ -13,21 +13,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::domain::hex::lower as hex;
 use app::domain::security::SecurityMode;
 use app::domain::sip::{self, DeviceAction};
 use app::error::AppError;
-use app::service::certificates::hex;
 use app::service::registrations;
-use app::tftp::ctl::{self, DecodedRecord, Role};
-use app::tftp::{keys, sgn, TftpDirs, CTL_FILE};
+use app::tftp::ctl::{self, DecodedRecord};
+use app::tftp::{sgn, trust, TftpDirs, CTL_FILE};
 use serde_json::{json, Value};
 use tokio::net::UdpSocket;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
 
-use crate::cli::Settings;
-use crate::tftp_client::{self, TftpClientError};
+use server::cli::Settings;
+use server::tftp_client::{self, TftpClientError};
 
 /// The block size the phones ask for (what fits an Ethernet frame).
 const BLKSIZE: u16 = 1428;
@@ -44,7 +44,7 @@ const LAST_MAC: u64 = 0xFFFF_FFFF_FFFF;
 /// The largest SIP datagram read.
 const DATAGRAM: usize = 65_535;
 
-/// `ccmadmin phone-sim` options.
+/// `phone-sim` options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PhoneSimArgs {
     /// How many phones.
@@ -281,13 +281,13 @@ type Ctl = Arc<[DecodedRecord]>;
 /// phone holds), or of itself when the phone holds none; else why not.
 fn accept_ctl(bytes: &[u8], held: Option<&[DecodedRecord]>) -> Result<Ctl, String> {
     let parsed = sgn::parse(bytes).map_err(|e| format!("not a CTL file: {e}"))?;
-    if parsed.header.signer_version.is_none() {
+    if !trust::is_ctl(&parsed) {
         return Err("a signed file, not a CTL file".to_owned());
     }
     let records =
         ctl::decode(&parsed.content).map_err(|e| format!("its records cannot be read: {e}"))?;
     let trusted = held.unwrap_or(&records);
-    if signed_by(&parsed, trusted, |role| role == Role::Sast) {
+    if trust::signed_by_any(&parsed, trusted) {
         Ok(records.into())
     } else {
         Err(format!(
@@ -298,37 +298,10 @@ fn accept_ctl(bytes: &[u8], held: Option<&[DecodedRecord]>) -> Result<Ctl, Strin
 }
 
 /// The content of signed file `bytes` when a TFTP (or CallManager+TFTP) record of `ctl` signed
-/// it; None when it cannot be read or does not verify.
+/// it; None when it cannot be read, is a CTL file, or does not verify.
 fn signed_content(bytes: &[u8], ctl: &[DecodedRecord]) -> Option<Vec<u8>> {
     let parsed = sgn::parse(bytes).ok()?;
-    signed_by(&parsed, ctl, |role| {
-        matches!(role, Role::Tftp | Role::CallManagerTftp)
-    })
-    .then_some(parsed.content)
-}
-
-/// Whether a record of `records` in a `wanted` role, with the header's serial number, verifies
-/// the signature (as `ccmadmin verify` checks).
-fn signed_by(
-    parsed: &sgn::Parsed,
-    records: &[DecodedRecord],
-    wanted: impl Fn(Role) -> bool,
-) -> bool {
-    let h = &parsed.header;
-    records
-        .iter()
-        .filter(|r| wanted(r.role) && r.serial == h.serial)
-        .any(|r| {
-            matches!(
-                keys::verify(
-                    &r.certificate,
-                    h.hash,
-                    &parsed.signed_bytes,
-                    &parsed.signature
-                ),
-                Ok(true)
-            )
-        })
+    (!trust::is_ctl(&parsed) && trust::signed_by_any(&parsed, ctl)).then_some(parsed.content)
 }
 
 /// The `deviceSecurityMode` of a config file; Non Secure when it has none.
@@ -515,7 +488,7 @@ impl Console {
         let path = settings
             .tls_cert
             .clone()
-            .unwrap_or_else(|| crate::tls::generated_paths(&settings.data_dir).0);
+            .unwrap_or_else(|| server::tls::generated_paths(&settings.data_dir).0);
         let pem = std::fs::read(&path).map_err(|source| PhoneSimError::Certificate {
             path: path.clone(),
             source,
@@ -829,27 +802,14 @@ async fn answer(
 mod tests {
     use super::*;
 
-    use app::tftp::keys::{CertificateRequest, SigningIdentity};
+    use app::tftp::ctl::Role;
+    use app::tftp::keys::{self, CertificateRequest, SigningIdentity};
     use app::tftp::sgn::{HashAlgorithm, HeaderKind};
-
-    #[derive(clap::Parser)]
-    struct TestCli {
-        #[command(flatten)]
-        settings: Settings,
-        #[command(subcommand)]
-        command: TestCommand,
-    }
-
-    #[derive(clap::Subcommand)]
-    enum TestCommand {
-        PhoneSim(PhoneSimArgs),
-    }
 
     #[test]
     fn the_options_do_not_collide_with_the_global_settings() {
         use clap::Parser;
-        let cli = TestCli::try_parse_from([
-            "ccmadmin",
+        let cli = crate::Cli::try_parse_from([
             "phone-sim",
             "--bind",
             "127.0.0.1:9443",
@@ -866,7 +826,7 @@ mod tests {
             "--no-fetch",
         ])
         .unwrap();
-        let TestCommand::PhoneSim(args) = cli.command;
+        let args = cli.args;
         assert_eq!(
             cli.settings.bind,
             "127.0.0.1:9443".parse::<SocketAddr>().unwrap()
@@ -880,8 +840,7 @@ mod tests {
         assert_eq!(args.tftp, "127.0.0.1:7000".parse::<SocketAddr>().unwrap());
         assert_eq!((args.count, args.sockets, args.no_fetch), (3, 16, true));
         assert_eq!(args.first_mac, "0A0000000001");
-        let defaults = TestCli::try_parse_from(["ccmadmin", "phone-sim"]).unwrap();
-        let TestCommand::PhoneSim(args) = defaults.command;
+        let args = crate::Cli::try_parse_from(["phone-sim"]).unwrap().args;
         assert_eq!(args.bind, "127.0.0.1".parse::<IpAddr>().unwrap());
         assert_eq!(args.tftp, "127.0.0.1:6969".parse::<SocketAddr>().unwrap());
         assert_eq!(args.console, "https://127.0.0.1:8443");

@@ -1,7 +1,8 @@
-//! The file pipeline: the TFTP folder follows the store. It reacts to changes (the audit rows of
+//! The file pipeline, run by this node's Cisco TFTP service beside the supervisor: the TFTP
+//! folder follows the store. It reacts to changes (the audit rows of
 //! the objects that shape the files, and a wake-up from this node), rebuilds every file in memory
 //! (cheap), and signs and writes only the files whose bytes changed (R12), atomically
-//! ([`super::folder`]): a crash at any moment leaves each file old or new. The store tracks the
+//! ([`app::tftp::folder`]): a crash at any moment leaves each file old or new. The store tracks the
 //! change the files reflect; a start that finds them behind (or a build interrupted) builds again.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -12,34 +13,30 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::ConnectionTrait;
 
-use super::cnf::{self, CallManagerEntry, DeviceConfig, SrstEntry};
-use super::folder::{Folder, FolderError};
-use super::keys::SigningIdentity;
-use super::sgn::{self, HashAlgorithm, HeaderKind};
-use super::{static_files, TftpDirs, CTL_FILE};
-use crate::domain::audit::object::TFTP_RELEVANT;
-use crate::domain::device::{AuthenticationMode, Protocol};
-use crate::domain::parameters::{CAPF_PHONE_PORT, DEVICE_SECURITY_MODE, TFTP_SIGNATURE_ALGORITHM};
-use crate::domain::security::{
+use app::domain::builds::BuildStatus;
+use app::domain::device::{AuthenticationMode, Protocol};
+use app::domain::parameters::{CAPF_PHONE_PORT, DEVICE_SECURITY_MODE, TFTP_SIGNATURE_ALGORITHM};
+use app::domain::security::{
     effective_mode, ClusterSecurityMode, ConfiguredMode, DeviceClass, Hardening, SecurityMode,
 };
-use crate::domain::services::Service;
-use crate::domain::srst::secure_srst;
-use crate::error::AppError;
-use crate::service::certificates::{self, CertRole};
-use crate::service::state::internal;
-use crate::service::AppState;
-use crate::store::entities::{
-    audit_log, callmanager_group_members, callmanager_groups, device_pools, devices, phone_models,
-    servers, srst_certificates, srst_references, tftp_state,
+use app::domain::services::Service;
+use app::domain::srst::secure_srst;
+use app::error::AppError;
+use app::service::certificates::{self, CertRole};
+use app::service::errors::internal;
+use app::service::AppState;
+use app::store::entities::{
+    device_pools, phone_models, servers, srst_certificates, srst_references,
 };
-use crate::store::{cluster, parameters, service_settings};
+use app::store::files::{self, BuildStep};
+use app::store::{cluster, parameters, service_settings, topology};
+use app::tftp::cnf::{self, CallManagerEntry, DeviceConfig, SrstEntry};
+use app::tftp::folder::{Folder, FolderError};
+use app::tftp::keys::SigningIdentity;
+use app::tftp::sgn::{self, HashAlgorithm, HeaderKind};
+use app::tftp::{static_files, TftpDirs, CTL_FILE};
 
 /// Files per batch: written, synced and put in place together (each unnamed file is an open
 /// descriptor until then).
@@ -61,48 +58,6 @@ pub struct BuildReport {
     pub errors: Vec<String>,
 }
 
-/// The newest change that can shape the files: the highest audit row id of the relevant objects.
-pub async fn latest_change<C: ConnectionTrait>(db: &C) -> Result<i64, AppError> {
-    let max: Option<Option<i64>> = audit_log::Entity::find()
-        .select_only()
-        .column_as(Expr::col(audit_log::Column::Id).max(), "m")
-        .filter(audit_log::Column::ObjectType.is_in(TFTP_RELEVANT.iter().copied()))
-        .into_tuple()
-        .one(db)
-        .await
-        .map_err(internal)?;
-    Ok(max.flatten().unwrap_or(0))
-}
-
-/// The pipeline's state row (made on first use).
-pub async fn state_row<C: ConnectionTrait>(db: &C) -> Result<tftp_state::Model, AppError> {
-    if let Some(row) = tftp_state::Entity::find_by_id(1)
-        .one(db)
-        .await
-        .map_err(internal)?
-    {
-        return Ok(row);
-    }
-    tftp_state::ActiveModel {
-        id: Set(1),
-        wanted_change: Set(0),
-        built_change: Set(-1),
-        status: Set("idle".to_owned()),
-        total: Set(0),
-        written: Set(0),
-        signed: Set(0),
-        removed: Set(0),
-        errors: Set(0),
-        last_error: Set(None),
-        started_at: Set(None),
-        finished_at: Set(None),
-        updated_at: Set(None),
-    }
-    .insert(db)
-    .await
-    .map_err(internal)
-}
-
 /// Runs for ever: builds at start when the files are behind the store (or a build was cut
 /// short), then whenever a relevant change appears — checked every second, or at once when this
 /// node signals one.
@@ -118,9 +73,9 @@ pub async fn run(state: AppState) {
 
 /// Builds when the files are behind the store; returns the report of the build it ran.
 pub async fn build_if_behind(state: &AppState) -> Result<Option<BuildReport>, AppError> {
-    let row = state_row(&state.db).await?;
-    let latest = latest_change(&state.db).await?;
-    if row.status != "running" && row.built_change >= latest && row.built_change >= 0 {
+    let row = files::state_row(&state.db).await?;
+    let latest = files::latest_change(&state.db).await?;
+    if row.status != BuildStatus::Running && row.built_change >= latest && row.built_change >= 0 {
         return Ok(None);
     }
     build(state, latest).await.map(Some)
@@ -136,45 +91,33 @@ pub async fn build(state: &AppState, target: i64) -> Result<BuildReport, AppErro
         .clone();
     dirs.create().map_err(internal)?;
     let started = state.clock.now();
-    progress(state, |a| {
-        a.status = Set("running".to_owned());
-        a.wanted_change = Set(target);
-        a.started_at = Set(Some(started));
-        a.total = Set(0);
-        a.written = Set(0);
-        a.signed = Set(0);
-        a.removed = Set(0);
-        a.errors = Set(0);
-        a.last_error = Set(None);
-    })
+    progress(
+        state,
+        BuildStep::Started {
+            target,
+            at: started,
+        },
+    )
     .await?;
     match build_files(state, &dirs).await {
         Ok(report) => {
             let finished = state.clock.now();
-            let errors = i64::try_from(report.errors.len()).unwrap_or(i64::MAX);
             let summary = error_summary(&report.errors);
             if let Some(summary) = &summary {
                 tracing::error!("TFTP file build: {summary}");
             }
-            progress(state, |a| {
-                a.status = Set("idle".to_owned());
-                a.built_change = Set(target);
-                a.finished_at = Set(Some(finished));
-                a.removed = Set(i64::try_from(report.removed).unwrap_or(i64::MAX));
-                a.errors = Set(errors);
-                a.last_error = Set(summary);
-            })
-            .await?;
+            let step = BuildStep::Finished {
+                target,
+                at: finished,
+                removed: report.removed,
+                errors: report.errors.len() as u64,
+                summary,
+            };
+            progress(state, step).await?;
             Ok(report)
         }
         Err(e) => {
-            let message = e.to_string();
-            progress(state, |a| {
-                a.status = Set("failed".to_owned());
-                a.last_error = Set(Some(message.clone()));
-                a.errors = Set(1);
-            })
-            .await?;
+            progress(state, BuildStep::Failed(e.to_string())).await?;
             Err(e)
         }
     }
@@ -202,16 +145,9 @@ fn error_summary(errors: &[String]) -> Option<String> {
     }
 }
 
-async fn progress(
-    state: &AppState,
-    change: impl FnOnce(&mut tftp_state::ActiveModel),
-) -> Result<(), AppError> {
-    let row = state_row(&state.db).await?;
-    let mut active: tftp_state::ActiveModel = row.into();
-    change(&mut active);
-    active.updated_at = Set(Some(state.clock.now()));
-    active.update(&state.db).await.map_err(internal)?;
-    Ok(())
+/// Records a step of the build on the pipeline's state row.
+async fn progress(state: &AppState, step: BuildStep) -> Result<(), AppError> {
+    Ok(files::record_step(&state.db, step, state.clock.now()).await?)
 }
 
 /// The CAPF authentication mode's code in the file (assumed: the page's order, from 1).
@@ -293,11 +229,7 @@ fn cluster_wide(e: UnknownValue) -> AppError {
 
 /// The cluster's security mode as stored (no row: Non-Secure).
 async fn cluster_mode<C: ConnectionTrait>(db: &C) -> Result<ClusterSecurityMode, AppError> {
-    let Some(row) = crate::store::entities::cluster::Entity::find()
-        .one(db)
-        .await
-        .map_err(internal)?
-    else {
+    let Some(row) = cluster::row(db).await? else {
         return Ok(ClusterSecurityMode::NonSecure);
     };
     known("cluster security mode", &row.security_mode, |v| {
@@ -362,19 +294,12 @@ pub async fn describe<C: ConnectionTrait>(
             .unwrap_or(3804),
         3804,
     );
-    let servers = servers::Entity::find()
-        .order_by_asc(servers::Column::Name)
-        .all(db)
-        .await
-        .map_err(internal)?;
-    let sip = service_settings::parameter_everywhere(db, Service::CallManager, "SipPort")
-        .await
-        .map_err(internal)?;
-    let sip_tls = service_settings::parameter_everywhere(db, Service::CallManager, "SipTlsPort")
-        .await
-        .map_err(internal)?;
+    let servers = app::store::servers::all(db).await?;
+    let sip = service_settings::parameter_everywhere(db, Service::CallManager, "SipPort").await?;
+    let sip_tls =
+        service_settings::parameter_everywhere(db, Service::CallManager, "SipTlsPort").await?;
     let entry = |s: &servers::Model| {
-        let of = |rows: &[crate::store::entities::service_parameters::Model], default: u16| {
+        let of = |rows: &[app::store::entities::service_parameters::Model], default: u16| {
             rows.iter()
                 .find(|r| r.server_id == s.id)
                 .and_then(|r| r.value.parse::<i64>().ok())
@@ -397,50 +322,32 @@ pub async fn describe<C: ConnectionTrait>(
         .or(servers.first())
         .map(|s| s.address.clone())
         .unwrap_or_default();
-    let groups: HashMap<i32, String> = callmanager_groups::Entity::find()
-        .all(db)
-        .await
-        .map_err(internal)?
+    let groups: HashMap<i32, String> = topology::groups(db)
+        .await?
         .into_iter()
         .map(|g| (g.id, g.name))
         .collect();
     let mut members: HashMap<i32, Vec<CallManagerEntry>> = HashMap::new();
-    for m in callmanager_group_members::Entity::find()
-        .order_by_asc(callmanager_group_members::Column::GroupId)
-        .order_by_asc(callmanager_group_members::Column::Priority)
-        .all(db)
-        .await
-        .map_err(internal)?
-    {
-        if let Some(e) = by_id.get(&m.server_id) {
-            members.entry(m.group_id).or_default().push(e.clone());
+    for (group_id, server_id) in files::group_members(db).await? {
+        if let Some(e) = by_id.get(&server_id) {
+            members.entry(group_id).or_default().push(e.clone());
         }
     }
-    let references: HashMap<i32, srst_references::Model> = srst_references::Entity::find()
-        .all(db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    let srst_certs: HashMap<i32, srst_certificates::Model> = srst_certificates::Entity::find()
-        .all(db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|c| (c.srst_reference_id, c))
-        .collect();
-    let pools: HashMap<i32, device_pools::Model> = device_pools::Entity::find()
-        .all(db)
-        .await
-        .map_err(internal)?
+    let mut references: HashMap<i32, srst_references::Model> = HashMap::new();
+    let mut srst_certs: HashMap<i32, srst_certificates::Model> = HashMap::new();
+    for (reference, certificate) in app::store::srst::all(db).await? {
+        if let Some(c) = certificate {
+            srst_certs.insert(reference.id, c);
+        }
+        references.insert(reference.id, reference);
+    }
+    let pools: HashMap<i32, device_pools::Model> = cluster::pool_rows(db)
+        .await?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let models: HashMap<i32, phone_models::Model> = phone_models::Entity::find()
-        .all(db)
-        .await
-        .map_err(internal)?
+    let models: HashMap<i32, phone_models::Model> = cluster::model_rows(db)
+        .await?
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
@@ -454,12 +361,7 @@ pub async fn describe<C: ConnectionTrait>(
         "XMLDefault.cnf.xml".to_owned(),
         cnf::default_file(&defaults, SecurityMode::NonSecure),
     );
-    let rows = devices::Entity::find()
-        .filter(devices::Column::Name.starts_with("SEP"))
-        .order_by_asc(devices::Column::Name)
-        .all(db)
-        .await
-        .map_err(internal)?;
+    let rows = files::phones_with_files(db).await?;
     let mut kept = Vec::new();
     let mut errors = Vec::new();
     for d in rows {
@@ -559,8 +461,8 @@ fn srst_entry(
                 return disabled_srst("Disable");
             };
             let cert = certs.get(&r.id).filter(|c| c.der.is_some());
-            let valid = cert.is_some_and(|c| crate::store::srst::certificate_valid(c, now));
-            let status = crate::domain::srst::SrstStatus {
+            let valid = cert.is_some_and(|c| app::store::srst::certificate_valid(c, now));
+            let status = app::domain::srst::SrstStatus {
                 name: r.name.clone(),
                 is_secure: r.is_secure,
                 certificate_valid: valid,
@@ -607,7 +509,7 @@ async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, A
         None
     };
     let total = files.len() as u64;
-    progress(state, |a| a.total = Set(i64::try_from(total).unwrap_or(0))).await?;
+    progress(state, BuildStep::Total(total)).await?;
     let work = Work {
         files: files.into_iter().collect(),
         kept,
@@ -649,11 +551,7 @@ async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, A
 /// Records the files written and signed so far; returns them.
 async fn record(state: &AppState, done: &Counters) -> Result<(u64, u64), AppError> {
     let (written, signed) = done.read();
-    progress(state, |a| {
-        a.written = Set(i64::try_from(written).unwrap_or(0));
-        a.signed = Set(i64::try_from(signed).unwrap_or(0));
-    })
-    .await?;
+    progress(state, BuildStep::Counted { written, signed }).await?;
     Ok((written, signed))
 }
 
