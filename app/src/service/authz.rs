@@ -524,14 +524,15 @@ impl Privileges {
         Self::from_group_levels(state, principal, per_group, address).await
     }
 
-    /// The privileges of `principal`, whose groups grant `per_group`.
+    /// The privileges of `principal`, whose groups grant `per_group`, combined by the enterprise
+    /// parameter for overlapping groups: the one value the check reads besides the groups.
     pub async fn from_group_levels(
         state: &AppState,
         principal: Principal,
         per_group: Vec<(String, Vec<(FunctionalGroup, AccessLevel)>)>,
         address: Option<String>,
     ) -> Result<Self, AppError> {
-        let policy = state.reference.get(&state.db).await?.overlap_policy;
+        let policy = crate::store::parameters::overlap_policy(&state.db).await?;
         let levels = FunctionalGroup::ALL
             .into_iter()
             .map(|g| (g, effective_on(&per_group, g, policy).level))

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::domain::access::OverlapPolicy;
 use crate::domain::security::{ClusterSecurityMode, SecurityMode};
 use crate::domain::srst::SrstStatus;
 use crate::error::AppError;
@@ -63,8 +62,6 @@ pub struct Reference {
     pub system_default: SecurityMode,
     /// The service parameter Built In Bridge Enable.
     pub bridge_default_on: bool,
-    /// The enterprise parameter Effective Access Privileges For Overlapping User Groups.
-    pub overlap_policy: OverlapPolicy,
     /// Each server's name with the device pools whose devices register to it.
     pub server_pools: Vec<(String, Vec<i32>)>,
 }
@@ -120,7 +117,6 @@ impl ReferenceCache {
             cluster_mode: cluster::security_mode(db).await?,
             system_default: parameters::device_security_mode(db).await?,
             bridge_default_on: service_settings::built_in_bridge_enable(db).await?,
-            overlap_policy: parameters::overlap_policy(db).await?,
         });
         *self.lock() = Some((Instant::now(), fresh.clone()));
         Ok(fresh)
