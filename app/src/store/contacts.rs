@@ -28,6 +28,30 @@ pub async fn get<C: ConnectionTrait>(
     device_contacts::Entity::find_by_id(device_id).one(db).await
 }
 
+/// A new contact (version 1, nothing reported yet) of the device `device_id` at `address:port`
+/// over UDP, entered by `source` at `now`.
+fn new_row(
+    device_id: i32,
+    address: &str,
+    port: u16,
+    source: &str,
+    now: DateTime<Utc>,
+) -> device_contacts::ActiveModel {
+    device_contacts::ActiveModel {
+        device_id: Set(device_id),
+        address: Set(address.to_owned()),
+        port: Set(i32::from(port)),
+        transport: Set("udp".to_owned()),
+        source: Set(source.to_owned()),
+        last_seen: Set(now),
+        running_mode: Set(None),
+        config_file: Set(None),
+        signature: Set(None),
+        reported_at: Set(None),
+        version: Set(1),
+    }
+}
+
 /// Records a registration of the device `device_id` in one statement: makes its contact at
 /// version 1, or replaces the address, port, transport, source and time of the one it has and
 /// bumps its version; with `report`, what the device reported too (else the last report stays).
@@ -40,19 +64,7 @@ pub async fn register<C: ConnectionTrait>(
     now: DateTime<Utc>,
     report: Option<Reported<'_>>,
 ) -> Result<(), DbErr> {
-    let mut row = device_contacts::ActiveModel {
-        device_id: Set(device_id),
-        address: Set(address.to_owned()),
-        port: Set(i32::from(port)),
-        transport: Set("udp".to_owned()),
-        source: Set(source.to_owned()),
-        last_seen: Set(now),
-        running_mode: Set(None),
-        config_file: Set(None),
-        signature: Set(None),
-        reported_at: Set(None),
-        version: Set(1),
-    };
+    let mut row = new_row(device_id, address, port, source, now);
     let mut update = vec![
         device_contacts::Column::Address,
         device_contacts::Column::Port,
@@ -97,23 +109,7 @@ pub async fn insert_new<C: ConnectionTrait>(
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    versioned::insert_new(
-        db,
-        device_contacts::ActiveModel {
-            device_id: Set(device_id),
-            address: Set(address.to_owned()),
-            port: Set(i32::from(port)),
-            transport: Set("udp".to_owned()),
-            source: Set(source.to_owned()),
-            last_seen: Set(now),
-            running_mode: Set(None),
-            config_file: Set(None),
-            signature: Set(None),
-            reported_at: Set(None),
-            version: Set(1),
-        },
-    )
-    .await
+    versioned::insert_new(db, new_row(device_id, address, port, source, now)).await
 }
 
 /// Replaces the address and port of the contact `row`, entered by `source` at `now`, only while
