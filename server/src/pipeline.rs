@@ -13,25 +13,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
 
 use app::domain::builds::BuildStatus;
 use app::domain::device::{AuthenticationMode, Protocol};
-use app::domain::parameters::{CAPF_PHONE_PORT, DEVICE_SECURITY_MODE, TFTP_SIGNATURE_ALGORITHM};
 use app::domain::security::{
     effective_mode, ClusterSecurityMode, ConfiguredMode, DeviceClass, Hardening, SecurityMode,
 };
-use app::domain::services::Service;
 use app::domain::srst::secure_srst;
+use app::domain::stored::{known, UnknownValue};
 use app::error::AppError;
 use app::service::certificates::{self, CertRole};
 use app::service::errors::internal;
+use app::service::reference::Reference;
 use app::service::AppState;
-use app::store::entities::{
-    device_pools, phone_models, servers, srst_certificates, srst_references,
-};
+use app::store::cluster;
+use app::store::entities::{device_pools, devices, phone_models};
 use app::store::files::{self, BuildStep};
-use app::store::{cluster, parameters, service_settings, topology};
 use app::tftp::cnf::{self, CallManagerEntry, DeviceConfig, SrstEntry};
 use app::tftp::folder::{Folder, FolderError};
 use app::tftp::keys::SigningIdentity;
@@ -160,32 +157,6 @@ fn capf_auth_code(mode: AuthenticationMode) -> u8 {
     }
 }
 
-fn port(v: i64, default: u16) -> u16 {
-    u16::try_from(v).ok().filter(|p| *p > 0).unwrap_or(default)
-}
-
-/// A stored value that is none of the values its column may hold.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("stored {what} '{value}' is not a known value")]
-pub struct UnknownValue {
-    /// What the value is, as the pages name it.
-    pub what: String,
-    /// The value (its first 64 characters).
-    pub value: String,
-}
-
-/// `parse` of a stored value, or the error naming it: never a fallback (a weaker setting).
-fn known<T>(
-    what: impl Into<String>,
-    value: &str,
-    parse: impl FnOnce(&str) -> Option<T>,
-) -> Result<T, UnknownValue> {
-    parse(value).ok_or_else(|| UnknownValue {
-        what: what.into(),
-        value: value.chars().take(64).collect(),
-    })
-}
-
 /// The stored values a phone's file depends on, read strictly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct DeviceValues {
@@ -223,21 +194,8 @@ fn device_values(
 }
 
 /// A cluster-wide stored value that is not a known one: no file is rebuilt.
-fn cluster_wide(e: UnknownValue) -> AppError {
+fn cluster_wide(e: &UnknownValue) -> AppError {
     AppError::Conflict(format!("{e}; no file was rebuilt"))
-}
-
-/// The cluster's security mode as stored (no row: Non-Secure).
-async fn cluster_mode<C: ConnectionTrait>(db: &C) -> Result<ClusterSecurityMode, AppError> {
-    let Some(row) = cluster::row(db).await? else {
-        return Ok(ClusterSecurityMode::NonSecure);
-    };
-    known("cluster security mode", &row.security_mode, |v| {
-        [ClusterSecurityMode::NonSecure, ClusterSecurityMode::Mixed]
-            .into_iter()
-            .find(|m| m.key() == v)
-    })
-    .map_err(cluster_wide)
 }
 
 /// Every file the store describes, by name, what it is built for, and the devices whose files
@@ -257,114 +215,62 @@ pub struct Described {
     pub errors: Vec<String>,
 }
 
-/// Every file the store describes, by name, and the mode it is built for. A stored value that
-/// is not a known one is never read as a weaker setting: cluster-wide, no file is built (an
-/// error); on a device, that device's file is not rebuilt (see [`Described::errors`]).
-pub async fn describe<C: ConnectionTrait>(
-    db: &C,
+/// Every file the store describes, by name, and the mode it is built for: from the reference
+/// data and the phones that have a file. A stored value that is not a known one is never read as
+/// a weaker setting: cluster-wide, no file is built (an error); on a device, that device's file
+/// is not rebuilt (see [`Described::errors`]).
+pub fn describe(
+    reference: &Reference,
+    devices: &[devices::Model],
     now: DateTime<Utc>,
 ) -> Result<Described, AppError> {
-    let mode = cluster_mode(db).await?;
-    let system_default = match parameter(db, DEVICE_SECURITY_MODE).await? {
-        None => SecurityMode::NonSecure,
-        Some(v) => known(
-            "enterprise parameter Device Security Mode",
-            &v,
-            SecurityMode::parse,
-        )
-        .map_err(cluster_wide)?,
-    };
-    let hash = match parameter(db, TFTP_SIGNATURE_ALGORITHM).await? {
-        None => HashAlgorithm::Sha1,
-        Some(v) => known(
-            "enterprise parameter TFTP File Signature Algorithm",
-            &v,
-            |v| match v {
-                "SHA-1" => Some(HashAlgorithm::Sha1),
-                "SHA-512" => Some(HashAlgorithm::Sha512),
-                _ => None,
-            },
-        )
-        .map_err(cluster_wide)?,
-    };
-    let capf_port = port(
-        parameter(db, CAPF_PHONE_PORT)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3804),
-        3804,
-    );
-    let servers = app::store::servers::all(db).await?;
-    let sip = service_settings::parameter_everywhere(db, Service::CallManager, "SipPort").await?;
-    let sip_tls =
-        service_settings::parameter_everywhere(db, Service::CallManager, "SipTlsPort").await?;
-    let entry = |s: &servers::Model| {
-        let of = |rows: &[app::store::entities::service_parameters::Model], default: u16| {
-            rows.iter()
-                .find(|r| r.server_id == s.id)
-                .and_then(|r| r.value.parse::<i64>().ok())
-                .map_or(default, |v| port(v, default))
-        };
-        CallManagerEntry {
-            name: s.name.clone(),
-            address: s.address.clone(),
-            ethernet_phone_port: port(s.ethernet_phone_port.into(), 2000),
-            sip_port: of(&sip, 5060),
-            secured_sip_port: of(&sip_tls, 5061),
-            mgcp_listen: port(s.mgcp_listen_port.into(), 2427),
-            mgcp_keep_alive: port(s.mgcp_keep_alive_port.into(), 2428),
-        }
-    };
-    let by_id: HashMap<i32, CallManagerEntry> = servers.iter().map(|s| (s.id, entry(s))).collect();
-    let capf_node = servers
+    if let Some(e) = reference.unknown.first() {
+        return Err(cluster_wide(e));
+    }
+    let mode = reference.cluster_mode;
+    let by_id: HashMap<i32, &CallManagerEntry> =
+        reference.servers.iter().map(|s| (s.id, &s.entry)).collect();
+    let capf_node = reference
+        .servers
         .iter()
-        .find(|s| s.role == "publisher")
-        .or(servers.first())
-        .map(|s| s.address.clone())
+        .find(|s| s.is_publisher)
+        .or(reference.servers.first())
+        .map(|s| s.entry.address.clone())
         .unwrap_or_default();
-    let groups: HashMap<i32, String> = topology::groups(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.name))
+    let groups: HashMap<i32, (&str, Vec<CallManagerEntry>)> = reference
+        .groups
+        .iter()
+        .map(|g| {
+            let members = g
+                .members
+                .iter()
+                .filter_map(|id| by_id.get(id).map(|e| (*e).clone()))
+                .collect();
+            (g.id, (g.name.as_str(), members))
+        })
         .collect();
-    let mut members: HashMap<i32, Vec<CallManagerEntry>> = HashMap::new();
-    for (group_id, server_id) in files::group_members(db).await? {
-        if let Some(e) = by_id.get(&server_id) {
-            members.entry(group_id).or_default().push(e.clone());
-        }
-    }
-    let mut references: HashMap<i32, srst_references::Model> = HashMap::new();
-    let mut srst_certs: HashMap<i32, srst_certificates::Model> = HashMap::new();
-    for (reference, certificate) in app::store::srst::all(db).await? {
-        if let Some(c) = certificate {
-            srst_certs.insert(reference.id, c);
-        }
-        references.insert(reference.id, reference);
-    }
-    let pools: HashMap<i32, device_pools::Model> = cluster::pool_rows(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let models: HashMap<i32, phone_models::Model> = cluster::model_rows(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
+    let pools: HashMap<i32, &device_pools::Model> =
+        reference.pools.iter().map(|p| (p.id, p)).collect();
+    let models: HashMap<i32, &phone_models::Model> =
+        reference.models.iter().map(|m| (m.id, m)).collect();
 
     let mut files = BTreeMap::new();
     for (name, bytes) in static_files::FILES {
         files.insert((*name).to_owned(), bytes.to_vec());
     }
-    let defaults: Vec<CallManagerEntry> = servers.iter().take(3).map(entry).collect();
+    let defaults: Vec<CallManagerEntry> = reference
+        .servers
+        .iter()
+        .take(3)
+        .map(|s| s.entry.clone())
+        .collect();
     files.insert(
         "XMLDefault.cnf.xml".to_owned(),
         cnf::default_file(&defaults, SecurityMode::NonSecure),
     );
-    let rows = files::phones_with_files(db).await?;
     let mut kept = Vec::new();
     let mut errors = Vec::new();
-    for d in rows {
+    for d in devices {
         let Some(model) = models.get(&d.model_id) else {
             continue;
         };
@@ -384,24 +290,25 @@ pub async fn describe<C: ConnectionTrait>(
             }
         };
         let caps = cluster::capabilities(model);
-        let configured = values.configured;
         // R8: the file carries the effective mode — Non Secure whenever the cluster is.
-        let effective = effective_mode(configured, system_default, mode, &caps).mode;
-        let pool = pools.get(&d.device_pool_id);
+        let effective =
+            effective_mode(values.configured, reference.system_default, mode, &caps).mode;
+        let pool = pools.get(&d.device_pool_id).copied();
         let srst = pool.map_or_else(
             || disabled_srst("Disable"),
-            |p| srst_entry(p, &references, &srst_certs, mode, effective, now),
+            |p| srst_entry(p, reference, effective, now),
         );
+        let group = pool.and_then(|p| groups.get(&p.callmanager_group_id));
         let config = DeviceConfig {
             name: d.name.clone(),
             description: d.description.clone(),
             protocol: values.protocol.label(),
             pool: pool.map(|p| p.name.clone()).unwrap_or_default(),
-            group: pool
-                .and_then(|p| groups.get(&p.callmanager_group_id).cloned())
+            group: group
+                .map(|(name, _)| (*name).to_owned())
                 .unwrap_or_default(),
-            members: pool
-                .and_then(|p| members.get(&p.callmanager_group_id).cloned())
+            members: group
+                .map(|(_, members)| members.clone())
                 .unwrap_or_default(),
             srst,
             hardening: Hardening {
@@ -413,25 +320,18 @@ pub async fn describe<C: ConnectionTrait>(
             },
             mode: effective,
             capf_auth_mode: capf_auth_code(values.capf),
-            capf_port,
+            capf_port: reference.capf_port,
             capf_node: capf_node.clone(),
         };
         files.insert(format!("{}.cnf.xml", d.name), cnf::device_file(&config));
     }
     Ok(Described {
         mode,
-        hash,
+        hash: reference.signature_hash,
         files,
         kept,
         errors,
     })
-}
-
-async fn parameter<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<String>, AppError> {
-    parameters::find(db, name)
-        .await
-        .map(|p| p.map(|p| p.value))
-        .map_err(internal)
 }
 
 fn disabled_srst(option: &'static str) -> SrstEntry {
@@ -445,43 +345,29 @@ fn disabled_srst(option: &'static str) -> SrstEntry {
     }
 }
 
-/// The SRST section of a device in pool `p`: R9 decides `isSecure` and the certificate.
+/// The SRST section of a device in pool `p`: R9 decides `isSecure` and the certificate, judged
+/// by the same facts as the pages.
 fn srst_entry(
     p: &device_pools::Model,
-    references: &HashMap<i32, srst_references::Model>,
-    certs: &HashMap<i32, srst_certificates::Model>,
-    mode: ClusterSecurityMode,
+    reference: &Reference,
     effective: SecurityMode,
     now: DateTime<Utc>,
 ) -> SrstEntry {
     match p.srst_option.as_str() {
         "default_gateway" => disabled_srst("Use Default Gateway"),
         "reference" => {
-            let Some(r) = p.srst_reference_id.and_then(|id| references.get(&id)) else {
+            let Some(r) = reference.srst_of_pool(p.id) else {
                 return disabled_srst("Disable");
             };
-            let cert = certs.get(&r.id).filter(|c| c.der.is_some());
-            let valid = cert.is_some_and(|c| app::store::srst::certificate_valid(c, now));
-            let status = app::domain::srst::SrstStatus {
-                name: r.name.clone(),
-                is_secure: r.is_secure,
-                certificate_valid: valid,
-            };
-            let secure = secure_srst(mode, effective, Some(&status)).secure;
+            let secure =
+                secure_srst(reference.cluster_mode, effective, Some(&r.status(now))).secure;
             SrstEntry {
                 name: r.name.clone(),
                 option: "User Specific",
-                address: Some((r.ip_address.clone(), port(r.port.into(), 2000))),
-                sip_address: r
-                    .sip_address
-                    .clone()
-                    .map(|a| (a, port(r.sip_port.into(), 5060))),
+                address: Some(r.address.clone()),
+                sip_address: r.sip_address.clone(),
                 is_secure: secure,
-                certificate: if secure {
-                    cert.and_then(|c| c.der.clone())
-                } else {
-                    None
-                },
+                certificate: if secure { r.certificate.clone() } else { None },
             }
         }
         _ => disabled_srst("Disable"),
@@ -498,7 +384,11 @@ async fn build_files(state: &AppState, dirs: &TftpDirs) -> Result<BuildReport, A
         files,
         kept,
         errors,
-    } = describe(&state.db, now).await?;
+    } = {
+        let reference = state.reference.fresh(&state.db).await?;
+        let devices = files::phones_with_files(&state.db).await?;
+        describe(&reference, &devices, now)?
+    };
     let signer = if mode == ClusterSecurityMode::Mixed {
         certificates::ensure(state).await?;
         Some((

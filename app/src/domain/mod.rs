@@ -22,5 +22,6 @@ pub mod services;
 pub mod session_policy;
 pub mod sip;
 pub mod srst;
+pub mod stored;
 pub mod tftp_share;
 pub mod throttle;

@@ -223,3 +223,71 @@ async fn sqlite_readers_see_every_committed_write_and_cannot_write() {
     read.close().await.unwrap();
     db.finish().await;
 }
+
+/// A page's read of the reference data that began before a change was dropped from the cache
+/// must not install its older copy after the drop: the TFTP files and the next page would be
+/// built from it. On PostgreSQL a lock holds the read in the middle (SQLite's readers do not
+/// wait), while the change is made and the cache dropped.
+#[tokio::test]
+async fn a_reference_copy_read_before_a_drop_is_never_installed_after_it() {
+    use app::service::reference::ReferenceCache;
+    use app::tftp::sgn::HashAlgorithm;
+    use sea_orm::{Database, TransactionTrait};
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let db = TestDb::new(Backend::Postgres).await;
+    let cache = Arc::new(ReferenceCache::default());
+    let before = cache.get(&db.db).await.unwrap();
+    assert_eq!(before.signature_hash, HashAlgorithm::Sha1);
+    cache.invalidate();
+
+    let other = Database::connect(&db.url).await.unwrap();
+    let change = other.begin().await.unwrap();
+    change
+        .execute_unprepared("LOCK TABLE servers IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let reader = tokio::spawn({
+        let (cache, db) = (Arc::clone(&cache), db.db.clone());
+        async move { cache.get(&db).await.unwrap() }
+    });
+    // The read has taken the parameters and waits for the servers.
+    let watcher = Database::connect(&db.url).await.unwrap();
+    let waiting = "SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                   WHERE NOT l.granted AND c.relname = 'servers'";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let waiting = sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, waiting);
+    while watcher.query_all(waiting.clone()).await.unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the read never waited"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    change
+        .execute_unprepared(
+            "UPDATE enterprise_parameters SET value = 'SHA-512' \
+             WHERE name = 'TftpFileSignatureAlgorithm'",
+        )
+        .await
+        .unwrap();
+    cache.invalidate();
+    change.commit().await.unwrap();
+
+    let stale = reader.await.unwrap();
+    assert_eq!(
+        stale.signature_hash,
+        HashAlgorithm::Sha1,
+        "the read began before"
+    );
+    let after = cache.get(&db.db).await.unwrap();
+    assert_eq!(after.signature_hash, HashAlgorithm::Sha512);
+    assert_eq!(
+        cache.fresh(&db.db).await.unwrap().signature_hash,
+        HashAlgorithm::Sha512
+    );
+    other.close().await.unwrap();
+    watcher.close().await.unwrap();
+    db.finish().await;
+}
