@@ -36,7 +36,8 @@ prereqs:
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
 	fi
 
-# What the tests need beyond the toolchain: rustfmt and clippy, Chromium, Node's Playwright.
+# What the tests need beyond the toolchain: rustfmt and clippy, Chromium, Node's Playwright, and
+# Debian's age and script (the backup tests open an archive with `age -d` at a pseudo-terminal).
 test-prereqs: prereqs
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
@@ -45,6 +46,7 @@ test-prereqs: prereqs
 	fi
 	@command -v npm >/dev/null || { $(APT_GET) update && $(APT_GET) install -y nodejs npm; }
 	@command -v openssl >/dev/null || { $(APT_GET) update && $(APT_GET) install -y openssl; }
+	@command -v age >/dev/null && command -v script >/dev/null || { $(APT_GET) update && $(APT_GET) install -y age util-linux; }
 	@cd end2end && if [ ! -d node_modules/@playwright/test ]; then PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; fi
 
 # Starts Debian's PostgreSQL on loopback unless one already answers, and makes the test role.

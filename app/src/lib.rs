@@ -2,6 +2,8 @@
 //! server functions, services, store) and with `hydrate` into the browser's WASM.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backup;
 pub mod components;
 pub mod domain;
 pub mod error;

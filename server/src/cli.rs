@@ -214,6 +214,22 @@ pub enum Command {
     },
     /// Build the TFTP files for the store once, in the foreground, and print what it took.
     BuildFiles,
+    /// Write an encrypted backup of the whole console (store, keys, certificates, the TFTP
+    /// folder with the CTL file) while it serves; or check one (`backup verify FILE`).
+    Backup(BackupArgs),
+    /// Restore a backup into this console (stopped, on every node): checked whole first, built
+    /// beside the current store, switched to only when complete.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Restore the store only: this node keeps its keys and certificates, and the CTL
+        /// update, the restarts and the resets R16 requires are recorded.
+        #[arg(long)]
+        data_only: bool,
+        /// Read the passphrase from this file's first line instead of asking.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
     /// Read a signed file (`.sgn`) or a CTL file, print its header, and check its signature
     /// against the trust anchor given (`--cert` or `--ctl`): exit 0 valid, 1 invalid,
     /// 2 unreadable, 3 not checked (no trust anchor given; a certificate inside the file checked
@@ -228,6 +244,35 @@ pub enum Command {
         /// against its token (SAST) records.
         #[arg(long, value_name = "CTLFILE")]
         ctl: Option<PathBuf>,
+    },
+}
+
+/// `ccmadmin backup …`
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackupArgs {
+    /// Check a backup instead of writing one.
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+    /// The file to write (replaced atomically when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Read the passphrase from this file's first line instead of asking.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `ccmadmin backup verify …`
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Decrypt a backup and check every entry's hash, without restoring anything: exit 0 when
+    /// it is whole.
+    Verify {
+        /// The backup file.
+        file: PathBuf,
+        /// Read the passphrase from this file's first line instead of asking.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
     },
 }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use server::cli::{Cli, Command, UserCommand};
-use server::{commands, serve, verify};
+use server::{backup, commands, serve, verify};
 
 fn main() -> ExitCode {
     server::process::start("ccmadmin");
@@ -40,6 +40,16 @@ fn main() -> ExitCode {
                     .map_err(|e| e.to_string())
             }
             Command::BuildFiles => commands::build_files(&cli.settings)
+                .await
+                .map_err(|e| e.to_string()),
+            Command::Backup(args) => backup::backup(&cli.settings, args)
+                .await
+                .map_err(|e| e.to_string()),
+            Command::Restore {
+                file,
+                data_only,
+                passphrase_file,
+            } => backup::restore(&cli.settings, &file, data_only, passphrase_file.as_deref())
                 .await
                 .map_err(|e| e.to_string()),
             Command::Verify { .. } => Ok(()),

@@ -38,6 +38,9 @@ pub enum ServeError {
     /// The store could not be opened or migrated.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A restore that a crash interrupted could not be finished or discarded.
+    #[error("an interrupted restore: {0}")]
+    Restore(#[from] app::backup::BackupError),
     /// Creating the first administrator failed.
     #[error("cannot create the first administrator: {0}")]
     Bootstrap(AppError),
@@ -79,6 +82,7 @@ pub fn create_data_dir(path: &Path) -> Result<(), ServeError> {
 /// Opens the store at the configured URL, creating the data dir for a SQLite file.
 pub async fn open_store(settings: &Settings) -> Result<AppState, ServeError> {
     create_data_dir(&settings.data_dir)?;
+    finish_restore(settings).await?;
     let url = settings.database_url();
     let db = store::connect(&url).await?;
     let read = store::connect_reader(&url, &db).await?;
@@ -108,10 +112,23 @@ pub fn contact_policy(settings: &Settings) -> ContactPolicy {
     }
 }
 
+/// Finishes a restore that a crash interrupted after its new store was complete, or discards
+/// one interrupted before (`app::backup::restore`).
+pub async fn finish_restore(settings: &Settings) -> Result<(), ServeError> {
+    let url = settings.database_url();
+    let target = app::backup::restore::Target {
+        url: &url,
+        data_dir: &settings.data_dir,
+    };
+    Ok(app::backup::restore::finish_pending(target).await?)
+}
+
 /// Runs the console until SIGINT or SIGTERM.
 pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let host_name = gethostname::gethostname().to_string_lossy().into_owned();
     create_data_dir(&settings.data_dir)?;
+    // Before the TLS files are read: a full restore replaces them.
+    finish_restore(settings).await?;
     let tls = tls::load_or_generate(
         &settings.data_dir,
         settings.tls_cert.as_deref(),

@@ -21,11 +21,15 @@ pub enum AuditAction {
     Delete,
     /// Records were exported (Bulk Administration).
     Export,
+    /// A backup was taken (never with its passphrase).
+    Backup,
+    /// A backup was restored.
+    Restore,
 }
 
 impl AuditAction {
     /// Every action, for filters.
-    pub const ALL: [AuditAction; 8] = [
+    pub const ALL: [AuditAction; 10] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -34,6 +38,8 @@ impl AuditAction {
         AuditAction::Update,
         AuditAction::Delete,
         AuditAction::Export,
+        AuditAction::Backup,
+        AuditAction::Restore,
     ];
 
     /// The stored name.
@@ -47,6 +53,8 @@ impl AuditAction {
             AuditAction::Update => "update",
             AuditAction::Delete => "delete",
             AuditAction::Export => "export",
+            AuditAction::Backup => "backup",
+            AuditAction::Restore => "restore",
         }
     }
 
@@ -61,6 +69,8 @@ impl AuditAction {
             AuditAction::Update => "Update",
             AuditAction::Delete => "Delete",
             AuditAction::Export => "Export",
+            AuditAction::Backup => "Backup",
+            AuditAction::Restore => "Restore",
         }
     }
 
@@ -108,6 +118,8 @@ pub mod object {
     pub const CALLMANAGER_GROUP: &str = "CallManagerGroup";
     /// A device pool.
     pub const DEVICE_POOL: &str = "DevicePool";
+    /// A backup archive (by the name of its file).
+    pub const BACKUP: &str = "Backup";
     /// A region.
     pub const REGION: &str = "Region";
     /// A phone template.

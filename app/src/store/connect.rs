@@ -34,6 +34,16 @@ pub enum StoreError {
 /// one connection keeps every write in order without `database is locked` retries. Its files (the
 /// database, `-wal`, `-shm`) are made 0600, also those an older version left open to others.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
+    open(url, None).await
+}
+
+/// [`connect`] on PostgreSQL with `schema` first in the search path: the tables are made and
+/// read there (a restore builds its new store in a schema of its own).
+pub async fn connect_in_schema(url: &str, schema: &str) -> Result<DatabaseConnection, StoreError> {
+    open(url, Some(schema)).await
+}
+
+async fn open(url: &str, schema: Option<&str>) -> Result<DatabaseConnection, StoreError> {
     let is_sqlite = url.starts_with("sqlite:");
     if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
         return Err(StoreError::UnsupportedUrl(redact(url)));
@@ -48,6 +58,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
     } else {
         // A small pool: more connections than cores only queue in the database server.
         options.max_connections(8);
+    }
+    if let Some(schema) = schema {
+        options.set_schema_search_path(schema.to_owned());
     }
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {

@@ -7,6 +7,7 @@ pub mod certificates;
 pub mod cluster;
 pub mod connect;
 pub mod contacts;
+pub mod dump;
 pub mod entities;
 pub mod files;
 pub mod groups;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod access;
+mod backup;
 mod binary;
 mod connection_limits;
 mod first_steps;

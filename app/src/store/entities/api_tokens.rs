@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `api_tokens`. Not `Serialize`: it carries the token's hash.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "api_tokens")]
 pub struct Model {
     /// Primary key.

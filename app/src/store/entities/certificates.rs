@@ -4,7 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `certificates`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "certificates")]
 pub struct Model {
     /// Primary key.

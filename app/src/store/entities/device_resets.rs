@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `device_resets`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "device_resets")]
 pub struct Model {
     /// The device.

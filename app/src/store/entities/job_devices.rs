@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `job_devices`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "job_devices")]
 pub struct Model {
     /// Primary key (the order devices are reached in).

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `login_throttle`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "login_throttle")]
 pub struct Model {
     /// `user:<name>` or `addr:<address>`.

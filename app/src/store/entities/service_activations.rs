@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `service_activations`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "service_activations")]
 pub struct Model {
     /// The server.

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `srst_certificates`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "srst_certificates")]
 pub struct Model {
     /// The SRST reference (primary key).

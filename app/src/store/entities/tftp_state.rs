@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// The row of `tftp_state`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "tftp_state")]
 pub struct Model {
     /// Always 1.

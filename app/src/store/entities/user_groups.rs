@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `user_groups`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "user_groups")]
 pub struct Model {
     /// Primary key.

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `users`. Not `Serialize`: it carries the password hash.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     /// Primary key.

@@ -1,0 +1,421 @@
+//! Restoring a checked archive. The new store is built beside the old one — SQLite: a file
+//! `<store>.restore` beside the store's file; PostgreSQL: a schema `ccmadmin_restore` — migrated,
+//! loaded in one transaction, and for a full restore the keys, TLS and TFTP folders are staged in
+//! `DATA_DIR/restore/`. Only then is `DATA_DIR/restore/READY` written, and the switch begins:
+//! the store (a rename of the file, or of the two schemas in one transaction), then each folder.
+//! A crash before `READY` leaves the old store untouched (the next start discards the staging);
+//! a crash after it is finished by the next start ([`finish_pending`]), so it is never a mix.
+//!
+//! The console must be stopped while the command restores (every node, on PostgreSQL).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, TransactionTrait};
+
+use super::archive::{Contents, Manifest};
+use super::snapshot::{schema, sync_dir, FOLDERS};
+use super::BackupError;
+use crate::domain::actions::RequiredAction;
+use crate::domain::audit::{object, AuditAction};
+use crate::domain::services::Service;
+use crate::store::audit::AuditRecord;
+use crate::store::dump::{self, TableRows, TABLES};
+use crate::store::{actions, connect};
+
+/// The staging folder under the data folder.
+const STAGING: &str = "restore";
+/// The file that marks a complete staging: from it on, the switch is finished at any cost.
+const READY: &str = "READY";
+/// The PostgreSQL schema a new store is built in.
+const NEW_SCHEMA: &str = "ccmadmin_restore";
+/// The PostgreSQL schema the replaced store is kept in until the next restore.
+const OLD_SCHEMA: &str = "ccmadmin_previous";
+
+/// What to restore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The store, the keys, the TLS files, the CTL file: a failed publisher replaced.
+    Full,
+    /// The store only: this node keeps its own keys and certificates, and R16's actions are
+    /// recorded (update the CTL file, restart TFTP and CallManager everywhere, reset all
+    /// devices).
+    DataOnly,
+}
+
+/// Where to restore: the store's URL and the data folder.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The store (`sqlite:…` or `postgres://…`).
+    pub url: &'a str,
+    /// The data folder (keys, TLS, TFTP files).
+    pub data_dir: &'a Path,
+}
+
+/// What a restore did.
+#[derive(Debug, Clone)]
+pub struct Restored {
+    /// Rows loaded into the new store.
+    pub rows: u64,
+    /// Files put in the data folder.
+    pub files: usize,
+    /// The required actions recorded (a data-only restore).
+    pub actions: Vec<String>,
+}
+
+/// Restores `contents` into `target`; `now` stamps the audit row and the actions.
+pub async fn restore(
+    target: Target<'_>,
+    contents: &Contents,
+    kind: Kind,
+    now: DateTime<Utc>,
+) -> Result<Restored, BackupError> {
+    check_schema(&contents.manifest)?;
+    let mut copy = tables(contents)?;
+    // What an earlier, interrupted restore left is finished or discarded first.
+    finish_pending(target).await?;
+    let staging = target.data_dir.join(STAGING);
+    create_private_dir(&staging)?;
+    if kind == Kind::DataOnly {
+        // This node's certificates stay: they name the keys it keeps.
+        let live = connect::connect(target.url).await?;
+        let certificates = dump::table(&live, "certificates").await?;
+        live.close().await?;
+        if let Some(t) = copy.iter_mut().find(|t| t.table == "certificates") {
+            t.rows = certificates;
+        }
+    }
+    let (rows, actions) = stage_store(target, &copy, kind, &contents.manifest, now).await?;
+    let files = match kind {
+        Kind::Full => stage_files(&staging, contents)?,
+        Kind::DataOnly => 0,
+    };
+    let ready = staging.join(READY);
+    std::fs::write(&ready, b"ready\n")
+        .and_then(|()| std::fs::File::open(&ready)?.sync_all())
+        .map_err(BackupError::file(&ready))?;
+    sync_dir(&staging)?;
+    finish_pending(target).await?;
+    Ok(Restored {
+        rows,
+        files,
+        actions,
+    })
+}
+
+/// Refuses an archive of another schema: a newer one always; an older one until restoring it
+/// through the migrations in between is supported.
+fn check_schema(m: &Manifest) -> Result<(), BackupError> {
+    let ours = schema();
+    if m.schema == ours {
+        return Ok(());
+    }
+    let known = Migrator::migrations().iter().any(|g| g.name() == m.schema);
+    Err(BackupError::Unsupported(if known {
+        format!(
+            "it was made with the older schema {} (this console's is {ours}); restore it with \
+             the release that made it, then upgrade",
+            m.schema
+        )
+    } else {
+        format!(
+            "its schema {} is newer than this console's ({ours})",
+            m.schema
+        )
+    }))
+}
+
+/// The archive's tables, in [`TABLES`] order; an archive without one of them, or with a table
+/// this console does not have, is refused.
+fn tables(contents: &Contents) -> Result<Vec<TableRows>, BackupError> {
+    let stored: Vec<&str> = contents
+        .entries
+        .keys()
+        .filter_map(|name| name.strip_prefix("store/")?.strip_suffix(".jsonl"))
+        .collect();
+    if let Some(extra) = stored.iter().find(|t| !TABLES.contains(t)) {
+        return Err(BackupError::Unsupported(format!(
+            "it holds a table this console does not have ({extra})"
+        )));
+    }
+    TABLES
+        .iter()
+        .map(|table| {
+            let rows = contents
+                .entries
+                .get(&format!("store/{table}.jsonl"))
+                .ok_or_else(|| BackupError::Damaged(format!("it has no rows for {table}")))?;
+            Ok(TableRows {
+                table: (*table).to_owned(),
+                rows: rows.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Builds the new store beside the old one and loads `copy` into it in one transaction.
+async fn stage_store(
+    target: Target<'_>,
+    copy: &[TableRows],
+    kind: Kind,
+    manifest: &Manifest,
+    now: DateTime<Utc>,
+) -> Result<(u64, Vec<String>), BackupError> {
+    let db = match sqlite_path(target.url)? {
+        Some(path) => {
+            let staged = staged_sqlite(&path);
+            remove_sqlite(&staged)?;
+            connect::connect(&format!("sqlite:{}?mode=rwc", staged.display())).await?
+        }
+        None => {
+            let admin = Database::connect(target.url).await?;
+            admin
+                .execute_unprepared(&format!(
+                    "DROP SCHEMA IF EXISTS {NEW_SCHEMA} CASCADE; CREATE SCHEMA {NEW_SCHEMA}"
+                ))
+                .await?;
+            admin.close().await?;
+            connect::connect_in_schema(target.url, NEW_SCHEMA).await?
+        }
+    };
+    let txn = db.begin().await?;
+    let rows = dump::load(&txn, copy).await?;
+    let detail = format!(
+        "{} restore of the backup of {} made {} by {} ({} store)",
+        match kind {
+            Kind::Full => "Full",
+            Kind::DataOnly => "Data-only",
+        },
+        manifest.cluster,
+        manifest.created_at.format("%Y-%m-%d %H:%M UTC"),
+        manifest.node.as_deref().unwrap_or("the console"),
+        manifest.backend,
+    );
+    let audit_id = crate::store::audit::record(
+        &txn,
+        AuditRecord {
+            at: now,
+            actor: None,
+            address: None,
+            action: AuditAction::Restore,
+            object_type: object::BACKUP,
+            object_name: &manifest.created_at.to_rfc3339(),
+            before: None,
+            after: None,
+            detail,
+        },
+    )
+    .await?;
+    let recorded = match kind {
+        Kind::Full => Vec::new(),
+        Kind::DataOnly => {
+            let r16 = [
+                RequiredAction::UpdateCtl,
+                RequiredAction::RestartService {
+                    server: None,
+                    service: Service::Tftp,
+                },
+                RequiredAction::RestartService {
+                    server: None,
+                    service: Service::CallManager,
+                },
+                RequiredAction::ResetAllDevices,
+            ];
+            actions::record(&txn, now, &r16, "a data-only restore (R16)", audit_id).await?
+        }
+    };
+    txn.commit().await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // One file, no journal beside it: what is renamed is the whole store.
+        db.execute_unprepared("PRAGMA journal_mode = DELETE")
+            .await?;
+    }
+    db.close().await?;
+    Ok((rows, recorded))
+}
+
+/// Writes the archive's `keys/`, `tls/` and `tftp/` entries into `staging/<folder>/` (each
+/// folder made even when empty: a full restore replaces them all), synced.
+fn stage_files(staging: &Path, contents: &Contents) -> Result<usize, BackupError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut written = 0;
+    for folder in FOLDERS {
+        let dir = staging.join(folder);
+        create_private_dir(&dir)?;
+        let prefix = format!("{folder}/");
+        for (name, bytes) in &contents.entries {
+            let Some(file) = name.strip_prefix(&prefix) else {
+                continue;
+            };
+            let path = dir.join(file);
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(if folder == "tftp" { 0o644 } else { 0o600 })
+                .open(&path)
+                .map_err(BackupError::file(&path))?;
+            std::io::Write::write_all(&mut out, bytes).map_err(BackupError::file(&path))?;
+            out.sync_all().map_err(BackupError::file(&path))?;
+            written += 1;
+        }
+        sync_dir(&dir)?;
+    }
+    Ok(written)
+}
+
+/// Finishes a restore whose staging is complete (`READY`), or discards an incomplete one. Run
+/// before the store is opened by every command, and by a restore before it stages.
+pub async fn finish_pending(target: Target<'_>) -> Result<(), BackupError> {
+    let staging = target.data_dir.join(STAGING);
+    let ready = staging.join(READY);
+    let sqlite = sqlite_path(target.url)?;
+    if !ready.exists() {
+        match &sqlite {
+            Some(path) => remove_sqlite(&staged_sqlite(path))?,
+            None => {
+                if staging.exists() {
+                    let admin = Database::connect(target.url).await?;
+                    admin
+                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {NEW_SCHEMA} CASCADE"))
+                        .await?;
+                    admin.close().await?;
+                }
+            }
+        }
+        return remove_dir(&staging);
+    }
+    match &sqlite {
+        Some(path) => {
+            let staged = staged_sqlite(path);
+            if staged.exists() {
+                // The old store's journal must not be applied to the new file.
+                for journal in ["-wal", "-shm"] {
+                    remove_file(&with_suffix(path, journal))?;
+                }
+                std::fs::rename(&staged, path).map_err(BackupError::file(path))?;
+                if let Some(dir) = path.parent() {
+                    sync_dir(dir)?;
+                }
+            }
+        }
+        None => switch_schemas(target.url).await?,
+    }
+    for folder in FOLDERS {
+        let new = staging.join(folder);
+        if !new.exists() {
+            continue;
+        }
+        let live = target.data_dir.join(folder);
+        if live.exists() {
+            let old = staging.join(format!("{folder}.previous"));
+            remove_dir(&old)?;
+            std::fs::rename(&live, &old).map_err(BackupError::file(&live))?;
+        }
+        std::fs::rename(&new, &live).map_err(BackupError::file(&new))?;
+        sync_dir(target.data_dir)?;
+    }
+    remove_file(&ready)?;
+    sync_dir(&staging)?;
+    remove_dir(&staging)
+}
+
+/// Puts the new schema in place of `public` in one transaction (the old one is kept as
+/// `ccmadmin_previous` until the next restore); nothing to do when it already is.
+async fn switch_schemas(url: &str) -> Result<(), BackupError> {
+    let admin = Database::connect(url).await?;
+    let exists = admin
+        .query_one(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT 1 AS found FROM pg_namespace WHERE nspname = $1",
+            [NEW_SCHEMA.into()],
+        ))
+        .await?
+        .is_some();
+    if exists {
+        let txn = admin.begin().await?;
+        txn.execute_unprepared(&format!(
+            "DROP SCHEMA IF EXISTS {OLD_SCHEMA} CASCADE; \
+             ALTER SCHEMA public RENAME TO {OLD_SCHEMA}; \
+             ALTER SCHEMA {NEW_SCHEMA} RENAME TO public"
+        ))
+        .await?;
+        txn.commit().await?;
+    }
+    admin.close().await?;
+    Ok(())
+}
+
+/// The file of an SQLite URL (`None` for PostgreSQL); an in-memory store cannot be restored.
+fn sqlite_path(url: &str) -> Result<Option<PathBuf>, BackupError> {
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Ok(None);
+    };
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(BackupError::Unsupported(
+            "the store is in memory, not in a file".to_owned(),
+        ));
+    }
+    Ok(Some(PathBuf::from(path)))
+}
+
+fn staged_sqlite(path: &Path) -> PathBuf {
+    with_suffix(path, ".restore")
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn remove_sqlite(path: &Path) -> Result<(), BackupError> {
+    remove_file(path)?;
+    for journal in ["-wal", "-shm", "-journal"] {
+        remove_file(&with_suffix(path, journal))?;
+    }
+    Ok(())
+}
+
+fn remove_file(path: &Path) -> Result<(), BackupError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(BackupError::file(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+fn remove_dir(path: &Path) -> Result<(), BackupError> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(BackupError::file(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+fn create_private_dir(path: &Path) -> Result<(), BackupError> {
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::DirBuilder::new().mode(0o700).create(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(BackupError::file(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_store_file_is_read_from_its_url() {
+        assert_eq!(
+            sqlite_path("sqlite:/var/lib/ccmadmin/ccmadmin.db?mode=rwc").unwrap(),
+            Some(PathBuf::from("/var/lib/ccmadmin/ccmadmin.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///data/c.db").unwrap(),
+            Some(PathBuf::from("/data/c.db"))
+        );
+        assert_eq!(sqlite_path("postgres://u@h/db").unwrap(), None);
+        assert!(sqlite_path("sqlite::memory:").is_err());
+    }
+}

@@ -1,0 +1,498 @@
+//! Disaster recovery with the real `ccmadmin` binary, on SQLite and PostgreSQL and across them:
+//! a backup of a Mixed cluster restored on a new data folder brings back every row, key and
+//! file (the TFTP files byte for byte: the phones accept them unchanged); a data-only restore
+//! records R16's actions; a wrong passphrase, a flipped byte or a cut archive changes nothing;
+//! `age -d` opens an archive; a restore killed at any moment leaves a store that serves.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use app::domain::services::Service;
+use app::store::dump;
+use app::tftp::TftpDirs;
+
+use crate::support::{add_user, backends, json_body, Backend, InProcess, TestDb};
+
+const PW: &str = "a long enough password";
+const PASSPHRASE: &str = "correct horse battery staple";
+
+/// A Mixed cluster of `phones` demo phones in a data folder, its files built and signed.
+async fn mixed_cluster(db: &TestDb, dir: &Path, phones: u64) {
+    let mut console = InProcess::new(db.db.clone());
+    console.state = console.state.clone().with_files(TftpDirs::under(dir));
+    console.rebuild_router();
+    add_user(&console.state, "admin", PW).await;
+    app::service::demo::generate(
+        &console.state,
+        &app::service::authz::Internal::at_start("test"),
+        phones,
+    )
+    .await
+    .unwrap();
+    let cookie = console.login("admin", PW, None).await;
+    let servers = json_body(
+        console
+            .send("GET", "/api/v1/servers", Some(&cookie), None)
+            .await,
+    )
+    .await;
+    for s in servers.as_array().unwrap() {
+        let name = s["fields"]["name"].as_str().unwrap();
+        let res = console
+            .send(
+                "PUT",
+                &format!("/api/v1/servers/{name}/services/ctl-provider"),
+                Some(&cookie),
+                Some(json!({"activated": true})),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = console
+        .send(
+            "POST",
+            "/api/v1/ctl",
+            Some(&cookie),
+            Some(json!({"mode": "Mixed", "tokens": ["SAST1", "SAST2"]})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let latest = app::store::files::latest_change(&db.db).await.unwrap();
+    let report = server::pipeline::build(&console.state, latest)
+        .await
+        .unwrap();
+    assert!(report.signed > 0 && report.errors.is_empty(), "{report:?}");
+}
+
+/// `ccmadmin ARGS` on the store `url` and the data folder `dir`.
+fn ccmadmin(dir: &Path, url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ccmadmin"))
+        .args(args)
+        .env("CCMADMIN_DATA_DIR", dir)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn refused(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Every plain file of `dir/folder`, by name.
+fn files(dir: &Path, folder: &str) -> BTreeMap<String, Vec<u8>> {
+    let Ok(listing) = std::fs::read_dir(dir.join(folder)) else {
+        return BTreeMap::new();
+    };
+    listing
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| {
+            (
+                e.file_name().into_string().unwrap(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .filter(|(name, _)| !name.starts_with('.'))
+        .collect()
+}
+
+/// `value` with every timestamp cut to microseconds: PostgreSQL keeps no finer time, so a
+/// SQLite store's nanoseconds do not survive a move to it.
+fn to_micros(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => match chrono::DateTime::parse_from_rfc3339(&text) {
+            Ok(at) => Value::String(
+                at.with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            ),
+            Err(_) => Value::String(text),
+        },
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, to_micros(v))).collect())
+        }
+        other => other,
+    }
+}
+
+/// Every table's rows, parsed (so that both engines compare by value).
+async fn rows(db: &sea_orm::DatabaseConnection) -> BTreeMap<String, Vec<serde_json::Value>> {
+    dump::dump(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| {
+            let rows = t
+                .rows
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| to_micros(serde_json::from_slice(l).unwrap()))
+                .collect();
+            (t.table, rows)
+        })
+        .collect()
+}
+
+/// A new connection to the store at `url`: a restore replaced the file (SQLite) or the schema
+/// (PostgreSQL) that the test's first connection holds.
+async fn reopened(url: &str) -> sea_orm::DatabaseConnection {
+    sea_orm::Database::connect(url).await.unwrap()
+}
+
+fn passphrase_file(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join(format!("pass-{}", text.len()));
+    std::fs::write(&path, format!("{text}\n")).unwrap();
+    path
+}
+
+fn pairs() -> Vec<(Backend, Backend)> {
+    let all = backends();
+    let mut out = Vec::new();
+    for from in &all {
+        for to in &all {
+            out.push((*from, *to));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn r16_a_full_restore_on_a_new_data_dir_brings_back_every_row_key_and_signed_file() {
+    for (from, to) in pairs() {
+        let source = TestDb::new(from).await;
+        let source_dir = tempfile::tempdir().unwrap();
+        mixed_cluster(&source, source_dir.path(), 30).await;
+        let work = tempfile::tempdir().unwrap();
+        let pass = passphrase_file(work.path(), PASSPHRASE);
+        let archive = work.path().join("cluster.age");
+        let pass_arg = pass.to_str().unwrap();
+        let said = ok(&ccmadmin(
+            source_dir.path(),
+            &source.url,
+            &[
+                "backup",
+                "--out",
+                archive.to_str().unwrap(),
+                "--passphrase-file",
+                pass_arg,
+            ],
+        ));
+        assert!(said.starts_with("backup written to"), "{said}");
+        let said = ok(&ccmadmin(
+            source_dir.path(),
+            &source.url,
+            &[
+                "backup",
+                "verify",
+                archive.to_str().unwrap(),
+                "--passphrase-file",
+                pass_arg,
+            ],
+        ));
+        assert!(said.contains(": whole"), "{said}");
+        let before = rows(&source.db).await;
+
+        // A new machine: an empty data folder and an empty store.
+        let target = TestDb::new(to).await;
+        let target_dir = tempfile::tempdir().unwrap();
+        let said = ok(&ccmadmin(
+            target_dir.path(),
+            &target.url,
+            &[
+                "restore",
+                archive.to_str().unwrap(),
+                "--passphrase-file",
+                pass_arg,
+            ],
+        ));
+        assert!(
+            said.starts_with("restored the backup"),
+            "{from:?} → {to:?}: {said}"
+        );
+        let restored_db = reopened(&target.url).await;
+        let after = rows(&restored_db).await;
+        for (table, source_rows) in &before {
+            let restored = &after[table];
+            if table == "audit_log" {
+                // The source recorded the backup after its snapshot; the target the restore.
+                let (kept, backup) = source_rows.split_at(source_rows.len() - 1);
+                assert_eq!(backup[0]["action"], "backup");
+                let (restored, restore) = restored.split_at(restored.len() - 1);
+                assert_eq!(restore[0]["action"], "restore");
+                assert_eq!(kept, restored, "{from:?} → {to:?}: audit_log");
+            } else {
+                assert_eq!(source_rows, restored, "{from:?} → {to:?}: {table}");
+            }
+        }
+        assert_eq!(
+            files(source_dir.path(), "keys"),
+            files(target_dir.path(), "keys")
+        );
+        let tftp = files(source_dir.path(), "tftp");
+        assert!(tftp.keys().any(|n| n.ends_with(".cnf.xml.sgn")));
+        assert!(tftp.contains_key(app::tftp::CTL_FILE));
+        assert_eq!(tftp, files(target_dir.path(), "tftp"), "{from:?} → {to:?}");
+        // The restored console builds its files and finds every one current: byte for byte
+        // what the phones had, signed by the key their CTL lists.
+        let said = ok(&ccmadmin(target_dir.path(), &target.url, &["build-files"]));
+        assert!(said.contains(": 0 written, 0 signed, 0 removed"), "{said}");
+        assert_eq!(tftp, files(target_dir.path(), "tftp"));
+        // Every user logs in with the password they had.
+        let console = InProcess::new(restored_db.clone());
+        let cookie = console.login("admin", PW, None).await;
+        assert!(!cookie.is_empty());
+        source.finish().await;
+        target.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn r16_a_data_only_restore_keeps_this_nodes_keys_and_records_the_ctl_update_restarts_and_resets(
+) {
+    for backend in backends() {
+        let source = TestDb::new(backend).await;
+        let source_dir = tempfile::tempdir().unwrap();
+        mixed_cluster(&source, source_dir.path(), 10).await;
+        let work = tempfile::tempdir().unwrap();
+        let pass = passphrase_file(work.path(), PASSPHRASE);
+        let pass_arg = pass.to_str().unwrap();
+        let archive = work.path().join("cluster.age");
+        let archive_arg = archive.to_str().unwrap();
+        ok(&ccmadmin(
+            source_dir.path(),
+            &source.url,
+            &[
+                "backup",
+                "--out",
+                archive_arg,
+                "--passphrase-file",
+                pass_arg,
+            ],
+        ));
+        // A node with keys of its own.
+        let target = TestDb::new(backend).await;
+        let target_dir = tempfile::tempdir().unwrap();
+        mixed_cluster(&target, target_dir.path(), 2).await;
+        let own_keys = files(target_dir.path(), "keys");
+        let own_certificates = dump::table(&target.db, "certificates").await.unwrap();
+        let said = ok(&ccmadmin(
+            target_dir.path(),
+            &target.url,
+            &[
+                "restore",
+                archive_arg,
+                "--data-only",
+                "--passphrase-file",
+                pass_arg,
+            ],
+        ));
+        for action in [
+            "Update the CTL file",
+            "Restart Cisco TFTP",
+            "Restart Cisco CallManager",
+            "Reset all devices",
+        ] {
+            assert!(said.contains(action), "{action}: {said}");
+        }
+        assert_eq!(files(target_dir.path(), "keys"), own_keys);
+        let restored_db = reopened(&target.url).await;
+        assert_eq!(
+            dump::table(&restored_db, "certificates").await.unwrap(),
+            own_certificates
+        );
+        let restored = rows(&restored_db).await;
+        assert_eq!(restored["devices"], rows(&source.db).await["devices"]);
+        // Pending in the restored store (the archive's own pending actions may hold some).
+        let pending: Vec<(String, String)> = app::store::actions::pending(&restored_db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.kind, a.target))
+            .collect();
+        for kind in ["update_ctl", "reset_all_devices"] {
+            assert!(
+                pending.iter().any(|(k, _)| k == kind),
+                "{kind}: {pending:?}"
+            );
+        }
+        for service in [Service::Tftp, Service::CallManager] {
+            assert!(
+                pending
+                    .iter()
+                    .any(|(k, t)| k == "restart_service" && *t == service.key()),
+                "{service:?}: {pending:?}"
+            );
+        }
+        source.finish().await;
+        target.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_passphrase_a_flipped_byte_or_a_cut_archive_is_refused_and_changes_nothing() {
+    for backend in backends() {
+        let source = TestDb::new(backend).await;
+        let source_dir = tempfile::tempdir().unwrap();
+        mixed_cluster(&source, source_dir.path(), 5).await;
+        let work = tempfile::tempdir().unwrap();
+        let pass = passphrase_file(work.path(), PASSPHRASE);
+        let pass_arg = pass.to_str().unwrap();
+        let archive = work.path().join("cluster.age");
+        ok(&ccmadmin(
+            source_dir.path(),
+            &source.url,
+            &[
+                "backup",
+                "--out",
+                archive.to_str().unwrap(),
+                "--passphrase-file",
+                pass_arg,
+            ],
+        ));
+        let bytes = std::fs::read(&archive).unwrap();
+        let mut flipped = bytes.clone();
+        let at = flipped.len() * 2 / 3;
+        flipped[at] ^= 0x20;
+        let flipped_path = work.path().join("flipped.age");
+        std::fs::write(&flipped_path, &flipped).unwrap();
+        let cut_path = work.path().join("cut.age");
+        std::fs::write(&cut_path, &bytes[..bytes.len() - 700]).unwrap();
+        let wrong = passphrase_file(work.path(), "a wrong passphrase, long");
+
+        // The console being restored over has a store and files of its own.
+        let target = TestDb::new(backend).await;
+        let target_dir = tempfile::tempdir().unwrap();
+        mixed_cluster(&target, target_dir.path(), 3).await;
+        let rows_before = rows(&target.db).await;
+        let tftp_before = files(target_dir.path(), "tftp");
+        let keys_before = files(target_dir.path(), "keys");
+        for (file, pass, expected) in [
+            (&archive, &wrong, "the passphrase does not open this backup"),
+            (&flipped_path, &pass, "the backup is damaged"),
+            (&cut_path, &pass, "the backup is damaged"),
+        ] {
+            let said = refused(&ccmadmin(
+                target_dir.path(),
+                &target.url,
+                &[
+                    "restore",
+                    file.to_str().unwrap(),
+                    "--passphrase-file",
+                    pass.to_str().unwrap(),
+                ],
+            ));
+            assert!(said.contains(expected), "{file:?}: {said}");
+            assert!(said.contains("nothing was changed"), "{said}");
+            let verified = refused(&ccmadmin(
+                target_dir.path(),
+                &target.url,
+                &[
+                    "backup",
+                    "verify",
+                    file.to_str().unwrap(),
+                    "--passphrase-file",
+                    pass.to_str().unwrap(),
+                ],
+            ));
+            assert!(verified.contains(expected), "{verified}");
+        }
+        assert_eq!(rows(&reopened(&target.url).await).await, rows_before);
+        assert_eq!(files(target_dir.path(), "tftp"), tftp_before);
+        assert_eq!(files(target_dir.path(), "keys"), keys_before);
+        assert!(!target_dir.path().join("restore").exists());
+        // A passphrase too short for a new backup is refused, naming the field.
+        let short = passphrase_file(work.path(), "short");
+        let said = refused(&ccmadmin(
+            source_dir.path(),
+            &source.url,
+            &[
+                "backup",
+                "--out",
+                work.path().join("x.age").to_str().unwrap(),
+                "--passphrase-file",
+                short.to_str().unwrap(),
+            ],
+        ));
+        assert!(
+            said.contains("passphrase: must be at least 12 characters"),
+            "{said}"
+        );
+        assert!(!work.path().join("x.age").exists());
+        source.finish().await;
+        target.finish().await;
+    }
+}
+
+/// Debian's `age` asks the passphrase at a terminal: `script` gives it one.
+#[tokio::test]
+async fn age_d_with_the_passphrase_yields_the_manifest() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    mixed_cluster(&db, dir.path(), 2).await;
+    let work = tempfile::tempdir().unwrap();
+    let pass = passphrase_file(work.path(), PASSPHRASE);
+    let archive = work.path().join("cluster.age");
+    ok(&ccmadmin(
+        dir.path(),
+        &db.url,
+        &[
+            "backup",
+            "--out",
+            archive.to_str().unwrap(),
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ],
+    ));
+    let tar = work.path().join("cluster.tar");
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("age -d -o {} {}", tar.display(), archive.display()),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("script and age (Debian's packages util-linux and age) are installed");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        format!("{PASSPHRASE}\n").as_bytes(),
+    )
+    .unwrap();
+    assert!(child.wait().unwrap().success());
+    let listed = Command::new("tar")
+        .arg("-xOf")
+        .arg(&tar)
+        .arg("manifest.json")
+        .output()
+        .unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(manifest["format"], 1);
+    assert_eq!(manifest["backend"], "sqlite");
+    assert!(manifest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["name"] == "store/devices.jsonl" && e["sha256"].as_str().unwrap().len() == 64));
+    db.finish().await;
+}
