@@ -123,6 +123,7 @@ pub async fn restore(
     let passphrase = age::secrecy::SecretString::from(passphrase(passphrase_file, false)?);
     let contents = read_archive(file, passphrase)?;
     crate::serve::create_data_dir(&settings.data_dir)?;
+    let _held = crate::serve::lock_data_dir(&settings.data_dir)?;
     let url = settings.database_url();
     let kind = if data_only {
         Kind::DataOnly

@@ -38,6 +38,15 @@ pub enum ServeError {
     /// The store could not be opened or migrated.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Another `ccmadmin serve` (or a restore) holds the data dir.
+    #[error(
+        "another ccmadmin holds the data dir {path} (a console serving it, or a restore); stop \
+         it first"
+    )]
+    Busy {
+        /// The data dir.
+        path: String,
+    },
     /// A restore that a crash interrupted could not be finished or discarded.
     #[error("an interrupted restore: {0}")]
     Restore(#[from] app::backup::BackupError),
@@ -112,6 +121,32 @@ pub fn contact_policy(settings: &Settings) -> ContactPolicy {
     }
 }
 
+/// Holds the data dir for as long as the returned file is open: one console serves a data dir,
+/// and a restore never replaces the store under a running console (an advisory `flock` on
+/// `DATA_DIR/ccmadmin.lock`, let go by the kernel when the process ends, however it ends).
+pub fn lock_data_dir(dir: &Path) -> Result<std::fs::File, ServeError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join("ccmadmin.lock");
+    let err = |source| ServeError::DataDir {
+        path: path.display().to_string(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(err)?;
+    match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(file),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(ServeError::Busy {
+            path: dir.display().to_string(),
+        }),
+        Err(e) => Err(err(e.into())),
+    }
+}
+
 /// Finishes a restore that a crash interrupted after its new store was complete, or discards
 /// one interrupted before (`app::backup::restore`).
 pub async fn finish_restore(settings: &Settings) -> Result<(), ServeError> {
@@ -127,6 +162,7 @@ pub async fn finish_restore(settings: &Settings) -> Result<(), ServeError> {
 pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let host_name = gethostname::gethostname().to_string_lossy().into_owned();
     create_data_dir(&settings.data_dir)?;
+    let _held = lock_data_dir(&settings.data_dir)?;
     // Before the TLS files are read: a full restore replaces them.
     finish_restore(settings).await?;
     let tls = tls::load_or_generate(

@@ -496,3 +496,118 @@ async fn age_d_with_the_passphrase_yields_the_manifest() {
         .any(|e| e["name"] == "store/devices.jsonl" && e["sha256"].as_str().unwrap().len() == 64));
     db.finish().await;
 }
+
+/// A restore killed (`kill -9`) at moments spread over its run — while it decrypts, builds the
+/// new store, stages the folders or switches — leaves the old store or the new one, whole:
+/// the next command finishes a complete staging or discards an incomplete one.
+#[tokio::test]
+async fn a_restore_killed_at_any_moment_leaves_the_old_store_or_the_new_one_whole() {
+    for backend in backends() {
+        let source = TestDb::new(backend).await;
+        let source_dir = tempfile::tempdir().unwrap();
+        mixed_cluster(&source, source_dir.path(), 400).await;
+        let work = tempfile::tempdir().unwrap();
+        let pass = passphrase_file(work.path(), PASSPHRASE);
+        let pass_arg = pass.to_str().unwrap();
+        let archive = work.path().join("cluster.age");
+        let archive_arg = archive.to_str().unwrap();
+        ok(&ccmadmin(
+            source_dir.path(),
+            &source.url,
+            &[
+                "backup",
+                "--out",
+                archive_arg,
+                "--passphrase-file",
+                pass_arg,
+            ],
+        ));
+        let new_devices = rows(&source.db).await["devices"].clone();
+        let new_keys = files(source_dir.path(), "keys");
+
+        let target = TestDb::new(backend).await;
+        let target_dir = tempfile::tempdir().unwrap();
+        mixed_cluster(&target, target_dir.path(), 3).await;
+        // Opened once by the binary, as a console that has served (its registration key made).
+        ok(&ccmadmin(target_dir.path(), &target.url, &["migrate"]));
+        let old_devices = rows(&target.db).await["devices"].clone();
+        let old_keys = files(target_dir.path(), "keys");
+        let mut outcomes = Vec::new();
+        for delay in [200, 900, 1200, 1500, 1800, 2200, 3000] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_ccmadmin"))
+                .args(["restore", archive_arg, "--passphrase-file", pass_arg])
+                .env("CCMADMIN_DATA_DIR", target_dir.path())
+                .env("DATABASE_URL", &target.url)
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(delay));
+            let _ = child.kill();
+            let status = child.wait().unwrap();
+            // The next command that opens the store finishes or discards what was left.
+            ok(&ccmadmin(target_dir.path(), &target.url, &["migrate"]));
+            let db = reopened(&target.url).await;
+            let devices = rows(&db).await["devices"].clone();
+            db.close().await.unwrap();
+            let keys = files(target_dir.path(), "keys");
+            let new = devices == new_devices;
+            assert!(
+                new || devices == old_devices,
+                "{backend:?} at {delay} ms: a mix"
+            );
+            assert_eq!(
+                keys,
+                *if new { &new_keys } else { &old_keys },
+                "{backend:?} at {delay} ms"
+            );
+            assert!(!target_dir.path().join("restore").exists());
+            outcomes.push((delay, status.success(), new));
+        }
+        eprintln!("{backend:?}: (kill after ms, finished, new store) {outcomes:?}");
+        source.finish().await;
+        target.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_backup_is_taken_while_the_console_serves_and_a_restore_under_it_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::support::RunningServer::start(dir.path(), &[]);
+    let url = format!(
+        "sqlite:{}?mode=rwc",
+        dir.path().join("ccmadmin.db").display()
+    );
+    let work = tempfile::tempdir().unwrap();
+    let pass = passphrase_file(work.path(), PASSPHRASE);
+    let archive = work.path().join("live.age");
+    let said = ok(&ccmadmin(
+        dir.path(),
+        &url,
+        &[
+            "backup",
+            "--out",
+            archive.to_str().unwrap(),
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ],
+    ));
+    assert!(said.starts_with("backup written"), "{said}");
+    let said = refused(&ccmadmin(
+        dir.path(),
+        &url,
+        &[
+            "restore",
+            archive.to_str().unwrap(),
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        said.contains("another ccmadmin holds the data dir"),
+        "{said}"
+    );
+    assert!(!dir.path().join("restore").exists());
+    server.kill();
+}
