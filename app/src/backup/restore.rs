@@ -222,7 +222,10 @@ async fn stage_store(
                 },
                 RequiredAction::ResetAllDevices,
             ];
-            actions::record(&txn, now, &r16, "a data-only restore (R16)", audit_id).await?
+            // An update the archive held pending becomes this one: the same file, now required
+            // by the restore.
+            actions::complete(&txn, now, &RequiredAction::UpdateCtl).await?;
+            actions::record(&txn, now, &r16, actions::RESTORE_REASON, audit_id).await?
         }
     };
     txn.commit().await?;

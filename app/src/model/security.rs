@@ -122,6 +122,10 @@ pub struct CtlStatus {
     pub ctl_provider_missing: Vec<String>,
     /// Servers with auto-registration on (R2).
     pub auto_registration_on: Vec<String>,
+    /// A data-only restore waits for its CTL update (R16): the mode stays as it is and the file
+    /// is signed by a token the current file lists.
+    #[serde(default)]
+    pub restore_update_pending: bool,
 }
 
 /// The answer to a CTL operation.

@@ -89,6 +89,7 @@ async fn status_now(state: &AppState) -> Result<CtlStatus, AppError> {
         signer,
         ctl_provider_missing: missing,
         auto_registration_on: auto,
+        restore_update_pending: actions::restore_update_pending(&state.db).await?,
     })
 }
 
@@ -123,6 +124,34 @@ pub async fn apply(
                 auto.join(", ")
             ),
         ));
+    }
+    let current = status_now(state).await?;
+    if current.restore_update_pending {
+        // R16: after a data-only restore the CTL file is updated, the mode is not chosen again,
+        // and the phones must know the signer.
+        if request.mode != current.mode {
+            return Err(AppError::invalid(
+                "Cluster Security Mode",
+                format!(
+                    "after a data-only restore the CTL file is updated in the current mode, {};                      the mode is not chosen again (R16)",
+                    current.mode.label()
+                ),
+            ));
+        }
+        let listed = |t: &String| {
+            current
+                .records
+                .iter()
+                .any(|r| r.role == Role::Sast.label() && r.name == *t)
+        };
+        if let Some(first) = request.tokens.first().filter(|t| !listed(t)) {
+            return Err(AppError::invalid(
+                "Security Tokens",
+                format!(
+                    "after a data-only restore the file must be signed by a token the current                      CTL file lists (R16); {first} is not in it"
+                ),
+            ));
+        }
     }
     if request.tokens.is_empty() || request.tokens.len() > 2 {
         return Err(AppError::invalid(

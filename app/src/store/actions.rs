@@ -82,6 +82,20 @@ pub async fn complete<C: ConnectionTrait>(
     Ok(update.exec(db).await?.rows_affected)
 }
 
+/// The reason a data-only restore records its actions under (R16).
+pub const RESTORE_REASON: &str = "a data-only restore (R16)";
+
+/// Whether the CTL update a data-only restore requires is still pending (R16).
+pub async fn restore_update_pending<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
+    Ok(required_actions::Entity::find()
+        .filter(required_actions::Column::DoneAt.is_null())
+        .filter(required_actions::Column::Kind.eq(RequiredAction::UpdateCtl.kind()))
+        .filter(required_actions::Column::Reason.eq(RESTORE_REASON))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Every pending action, oldest first.
 pub async fn pending<C: ConnectionTrait>(db: &C) -> Result<Vec<required_actions::Model>, DbErr> {
     required_actions::Entity::find()

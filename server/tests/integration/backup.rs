@@ -342,6 +342,57 @@ async fn r16_a_data_only_restore_keeps_this_nodes_keys_and_records_the_ctl_updat
                 "{service:?}: {pending:?}"
             );
         }
+
+        // R16 on Security > CTL: only an update in the current mode, signed by a known token.
+        let mut console = InProcess::new(restored_db.clone());
+        console.state = console
+            .state
+            .clone()
+            .with_files(TftpDirs::under(target_dir.path()));
+        console.rebuild_router();
+        let cookie = console.login("admin", PW, None).await;
+        let status = json_body(
+            console
+                .send("GET", "/api/v1/ctl", Some(&cookie), None)
+                .await,
+        )
+        .await;
+        assert_eq!(status["restore_update_pending"], true, "{status}");
+        let res = console
+            .send(
+                "POST",
+                "/api/v1/ctl",
+                Some(&cookie),
+                Some(json!({"mode": "NonSecure", "tokens": ["SAST1", "SAST2"]})),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let refused = json_body(res).await;
+        assert!(
+            refused.to_string().contains("Cluster Security Mode")
+                && refused.to_string().contains("R16"),
+            "{refused}"
+        );
+        let res = console
+            .send(
+                "POST",
+                "/api/v1/ctl",
+                Some(&cookie),
+                Some(json!({"mode": "Mixed", "tokens": ["SAST2", "SAST1"]})),
+            )
+            .await;
+        let updated = json_body(res).await;
+        assert_eq!(
+            updated["status"]["restore_update_pending"], false,
+            "{updated}"
+        );
+        assert!(
+            updated["status"]["signer"]
+                .as_str()
+                .unwrap()
+                .starts_with("CN=SAST2,"),
+            "{updated}"
+        );
         source.finish().await;
         target.finish().await;
     }

@@ -55,6 +55,7 @@ fn CtlForm(status: CtlStatus, may_write: bool, run: ServerAction<RunCtl>) -> imp
     let all_tokens = status.tokens.clone();
     let missing = status.ctl_provider_missing.clone();
     let auto = status.auto_registration_on.clone();
+    let restored = status.restore_update_pending;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         run.dispatch(RunCtl {
@@ -85,8 +86,13 @@ fn CtlForm(status: CtlStatus, may_write: bool, run: ServerAction<RunCtl>) -> imp
                 {format!("auto-registration is on for {} (R2).", auto.join(", "))}
             </p>
         })}
+        {restored.then(|| view! {
+            <p class="warning-box" data-testid="r16-warning"><strong>"Update CTL File: "</strong>
+                "after a data-only restore the CTL file must be updated in the current mode, signed by a token the current file lists (R16). The mode is not chosen again."
+            </p>
+        })}
         <form class="form" on:submit=submit>
-            <fieldset class="choices">
+            <fieldset class="choices" disabled=restored>
                 <legend>"Cluster Security Mode"</legend>
                 <label class="check">
                     <input type="radio" name="ctl-mode" value="NonSecure" disabled=!may_write
@@ -121,7 +127,7 @@ fn CtlForm(status: CtlStatus, may_write: bool, run: ServerAction<RunCtl>) -> imp
                 }).collect_view()}
             </fieldset>
             <div class="button-row">
-                <button type="submit" class="primary" disabled=move || !may_write || run.pending().get()>"Build and Sign the CTL File"</button>
+                <button type="submit" class="primary" disabled=move || !may_write || run.pending().get()>{if restored { "Update CTL File" } else { "Build and Sign the CTL File" }}</button>
             </div>
         </form>
         <table class="data-table" data-testid="ctl-records">
