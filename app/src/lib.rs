@@ -33,6 +33,7 @@ use crate::pages::security::tftp_files::TftpFilesPage;
 use crate::pages::service::parameters::ServiceParametersPage;
 use crate::pages::serviceability::activation::ServiceActivationPage;
 use crate::pages::serviceability::control_center::ControlCenterPage;
+use crate::pages::serviceability::disaster_recovery::DisasterRecoveryPage;
 use crate::pages::system::callmanager_groups::{
     AddCallManagerGroupPage, CallManagerGroupPage, CallManagerGroupsPage,
 };
@@ -136,6 +137,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/jobs") view=JobsPage />
                     <Route path=path!("/jobs/:id") view=JobPage />
                     <Route path=path!("/control-center") view=ControlCenterPage />
+                    <Route path=path!("/disaster-recovery") view=DisasterRecoveryPage />
                 </ParentRoute>
             </Routes>
         </Router>

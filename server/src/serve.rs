@@ -103,6 +103,7 @@ pub async fn open_store(settings: &Settings) -> Result<AppState, ServeError> {
     Ok(AppState::new(db, Arc::new(SystemClock))
         .with_reader(read)
         .with_files(dirs)
+        .with_data_dir(&settings.data_dir)
         .with_node(settings.node.clone())
         .with_registration_key(key)
         .with_contact_policy(contact_policy(settings))

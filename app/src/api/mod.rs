@@ -11,6 +11,7 @@ pub mod audit;
 pub mod imports;
 pub mod jobs;
 pub mod phones;
+pub mod recovery;
 pub mod security;
 pub mod services;
 pub mod system;

@@ -26,7 +26,7 @@ pub const FOLDERS: [&str; 3] = ["keys", "tls", "tftp"];
 /// What a backup held.
 #[derive(Debug, Clone)]
 pub struct Taken {
-    /// Its manifest.
+    /// Its manifest (the entries as taken, before the archive lists their hashes).
     pub manifest: Manifest,
     /// The archive's size in bytes.
     pub size: u64,
@@ -118,8 +118,7 @@ fn folder_files(dir: &Path, folder: &str) -> Result<Vec<(String, Vec<u8>)>, Back
     Ok(out)
 }
 
-/// Writes a backup of `db` and `data_dir` to `out`, encrypted with `passphrase`: into a hidden
-/// temporary file beside it (mode 0600), synced, then renamed over `out`.
+/// Writes a backup of `db` and `data_dir` to `out`, encrypted with `passphrase`.
 pub async fn write_to(
     db: &DatabaseConnection,
     data_dir: &Path,
@@ -129,6 +128,18 @@ pub async fn write_to(
     out: &Path,
 ) -> Result<Taken, BackupError> {
     let (manifest, entries) = entries(db, data_dir, node, now).await?;
+    let size = write_entries(out, passphrase, manifest.clone(), entries).await?;
+    Ok(Taken { manifest, size })
+}
+
+/// Writes `entries` as an archive at `out`: into a hidden temporary file beside it (mode 0600),
+/// synced, then renamed over `out`. Returns the archive's size.
+pub async fn write_entries(
+    out: &Path,
+    passphrase: SecretString,
+    manifest: Manifest,
+    entries: Vec<(String, Vec<u8>)>,
+) -> Result<u64, BackupError> {
     let folder = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -139,7 +150,7 @@ pub async fn write_to(
         .unwrap_or_else(|| "backup".to_owned());
     let temporary = folder.join(format!(".{name}.partial"));
     let written = tokio::task::spawn_blocking({
-        let (temporary, manifest) = (temporary.clone(), manifest.clone());
+        let temporary = temporary.clone();
         move || write_file(&temporary, passphrase, manifest, &entries)
     })
     .await
@@ -150,12 +161,9 @@ pub async fn write_to(
     }
     std::fs::rename(&temporary, out).map_err(BackupError::file(out))?;
     sync_dir(&folder)?;
-    let size = std::fs::metadata(out)
+    Ok(std::fs::metadata(out)
         .map_err(BackupError::file(out))?
-        .len();
-    let mut manifest = manifest;
-    manifest.entries.clear();
-    Ok(Taken { manifest, size })
+        .len())
 }
 
 fn write_file(

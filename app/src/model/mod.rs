@@ -7,6 +7,7 @@
 pub mod device;
 pub mod imports;
 pub mod jobs;
+pub mod recovery;
 pub mod security;
 pub mod system;
 pub mod user;

@@ -195,6 +195,12 @@ pub const ENTRIES: &[MenuEntry] = &[
         "/control-center",
         Some(FunctionalGroup::ServiceManagement),
     ),
+    entry(
+        Area::Serviceability,
+        "Disaster Recovery",
+        "/disaster-recovery",
+        Some(FunctionalGroup::UserPrivilegeManagement),
+    ),
 ];
 
 /// The areas where `may_read` allows at least one page, each with those pages, in menu-bar

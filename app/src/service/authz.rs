@@ -27,7 +27,17 @@ pub enum Rule {
     Require(FunctionalGroup, Access),
     /// A device, by its registration credential (`service::registrations`); never a user.
     Device,
+    /// Full Access to System, Serviceability and UserPrivilegeManagement together: what holds
+    /// or replaces the cluster's private keys (backups: take, download, check, restore).
+    ClusterKeys,
 }
+
+/// The functional groups [`Rule::ClusterKeys`] needs Full Access to, together.
+pub const CLUSTER_KEYS: [FunctionalGroup; 3] = [
+    FunctionalGroup::System,
+    FunctionalGroup::Serviceability,
+    FunctionalGroup::UserPrivilegeManagement,
+];
 
 /// A device authenticated by its registration credential (made by the permission middleware
 /// for [`Rule::Device`] routes only).
@@ -54,11 +64,20 @@ use FunctionalGroup::{
     Phone, Service, ServiceManagement as Sm, Serviceability, System, UserManagement as Um,
     UserPrivilegeManagement as Upm,
 };
-use Rule::{Authenticated, Device, Public, Require};
+use Rule::{Authenticated, ClusterKeys, Device, Public, Require};
 
 /// Every route of the console and what it requires. Deny by default: a route not listed here is
 /// refused.
 pub const RULES: &[RouteRule] = &[
+    // Serviceability > Disaster Recovery: backups hold the cluster's private keys.
+    r("GET", "/api/v1/backups", ClusterKeys),
+    r("POST", "/api/v1/backups", ClusterKeys),
+    r("GET", "/api/v1/backups/{name}", ClusterKeys),
+    r("POST", "/api/v1/backups/{name}/check", ClusterKeys),
+    r("POST", "/fn/recovery_page", ClusterKeys),
+    r("POST", "/fn/backup_now", ClusterKeys),
+    r("POST", "/fn/check_backup", ClusterKeys),
+    r("GET", "/disaster-recovery", ClusterKeys),
     // Health and login.
     r("GET", "/healthz", Public),
     r("GET", "/login", Public),
@@ -558,6 +577,18 @@ impl Privileges {
         match rule {
             Rule::Public | Rule::Authenticated => Ok(()),
             Rule::Device => Err(AppError::Forbidden),
+            Rule::ClusterKeys => {
+                if self.principal.must_change_password {
+                    Err(AppError::PasswordChangeRequired)
+                } else if CLUSTER_KEYS
+                    .iter()
+                    .all(|g| self.level(*g) == AccessLevel::FullAccess)
+                {
+                    Ok(())
+                } else {
+                    Err(AppError::Forbidden)
+                }
+            }
             Rule::Require(group, access) => {
                 if self.principal.must_change_password {
                     Err(AppError::PasswordChangeRequired)
@@ -593,6 +624,14 @@ impl Privileges {
             name: Some(self.principal.name.clone()),
             address: self.address.clone(),
         }
+    }
+
+    /// The capability over the cluster's private keys ([`Rule::ClusterKeys`]), or the refusal.
+    pub fn cluster_keys(&self) -> Result<KeysGrant, AppError> {
+        self.check(Rule::ClusterKeys)?;
+        Ok(KeysGrant {
+            actor: self.actor(),
+        })
     }
 
     /// A typed grant of `M` access on `G`, or the refusal.
@@ -667,6 +706,14 @@ pub struct Grant<G: Area, M: Mode> {
     /// Who holds it.
     pub actor: Actor,
     _marker: PhantomData<(G, M)>,
+}
+
+/// Proof that the actor holds Full Access to System, Serviceability and UserPrivilegeManagement
+/// together ([`Rule::ClusterKeys`]). Only [`Privileges::cluster_keys`] makes one.
+#[derive(Debug)]
+pub struct KeysGrant {
+    /// Who holds it.
+    pub actor: Actor,
 }
 
 /// The capability of this node's own work that no request asks for: the service supervisor, the

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod backups;
 pub mod bulk;
 pub mod callmanager_groups;
 pub mod certificate_fetch;

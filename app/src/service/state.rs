@@ -42,12 +42,18 @@ pub struct AppState {
     /// One permit: a node reads and plans one import file at a time, so that its memory holds at
     /// most one file's rows.
     pub import_slot: Arc<tokio::sync::Semaphore>,
+    /// The data folder (keys, TLS, TFTP, backups), when the console runs on one.
+    pub data_dir: Option<Arc<std::path::Path>>,
+    /// One permit: a node takes one backup at a time (each holds the store's copy in memory).
+    pub backup_slot: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     /// State on `db` with `clock`.
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
         Self {
+            data_dir: None,
+            backup_slot: Arc::new(tokio::sync::Semaphore::new(1)),
             read: db.clone(),
             db,
             clock,
@@ -101,6 +107,14 @@ impl AppState {
     pub fn with_files(self, dirs: crate::tftp::TftpDirs) -> Self {
         Self {
             files: Some(Arc::new(dirs)),
+            ..self
+        }
+    }
+
+    /// The state with its data folder (backups are kept in `backups/` under it).
+    pub fn with_data_dir(self, dir: &std::path::Path) -> Self {
+        Self {
+            data_dir: Some(Arc::from(dir)),
             ..self
         }
     }

@@ -9,6 +9,7 @@ mod imports;
 pub mod json;
 mod parameters;
 mod phones;
+mod recovery;
 mod resets;
 mod security;
 mod services;
@@ -296,6 +297,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Method::POST, "/ctl", post(security::run_ctl)),
         ep(Method::GET, "/tftp-files", get(security::tftp_status)),
         ep(Method::GET, "/tftp-files/{name}", get(security::tftp_file)),
+        ep(Method::GET, "/backups", get(recovery::list)),
+        ep(Method::POST, "/backups", post(recovery::take)),
+        ep(Method::GET, "/backups/{name}", get(recovery::download)),
+        ep(Method::POST, "/backups/{name}/check", post(recovery::check)),
         ep(Method::GET, "/services", get(services::activations)),
         ep(
             Method::PUT,

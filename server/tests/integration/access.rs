@@ -66,6 +66,29 @@ async fn r22_every_route_has_a_rule_and_the_rule_is_enforced() {
     add_user_in(&console.state, "reader", PW, &["ReadOnly"]).await;
     let nobody = console.login("nobody", PW, None).await;
     let reader = console.login("reader", PW, None).await;
+    // Full Access to System and Serviceability, but not to UserPrivilegeManagement: not enough
+    // to take the cluster's keys.
+    empty_group(&console, "Almost").await;
+    let almost_id = user_groups::Entity::find()
+        .all(&console.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.name == "Almost")
+        .unwrap()
+        .id;
+    for group in ["System", "Serviceability"] {
+        app::store::entities::user_group_privileges::ActiveModel {
+            group_id: Set(almost_id),
+            functional_group: Set(group.to_owned()),
+            access_level: Set("Full Access".to_owned()),
+        }
+        .insert(&console.state.db)
+        .await
+        .unwrap();
+    }
+    add_user_in(&console.state, "almost", PW, &["Almost"]).await;
+    let almost = console.login("almost", PW, None).await;
 
     let routes = registered_routes();
     assert!(routes.len() > 50, "only {} routes found", routes.len());
@@ -95,6 +118,20 @@ async fn r22_every_route_has_a_rule_and_the_rule_is_enforced() {
                 StatusCode::UNAUTHORIZED,
                 "anonymous {method} {path}"
             );
+        }
+        if rule == Rule::ClusterKeys {
+            for (who, cookie) in [
+                ("No Access", &nobody),
+                ("Read Only", &reader),
+                ("System and Serviceability only", &almost),
+            ] {
+                let res = console.send(method, &url, Some(cookie), None).await;
+                assert_eq!(
+                    res.status(),
+                    StatusCode::FORBIDDEN,
+                    "{who}: {method} {path}"
+                );
+            }
         }
         if let Rule::Require(_, access) = rule {
             let res = console.send(method, &url, Some(&nobody), None).await;

@@ -662,3 +662,94 @@ async fn a_backup_is_taken_while_the_console_serves_and_a_restore_under_it_is_re
     assert!(!dir.path().join("restore").exists());
     server.kill();
 }
+
+#[tokio::test]
+async fn backup_now_over_the_api_is_listed_checked_and_downloaded() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        mixed_cluster(&db, dir.path(), 4).await;
+        let mut console = InProcess::new(db.db.clone());
+        console.state = console
+            .state
+            .clone()
+            .with_files(TftpDirs::under(dir.path()))
+            .with_data_dir(dir.path());
+        console.rebuild_router();
+        let cookie = console.login("admin", PW, None).await;
+        let send = |method: &'static str, path: String, body: Option<serde_json::Value>| {
+            let (console, cookie) = (&console, &cookie);
+            async move { console.send(method, &path, Some(cookie), body).await }
+        };
+        // Bad input first: a short passphrase, named.
+        let res = send(
+            "POST",
+            "/api/v1/backups".into(),
+            Some(json!({"passphrase": "short"})),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(json_body(res).await.to_string().contains("Passphrase"));
+        let res = send(
+            "POST",
+            "/api/v1/backups".into(),
+            Some(json!({"passphrase": PASSPHRASE})),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let taken = json_body(res).await;
+        let name = taken["name"].as_str().unwrap().to_owned();
+        assert!(taken["rows"].as_u64().unwrap() > 0 && taken["files"].as_u64().unwrap() > 0);
+        let listed = json_body(send("GET", "/api/v1/backups".into(), None).await).await;
+        assert_eq!(listed["backups"][0]["name"], name.as_str(), "{listed}");
+        assert_eq!(listed["backups"][0]["taken_by"], "admin");
+
+        let check = |pass: &'static str| {
+            send(
+                "POST",
+                format!("/api/v1/backups/{name}/check"),
+                Some(json!({ "passphrase": pass })),
+            )
+        };
+        let res = check(PASSPHRASE).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(json_body(res).await["entries"].as_u64().unwrap() > 20);
+        let res = check("not the passphrase").await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let said = json_body(res).await.to_string();
+        assert!(said.contains("does not open this backup"), "{said}");
+
+        let res = send("GET", format!("/api/v1/backups/{name}"), None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&name));
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(
+            body.as_ref(),
+            std::fs::read(dir.path().join("backups").join(&name)).unwrap()
+        );
+        // Only this node's backup names: no way out of the folder.
+        for bad in ["..%2Fccmadmin.db", "ccmadmin.db", "ccmadmin-x.age.json"] {
+            let res = send("GET", format!("/api/v1/backups/{bad}"), None).await;
+            assert!(
+                res.status() == StatusCode::UNPROCESSABLE_ENTITY
+                    || res.status() == StatusCode::NOT_FOUND,
+                "{bad}: {}",
+                res.status()
+            );
+        }
+        let audit = rows(&db.db).await["audit_log"].clone();
+        assert!(audit
+            .iter()
+            .any(|r| r["action"] == "backup" && r["actor"] == "admin"));
+        assert!(
+            audit.iter().all(|r| !r.to_string().contains(PASSPHRASE)),
+            "the passphrase is never logged"
+        );
+        db.finish().await;
+    }
+}

@@ -1,4 +1,5 @@
-//! Serviceability: service activation and Control Center.
+//! Serviceability: service activation, Control Center and disaster recovery.
 
 pub mod activation;
 pub mod control_center;
+pub mod disaster_recovery;

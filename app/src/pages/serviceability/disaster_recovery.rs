@@ -1,0 +1,145 @@
+//! Serviceability > Disaster Recovery: take a backup now (the whole console, encrypted with a
+//! passphrase that is never stored), list this node's backups, check one with its passphrase,
+//! download one. Restores are made with `ccmadmin restore` on the stopped console.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::recovery::{get_recovery, BackupNow, CheckBackup};
+use crate::components::form::{last_error, ErrorBox};
+use crate::model::recovery::BackupInfo;
+
+/// Disaster Recovery.
+#[component]
+pub fn DisasterRecoveryPage() -> impl IntoView {
+    let backup = ServerAction::<BackupNow>::new();
+    let check = ServerAction::<CheckBackup>::new();
+    let data = Resource::new(move || backup.version().get(), |_| get_recovery());
+    let passphrase = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        backup.dispatch(BackupNow {
+            passphrase: passphrase.get_untracked(),
+            confirm: confirm.get_untracked(),
+        });
+    };
+    // The passphrase leaves the form once a backup is taken.
+    Effect::new(move |_| {
+        if backup.value().get().is_some_and(|r| r.is_ok()) {
+            passphrase.set(String::new());
+            confirm.set(String::new());
+        }
+    });
+    view! {
+        <Title text="Disaster Recovery" />
+        <h1>"Disaster Recovery"</h1>
+        <p class="note">
+            "A backup holds the whole console: the store, the private keys and certificates, and the TFTP folder with the CTL file. "
+            "It is encrypted with the passphrase you type here, in the age format (" <code>"age -d"</code> " opens it too). "
+            "The console never stores the passphrase: without it the backup cannot be restored. "
+            "To restore, stop the console and run " <code>"ccmadmin restore FILE"</code> " (or " <code>"--data-only"</code>
+            " to keep this node's keys: the CTL update, restarts and resets that R16 requires are then recorded)."
+        </p>
+        <h2>"Backup Now"</h2>
+        <form class="form" on:submit=submit>
+            <label for="backup-passphrase">"Passphrase"</label>
+            <input id="backup-passphrase" type="password" autocomplete="new-password" bind:value=passphrase
+                minlength="12" maxlength="1024" required aria-describedby="backup-passphrase-hint" />
+            <span id="backup-passphrase-hint" class="hint">"12 to 1,024 characters; keep it apart from the backups."</span>
+            <label for="backup-confirm">"Confirm Passphrase"</label>
+            <input id="backup-confirm" type="password" autocomplete="new-password" bind:value=confirm
+                minlength="12" maxlength="1024" required />
+            <div class="button-row">
+                <button type="submit" class="primary" disabled=move || backup.pending().get()>
+                    {move || if backup.pending().get() { "Backing up…" } else { "Backup Now" }}
+                </button>
+            </div>
+        </form>
+        <p role="status" class="hint" data-testid="backup-progress">
+            {move || backup.pending().get().then_some("Taking the backup: reading the store in one snapshot, then encrypting and writing the file…")}
+        </p>
+        <ErrorBox error=last_error(backup.value()) />
+        {move || backup.value().get().and_then(Result::ok).map(|b| view! {
+            <p class="status-box" role="status" data-testid="backup-done">
+                <strong>"Done: "</strong>
+                {format!("{} written ({} bytes, {} rows, {} files).", b.name, b.size, b.rows, b.files)}
+            </p>
+        })}
+        <h2>"Backups of this node"</h2>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(page) if page.backups.is_empty() => Either::Left(view! {
+                        <p>{format!("No backup yet. Backups are kept in {}.", page.folder)}</p>
+                    }),
+                    Ok(page) => Either::Right(Either::Left(view! {
+                        <p class="hint">{format!("Kept in {}.", page.folder)}</p>
+                        <BackupTable backups=page.backups check />
+                    })),
+                    Err(e) => Either::Right(Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> })),
+                }
+            })}
+        </Transition>
+        <ErrorBox error=last_error(check.value()) />
+        {move || check.value().get().and_then(Result::ok).map(|c| view! {
+            <p class="status-box" role="status" data-testid="check-done">
+                <strong>"Whole: "</strong>
+                {format!("{}: {} entries, {} bytes, every hash matches.", c.name, c.entries, c.bytes)}
+            </p>
+        })}
+    }
+}
+
+#[component]
+fn BackupTable(backups: Vec<BackupInfo>, check: ServerAction<CheckBackup>) -> impl IntoView {
+    let when = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M:%S").to_string();
+    view! {
+        <table class="data-table" data-testid="backups">
+            <caption>"Backups, newest first"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Taken (UTC)"</th>
+                    <th scope="col">"File"</th>
+                    <th scope="col">"Size (bytes)"</th>
+                    <th scope="col">"Contents"</th>
+                    <th scope="col">"Taken By"</th>
+                    <th scope="col">"Check"</th>
+                    <th scope="col">"Download"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {backups.into_iter().map(|b| {
+                    let passphrase = RwSignal::new(String::new());
+                    let name = b.name.clone();
+                    let field = format!("check-{}", b.name);
+                    let on_check = move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        check.dispatch(CheckBackup { name: name.clone(), passphrase: passphrase.get_untracked() });
+                    };
+                    view! {
+                        <tr>
+                            <td>{when(b.created_at)}</td>
+                            <td><code>{b.name.clone()}</code></td>
+                            <td>{b.size}</td>
+                            <td>{format!("{} rows, {} files ({} store, schema {})", b.rows, b.files, b.backend, b.schema)}</td>
+                            <td>{b.taken_by.clone()}</td>
+                            <td>
+                                <form class="inline-form" on:submit=on_check>
+                                    <label for=field.clone() class="visually-hidden">{format!("Passphrase of {}", b.name)}</label>
+                                    <input id=field type="password" autocomplete="off" bind:value=passphrase maxlength="1024" required />
+                                    <button type="submit" disabled=move || check.pending().get()>"Check"</button>
+                                </form>
+                            </td>
+                            <td>
+                                <a href=format!("/api/v1/backups/{}", b.name) download=b.name.clone()
+                                    aria-label=format!("Download {}", b.name)>"Download"</a>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,81 @@
+//! `/api/v1/backups` (Serviceability > Disaster Recovery): the backups of this node. Each route
+//! needs Full Access to System, Serviceability and UserPrivilegeManagement together
+//! (`Rule::ClusterKeys`): a backup holds the cluster's private keys.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, Request};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use tower::ServiceExt;
+
+use super::error::ApiError;
+use super::json::ApiJson;
+use app::model::recovery::{BackupCheck, BackupInfo, RecoveryPage};
+use app::service::authz::Privileges;
+use app::service::errors::internal;
+use app::service::{backups, AppState};
+
+/// Body of `POST /backups` and `POST /backups/{name}/check`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Passphrase {
+    passphrase: String,
+}
+
+/// `GET /backups`: the backups this node keeps, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+) -> Result<Json<RecoveryPage>, ApiError> {
+    let grant = privileges.cluster_keys()?;
+    Ok(Json(backups::page(&state, &grant).await?))
+}
+
+/// `POST /backups` `{"passphrase"}`: takes a backup now.
+pub async fn take(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    ApiJson(body): ApiJson<Passphrase>,
+) -> Result<Json<BackupInfo>, ApiError> {
+    let grant = privileges.cluster_keys()?;
+    Ok(Json(backups::take(&state, &grant, &body.passphrase).await?))
+}
+
+/// `POST /backups/{name}/check` `{"passphrase"}`: decrypts and checks it, restores nothing.
+pub async fn check(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<Passphrase>,
+) -> Result<Json<BackupCheck>, ApiError> {
+    let grant = privileges.cluster_keys()?;
+    Ok(Json(
+        backups::check(&state, &grant, &name, &body.passphrase).await?,
+    ))
+}
+
+/// `GET /backups/{name}`: the encrypted file, streamed.
+pub async fn download(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let grant = privileges.cluster_keys()?;
+    let path = backups::download(&state, &grant, &name).await?;
+    let served = tower_http::services::ServeFile::new(path)
+        .oneshot(Request::new(Body::empty()))
+        .await
+        .map_err(internal)?;
+    let mut response = served.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
