@@ -110,3 +110,4 @@ bench: prereqs postgres site-release server-release
 	bash server/bench/resign.sh
 	bash server/bench/resets.sh
 	bash server/bench/bat.sh
+	bash server/bench/backup.sh

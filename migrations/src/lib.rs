@@ -15,6 +15,7 @@ mod m20261201_000009_session_epoch;
 mod m20261201_000010_mask_capf_strings;
 mod m20261201_000011_pools_regions_imports;
 mod m20261201_000012_typed_job_states;
+mod m20261201_000013_backup_schedule;
 
 /// The ordered list of every migration of the store.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_mask_capf_strings::Migration),
             Box::new(m20261201_000011_pools_regions_imports::Migration),
             Box::new(m20261201_000012_typed_job_states::Migration),
+            Box::new(m20261201_000013_backup_schedule::Migration),
         ]
     }
 }

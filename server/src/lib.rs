@@ -3,6 +3,7 @@
 //! `verify` command.
 
 pub mod backup;
+pub mod backup_schedule;
 pub mod cli;
 pub mod commands;
 pub mod jobs;

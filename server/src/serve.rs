@@ -91,7 +91,11 @@ pub fn create_data_dir(path: &Path) -> Result<(), ServeError> {
 /// Opens the store at the configured URL, creating the data dir for a SQLite file.
 pub async fn open_store(settings: &Settings) -> Result<AppState, ServeError> {
     create_data_dir(&settings.data_dir)?;
-    finish_restore(settings).await?;
+    // A restore left unfinished is finished (or discarded) only by whoever holds the data dir:
+    // while a console serves or a restore runs, they do it themselves.
+    if let Ok(_held) = lock_data_dir(&settings.data_dir) {
+        finish_restore(settings).await?;
+    }
     let url = settings.database_url();
     let db = store::connect(&url).await?;
     let read = store::connect_reader(&url, &db).await?;
@@ -221,6 +225,12 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
         state.clone(),
     );
     start_services(settings, &state, tls.config.clone()).await?;
+    if settings.tftp {
+        tokio::spawn(crate::backup_schedule::run(
+            state.clone(),
+            Internal::at_start("scheduled backups"),
+        ));
+    }
 
     let leptos = LeptosOptions::builder()
         .output_name("ccmadmin")

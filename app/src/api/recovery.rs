@@ -2,9 +2,12 @@
 //! cluster's keys (Full Access to System, Serviceability and UserPrivilegeManagement).
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
-use crate::model::recovery::{BackupCheck, BackupInfo, RecoveryPage};
+use crate::model::recovery::{
+    BackupCheck, BackupInfo, BackupSchedule, RecoveryPage, ScheduleChange,
+};
 
 #[cfg(feature = "ssr")]
 use super::ctx;
@@ -37,4 +40,12 @@ pub async fn check_backup(name: String, passphrase: String) -> Result<BackupChec
     let (state, privileges) = ctx::privileges().await?;
     let grant = privileges.cluster_keys()?;
     crate::service::backups::check(&state, &grant, &name, &passphrase).await
+}
+
+/// Changes the backup schedule.
+#[server(prefix = "/fn", endpoint = "set_backup_schedule", input = Json)]
+pub async fn set_backup_schedule(change: ScheduleChange) -> Result<BackupSchedule, AppError> {
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.cluster_keys()?;
+    crate::service::backups::set_schedule(&state, &grant, change).await
 }

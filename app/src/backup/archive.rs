@@ -20,8 +20,8 @@ pub const FORMAT: u32 = 1;
 /// The manifest's name: the first entry.
 pub const MANIFEST: &str = "manifest.json";
 
-/// The largest manifest read.
-const MANIFEST_MAX: u64 = 4 << 20;
+/// The largest manifest read: room for [`ENTRIES_MAX`] entries of long names.
+const MANIFEST_MAX: u64 = 512 << 20;
 
 /// The most entries an archive may list.
 const ENTRIES_MAX: usize = 1_000_000;
@@ -111,7 +111,14 @@ pub fn write(
         .iter()
         .map(|(name, bytes)| entry_info(name, bytes))
         .collect();
-    let manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(BackupError::Manifest)?;
+    // Never an archive the reader would refuse.
+    check_manifest(&manifest)?;
+    let manifest_bytes = serde_json::to_vec(&manifest).map_err(BackupError::Manifest)?;
+    if manifest_bytes.len() as u64 > MANIFEST_MAX {
+        return Err(BackupError::Unsupported(format!(
+            "its manifest would be larger than {MANIFEST_MAX} bytes"
+        )));
+    }
     let encryptor = age::Encryptor::with_user_passphrase(passphrase);
     let mut encrypted = encryptor.wrap_output(out).map_err(BackupError::Write)?;
     {
@@ -326,6 +333,23 @@ mod tests {
         assert!(matches!(err, BackupError::Damaged(_)), "{err}");
         let err = read(&b"not an archive"[..], pass("correct horse battery")).unwrap_err();
         assert!(matches!(err, BackupError::NotAnArchive(_)), "{err}");
+    }
+
+    #[test]
+    fn a_manifest_of_the_most_entries_fits_the_limit_the_reader_sets() {
+        let widest = EntryInfo {
+            name: format!("tftp/{}", "x".repeat(250)),
+            size: u64::MAX,
+            sha256: "f".repeat(64),
+        };
+        let per_entry = serde_json::to_vec(&widest).unwrap().len() as u64 + 1;
+        assert!(per_entry * ENTRIES_MAX as u64 + 4096 <= MANIFEST_MAX);
+        // And a real one of many files reads back.
+        let entries: Vec<(String, Vec<u8>)> = (0..20_000)
+            .map(|i| (format!("tftp/SEP{i:012X}.cnf.xml.sgn"), vec![1]))
+            .collect();
+        let read_back = read(archive(&entries).as_slice(), pass("correct horse battery")).unwrap();
+        assert_eq!(read_back.entries.len(), 20_000);
     }
 
     #[test]

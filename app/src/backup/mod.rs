@@ -7,6 +7,7 @@
 
 pub mod archive;
 pub mod restore;
+pub mod sealed;
 pub mod snapshot;
 
 use crate::store::dump::DumpError;
@@ -50,6 +51,9 @@ pub enum BackupError {
     /// The store refused a statement.
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
+    /// The kept passphrase of scheduled backups could not be sealed or opened.
+    #[error("{0}")]
+    Sealed(String),
     /// The new store could not be opened.
     #[error(transparent)]
     Store(#[from] crate::store::connect::StoreError),

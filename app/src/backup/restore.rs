@@ -87,6 +87,7 @@ pub async fn restore(
         }
     }
     let (rows, actions) = stage_store(target, &copy, kind, &contents.manifest, now).await?;
+    crash_point("staged-store");
     let files = match kind {
         Kind::Full => stage_files(&staging, contents)?,
         Kind::DataOnly => 0,
@@ -96,12 +97,22 @@ pub async fn restore(
         .and_then(|()| std::fs::File::open(&ready)?.sync_all())
         .map_err(BackupError::file(&ready))?;
     sync_dir(&staging)?;
+    crash_point("ready");
     finish_pending(target).await?;
     Ok(Restored {
         rows,
         files,
         actions,
     })
+}
+
+/// The crash-safety tests' hook: `CCMADMIN_TEST_CRASH_AT=<point>` aborts the process at that
+/// point of a restore (no destructor runs, as in a `kill -9`), so that the test can check what
+/// the next start finds after a crash at each step.
+fn crash_point(point: &str) {
+    if std::env::var("CCMADMIN_TEST_CRASH_AT").is_ok_and(|at| at == point) {
+        std::process::abort();
+    }
 }
 
 /// Refuses an archive of another schema: a newer one always; an older one until restoring it
@@ -162,14 +173,16 @@ async fn stage_store(
     manifest: &Manifest,
     now: DateTime<Utc>,
 ) -> Result<(u64, Vec<String>), BackupError> {
-    let db = match sqlite_path(target.url)? {
+    let sqlite = sqlite_path(target.url)?;
+    let db = match &sqlite {
         Some(path) => {
-            let staged = staged_sqlite(&path);
+            let staged = staged_sqlite(path);
             remove_sqlite(&staged)?;
             connect::connect(&format!("sqlite:{}?mode=rwc", staged.display())).await?
         }
         None => {
             let admin = Database::connect(target.url).await?;
+            may_rename_public(&admin).await?;
             admin
                 .execute_unprepared(&format!(
                     "DROP SCHEMA IF EXISTS {NEW_SCHEMA} CASCADE; CREATE SCHEMA {NEW_SCHEMA}"
@@ -235,6 +248,10 @@ async fn stage_store(
             .await?;
     }
     db.close().await?;
+    // The new file's entry is on disk before READY says it is complete.
+    if let Some(dir) = sqlite.as_deref().and_then(Path::parent) {
+        sync_dir(dir)?;
+    }
     Ok((rows, recorded))
 }
 
@@ -304,6 +321,7 @@ pub async fn finish_pending(target: Target<'_>) -> Result<(), BackupError> {
         }
         None => switch_schemas(target.url).await?,
     }
+    crash_point("store-switched");
     for folder in FOLDERS {
         let new = staging.join(folder);
         if !new.exists() {
@@ -317,10 +335,33 @@ pub async fn finish_pending(target: Target<'_>) -> Result<(), BackupError> {
         }
         std::fs::rename(&new, &live).map_err(BackupError::file(&new))?;
         sync_dir(target.data_dir)?;
+        crash_point("folder-switched");
     }
     remove_file(&ready)?;
     sync_dir(&staging)?;
     remove_dir(&staging)
+}
+
+/// Refuses, before anything is staged, a PostgreSQL user that could not make the switch: renaming
+/// `public` takes its owner (or a member of the owning role).
+async fn may_rename_public(admin: &sea_orm::DatabaseConnection) -> Result<(), BackupError> {
+    let owner = admin
+        .query_one(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_has_role(current_user, nspowner, 'USAGE') AS owns \
+             FROM pg_namespace WHERE nspname = 'public'",
+        ))
+        .await?
+        .map(|row| row.try_get::<bool>("", "owns"))
+        .transpose()?;
+    if owner != Some(true) {
+        return Err(BackupError::Unsupported(
+            "the database user does not own the schema public, which a restore replaces: \
+             restore as its owner"
+                .to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// Puts the new schema in place of `public` in one transaction (the old one is kept as

@@ -148,7 +148,7 @@ pub async fn write_entries(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "backup".to_owned());
-    let temporary = folder.join(format!(".{name}.partial"));
+    let temporary = folder.join(format!(".{name}.{}.partial", random_suffix()));
     let written = tokio::task::spawn_blocking({
         let temporary = temporary.clone();
         move || write_file(&temporary, passphrase, manifest, &entries)
@@ -175,8 +175,7 @@ fn write_file(
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
         .open(path)
         .map_err(BackupError::file(path))?;
@@ -187,6 +186,14 @@ fn write_file(
         .into_inner()
         .map_err(|e| BackupError::file(path)(e.into_error()))?;
     file.sync_all().map_err(BackupError::file(path))
+}
+
+/// Eight random hex digits, for a temporary file's name no one can guess beforehand.
+pub fn random_suffix() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 4];
+    OsRng.fill_bytes(&mut bytes);
+    crate::domain::hex::lower(&bytes)
 }
 
 /// Syncs a folder, so that a rename in it survives a crash.

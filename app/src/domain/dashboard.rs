@@ -162,6 +162,9 @@ pub struct Dashboard {
     pub findings: Vec<Finding>,
     /// Required actions not done yet.
     pub pending_actions: u64,
+    /// Why the last scheduled backup failed, while it is the last one.
+    #[serde(default)]
+    pub backup_failure: Option<String>,
 }
 
 /// The figures of `groups` under `facts`; `references` are every SRST reference, `r3_warnings`
@@ -245,6 +248,7 @@ pub fn summarize(
         references: references.len() as u64,
         findings,
         pending_actions,
+        backup_failure: None,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod access;
 pub mod account;
 pub mod actions;
 pub mod audit;
+pub mod backups;
 pub mod bat;
 pub mod builds;
 pub mod csv;

@@ -77,6 +77,8 @@ pub const RULES: &[RouteRule] = &[
     r("POST", "/fn/recovery_page", ClusterKeys),
     r("POST", "/fn/backup_now", ClusterKeys),
     r("POST", "/fn/check_backup", ClusterKeys),
+    r("PUT", "/api/v1/backup-schedule", ClusterKeys),
+    r("POST", "/fn/set_backup_schedule", ClusterKeys),
     r("GET", "/disaster-recovery", ClusterKeys),
     // Health and login.
     r("GET", "/healthz", Public),

@@ -1,21 +1,28 @@
 //! Serviceability > Disaster Recovery: the backups this node keeps in `DATA_DIR/backups/` — taken
 //! while the console serves (one at a time per node), listed with the summary written beside
 //! each (`NAME.json`: counts and schema, nothing secret), checked with their passphrase, and
-//! downloaded. Each needs the [`KeysGrant`]: a backup holds the cluster's private keys. The
-//! passphrase is never stored nor logged.
+//! downloaded; and the schedule of the backups the console takes by itself, whose passphrase is
+//! kept sealed under a key of the keys folder (`backup::sealed`). Each needs the [`KeysGrant`]:
+//! a backup holds the cluster's private keys. A passphrase is never stored in clear nor logged.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
 use super::audit::{self, Event};
-use super::authz::KeysGrant;
+use super::authz::{Internal, KeysGrant};
 use super::errors::internal;
+use super::principal::Actor;
 use super::AppState;
-use crate::backup::{archive, snapshot, BackupError};
+use crate::backup::{archive, sealed, snapshot, BackupError};
 use crate::domain::audit::{object, AuditAction};
+use crate::domain::backups::{self as rules, Frequency};
 use crate::error::AppError;
-use crate::model::recovery::{BackupCheck, BackupInfo, RecoveryPage};
+use crate::model::recovery::{
+    BackupCheck, BackupInfo, BackupSchedule, RecoveryPage, ScheduleChange,
+};
+use crate::store::backup_schedule as stored;
+use crate::store::entities::backup_schedule;
 
 /// The folder under the data folder.
 const FOLDER: &str = "backups";
@@ -35,10 +42,243 @@ pub async fn page(state: &AppState, _grant: &KeysGrant) -> Result<RecoveryPage, 
     })
     .await
     .map_err(internal)??;
+    let row = stored::row(&state.db, state.clock.now()).await?;
     Ok(RecoveryPage {
+        schedule: schedule_of(
+            &row,
+            state.clock.now(),
+            this_node_recipient(state)?.as_deref(),
+        ),
         folder: folder.display().to_string(),
         backups: listing,
     })
+}
+
+/// The schedule as the page shows it.
+fn schedule_of(
+    row: &backup_schedule::Model,
+    now: chrono::DateTime<chrono::Utc>,
+    here: Option<&str>,
+) -> BackupSchedule {
+    let parsed = rules::parse(
+        &row.frequency,
+        u32::try_from(row.weekday).unwrap_or(0),
+        &row.at_time,
+        u32::try_from(row.keep).unwrap_or(0),
+    );
+    BackupSchedule {
+        enabled: row.enabled,
+        frequency: row.frequency.clone(),
+        weekday: u32::try_from(row.weekday).unwrap_or(1),
+        time: row.at_time.clone(),
+        keep: u32::try_from(row.keep).unwrap_or(1),
+        passphrase_set: row.sealed_passphrase.is_some(),
+        version: row.version,
+        last_run_at: row.last_run_at,
+        last_backup: row.last_backup.clone(),
+        last_error: stored::failure_of(row, now),
+        sealed_here: row.sealed_for.is_some() && row.sealed_for.as_deref() == here,
+        next_run_at: match (row.enabled, parsed) {
+            (true, Ok(s)) => Some(match s.due(now, row.updated_at, row.last_run_at) {
+                Some(slot) => slot,
+                None => s.next_slot(now),
+            }),
+            _ => None,
+        },
+    }
+}
+
+/// Changes the schedule (under the version read); a new passphrase is sealed before it is
+/// stored, and one is needed to switch the schedule on.
+pub async fn set_schedule(
+    state: &AppState,
+    grant: &KeysGrant,
+    change: ScheduleChange,
+) -> Result<BackupSchedule, AppError> {
+    let checked = rules::parse(&change.frequency, change.weekday, &change.time, change.keep)
+        .map_err(|(field, reason)| AppError::invalid(field, reason))?;
+    let secret = match change.passphrase.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => Some(archive::checked_passphrase(p).map_err(refusal)?),
+        None => None,
+    };
+    let now = state.clock.now();
+    let row = stored::row(&state.db, now).await?;
+    if change.enabled && secret.is_none() && row.sealed_passphrase.is_none() {
+        return Err(AppError::invalid(
+            "Passphrase",
+            "is needed to take backups on schedule (it is kept sealed under this node's key)",
+        ));
+    }
+    let sealed = match &secret {
+        Some(secret) => {
+            let keys = state
+                .files
+                .as_deref()
+                .ok_or_else(|| internal("the keys folder is not configured"))?
+                .keys
+                .clone();
+            let secret = secret.clone();
+            Some(
+                tokio::task::spawn_blocking(move || {
+                    let recipient = sealed::ensure_recipient(&keys)?;
+                    Ok::<_, BackupError>((sealed::seal(&keys, &secret)?, recipient))
+                })
+                .await
+                .map_err(internal)?
+                .map_err(internal)?,
+            )
+        }
+        None => None,
+    };
+    let settings = stored::Settings {
+        enabled: change.enabled,
+        frequency: checked.frequency.key().to_owned(),
+        weekday: i32::try_from(checked.weekday).unwrap_or(1),
+        at_time: checked.at.format("%H:%M").to_string(),
+        keep: i32::try_from(checked.keep).unwrap_or(1),
+        sealed_passphrase: sealed,
+    };
+    let saved = stored::set(&state.db, settings, change.version, now)
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(
+                "Another administrator changed the backup schedule meanwhile; reload the page."
+                    .to_owned(),
+            )
+        })?;
+    audit::record(
+        &state.db,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Update,
+            object_type: object::BACKUP,
+            object_name: "schedule",
+            before: None,
+            after: Some(json!({
+                "enabled": saved.enabled,
+                "frequency": saved.frequency,
+                "weekday": saved.weekday,
+                "time": saved.at_time,
+                "keep": saved.keep,
+                "passphrase_changed": secret.is_some(),
+            })),
+            detail: format!(
+                "Backup schedule {}: {} at {} UTC, keep {}",
+                if saved.enabled { "on" } else { "off" },
+                match checked.frequency {
+                    Frequency::Daily => "daily".to_owned(),
+                    Frequency::Weekly => format!(
+                        "weekly on {}",
+                        rules::WEEKDAYS[checked.weekday as usize - 1]
+                    ),
+                },
+                saved.at_time,
+                saved.keep
+            ),
+        },
+    )
+    .await?;
+    Ok(schedule_of(
+        &saved,
+        now,
+        this_node_recipient(state)?.as_deref(),
+    ))
+}
+
+/// Takes the scheduled backup when one is due and this node claims its slot (of several nodes,
+/// exactly one does), then keeps only the newest backups the schedule says. Returns the backup
+/// taken; a failure is recorded on the schedule (the dashboard shows it) and returned.
+pub async fn run_due(state: &AppState, _internal: &Internal) -> Result<Option<String>, AppError> {
+    let now = state.clock.now();
+    let row = stored::row(&state.db, now).await?;
+    if !row.enabled {
+        return Ok(None);
+    }
+    let schedule = rules::parse(
+        &row.frequency,
+        u32::try_from(row.weekday).unwrap_or(0),
+        &row.at_time,
+        u32::try_from(row.keep).unwrap_or(0),
+    )
+    .map_err(|(field, reason)| internal(format!("stored backup schedule: {field} {reason}")))?;
+    let Some(slot) = schedule.due(now, row.updated_at, row.last_run_at) else {
+        return Ok(None);
+    };
+    // Only the node whose key the passphrase is sealed to can open it: it takes the slot.
+    if row.sealed_for.is_none() || row.sealed_for != this_node_recipient(state)? {
+        return Ok(None);
+    }
+    if !stored::claim(&state.db, slot).await? {
+        return Ok(None);
+    }
+    let taken = scheduled(state, &row, schedule.keep).await;
+    match &taken {
+        Ok(name) => stored::record(&state.db, slot, Ok(name)).await?,
+        Err(e) => {
+            tracing::error!("scheduled backup failed: {e}");
+            stored::record(&state.db, slot, Err(&e.to_string())).await?
+        }
+    }
+    taken.map(Some)
+}
+
+async fn scheduled(
+    state: &AppState,
+    row: &backup_schedule::Model,
+    keep: u32,
+) -> Result<String, AppError> {
+    let sealed_passphrase = row.sealed_passphrase.clone().ok_or_else(|| {
+        AppError::invalid("Passphrase", "no passphrase is kept for scheduled backups")
+    })?;
+    let keys = state
+        .files
+        .as_deref()
+        .ok_or_else(|| internal("the keys folder is not configured"))?
+        .keys
+        .clone();
+    let secret = tokio::task::spawn_blocking(move || sealed::open(&keys, &sealed_passphrase))
+        .await
+        .map_err(internal)?
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let actor = Actor {
+        user_id: None,
+        name: Some("scheduled backup".to_owned()),
+        address: None,
+    };
+    // A backup taken by hand at the slot's time is waited for.
+    let _slot = state.backup_slot.acquire().await.map_err(internal)?;
+    let info = take_as(state, &actor, secret, SCHEDULED).await?;
+    prune(&folder(state)?, keep as usize)?;
+    Ok(info.name)
+}
+
+/// This node's public key for sealed passphrases, if it has one.
+fn this_node_recipient(state: &AppState) -> Result<Option<String>, AppError> {
+    match state.files.as_deref() {
+        Some(dirs) => sealed::recipient(&dirs.keys).map_err(internal),
+        None => Ok(None),
+    }
+}
+
+/// The first part of the names of scheduled backups (only they are pruned).
+const SCHEDULED: &str = "ccmadmin-scheduled-";
+
+/// Removes all but the `keep` newest scheduled backups of `folder` (with their summaries); the
+/// backups taken by hand stay.
+fn prune(folder: &Path, keep: usize) -> Result<(), AppError> {
+    let scheduled = list(folder)?
+        .into_iter()
+        .filter(|b| b.name.starts_with(SCHEDULED));
+    for old in scheduled.skip(keep) {
+        for name in [old.name.clone(), format!("{}.json", old.name)] {
+            match std::fs::remove_file(folder.join(&name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(internal(e)),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Takes a backup now, encrypted with `passphrase` (12 to 1,024 characters), while the console
@@ -49,13 +289,24 @@ pub async fn take(
     passphrase: &str,
 ) -> Result<BackupInfo, AppError> {
     let secret = archive::checked_passphrase(passphrase).map_err(refusal)?;
-    let data_dir = data_dir(state)?;
     let _slot = state.backup_slot.try_acquire().map_err(|_| {
         AppError::Conflict("A backup is already being taken on this node; wait for it.".to_owned())
     })?;
+    take_as(state, &grant.actor, secret, "ccmadmin-").await
+}
+
+/// Takes a backup named `prefix` + time + a random suffix, as `actor`; the caller holds the
+/// node's backup slot.
+async fn take_as(
+    state: &AppState,
+    actor: &Actor,
+    secret: age::secrecy::SecretString,
+    prefix: &str,
+) -> Result<BackupInfo, AppError> {
+    let data_dir = data_dir(state)?;
     let folder = folder(state)?;
     let now = state.clock.now();
-    let name = format!("ccmadmin-{}-{}.age", now.format("%Y%m%d-%H%M%S"), suffix());
+    let name = format!("{prefix}{}-{}.age", now.format("%Y%m%d-%H%M%S"), suffix());
     let out = folder.join(&name);
     let (manifest, entries) = snapshot::entries(
         &state.read,
@@ -85,7 +336,7 @@ pub async fn take(
         files,
         backend: manifest.backend,
         schema: manifest.schema,
-        taken_by: grant.actor.name.clone().unwrap_or_default(),
+        taken_by: actor.name.clone().unwrap_or_default(),
     };
     let summary = serde_json::to_vec_pretty(&info).map_err(internal)?;
     crate::tftp::folder::atomic_write(&folder, &format!("{name}.json"), &summary)
@@ -93,7 +344,7 @@ pub async fn take(
     audit::record(
         &state.db,
         now,
-        &grant.actor,
+        actor,
         Event {
             action: AuditAction::Backup,
             object_type: object::BACKUP,

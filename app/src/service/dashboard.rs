@@ -42,11 +42,14 @@ pub async fn dashboard(
         bridge_default_on: reference.bridge_default_on,
     };
     let pending = actions::pending_count(&state.db).await?;
-    Ok(summarize(
+    let mut dashboard = summarize(
         &facts,
         &groups,
         &references,
         r3_warnings(&this, &peers).len(),
         pending,
-    ))
+    );
+    dashboard.backup_failure =
+        crate::store::backup_schedule::last_failure(&state.db, state.clock.now()).await?;
+    Ok(dashboard)
 }

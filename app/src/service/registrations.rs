@@ -5,7 +5,6 @@
 //! storing a secret per device.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
 
 use sea_orm::TransactionTrait;
 use serde_json::{json, Value};
@@ -39,7 +38,7 @@ pub fn ensure_key(dirs: &TftpDirs) -> Result<Vec<u8>, AppError> {
         dirs.create().map_err(internal)?;
         let mut key = vec![0u8; 32];
         openssl::rand::rand_bytes(&mut key).map_err(internal)?;
-        write_private(&path, &key)?;
+        crate::tftp::keys::write_new_private(&path, &key).map_err(internal)?;
     }
     load_key(dirs)
 }
@@ -51,20 +50,6 @@ pub fn load_key(dirs: &TftpDirs) -> Result<Vec<u8>, AppError> {
         return Err(internal("the registration key is too short"));
     }
     Ok(key)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(internal)?;
-    file.write_all(bytes).map_err(internal)?;
-    file.sync_all().map_err(internal)
 }
 
 fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod backup_schedule;
 pub mod certificates;
 pub mod cluster;
 pub mod connect;

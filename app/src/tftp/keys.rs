@@ -257,6 +257,12 @@ fn offset(t: DateTime<Utc>) -> Result<time::OffsetDateTime, KeyError> {
 /// refused with [`std::io::ErrorKind::AlreadyExists`] and left as it was. A key is stored in a
 /// certificate row only after this returns, so a file a crash left half-written is never used.
 fn write_key(path: &Path, pem: &[u8]) -> Result<(), KeyError> {
+    write_new_private(path, pem).map_err(io(path))
+}
+
+/// Writes the new file `path` (0600, created exclusively: never over an existing file) and
+/// syncs it and its folder's entry; a file that could not be written whole is removed.
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -264,21 +270,18 @@ fn write_key(path: &Path, pem: &[u8]) -> Result<(), KeyError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).map_err(io(path))?;
-    let written = file.write_all(pem).and_then(|()| file.sync_all());
+    let mut file = options.open(path)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
     drop(file);
     if let Err(e) = written {
         // Ours, just created: not a key anyone uses.
         if let Err(removal) = fs::remove_file(path) {
             tracing::warn!("{}: not removed: {removal}", path.display());
         }
-        return Err(io(path)(e));
+        return Err(e);
     }
-    // The folder's entry too, before a row names the file.
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io(dir))?;
+        fs::File::open(dir).and_then(|d| d.sync_all())?;
     }
     Ok(())
 }

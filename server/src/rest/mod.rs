@@ -301,6 +301,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Method::POST, "/backups", post(recovery::take)),
         ep(Method::GET, "/backups/{name}", get(recovery::download)),
         ep(Method::POST, "/backups/{name}/check", post(recovery::check)),
+        ep(Method::PUT, "/backup-schedule", put(recovery::set_schedule)),
         ep(Method::GET, "/services", get(services::activations)),
         ep(
             Method::PUT,

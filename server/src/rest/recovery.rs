@@ -12,7 +12,7 @@ use tower::ServiceExt;
 
 use super::error::ApiError;
 use super::json::ApiJson;
-use app::model::recovery::{BackupCheck, BackupInfo, RecoveryPage};
+use app::model::recovery::{BackupCheck, BackupInfo, BackupSchedule, RecoveryPage, ScheduleChange};
 use app::service::authz::Privileges;
 use app::service::errors::internal;
 use app::service::{backups, AppState};
@@ -78,4 +78,14 @@ pub async fn download(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
+}
+
+/// `PUT /backup-schedule` `{"enabled","frequency","weekday","time","keep","passphrase","version"}`.
+pub async fn set_schedule(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    ApiJson(change): ApiJson<ScheduleChange>,
+) -> Result<Json<BackupSchedule>, ApiError> {
+    let grant = privileges.cluster_keys()?;
+    Ok(Json(backups::set_schedule(&state, &grant, change).await?))
 }

@@ -548,6 +548,79 @@ async fn age_d_with_the_passphrase_yields_the_manifest() {
     db.finish().await;
 }
 
+/// A restore that crashes at each of its steps — the new store built, the staging marked
+/// complete, the store switched, the first folder switched — leaves the old store (before the
+/// mark) or, once the next command has finished the switch, the new one: every table and folder
+/// from one side, never a mix.
+#[tokio::test]
+async fn a_restore_crashing_at_each_step_is_finished_or_undone_by_the_next_start() {
+    for backend in backends() {
+        let source = TestDb::new(backend).await;
+        let source_dir = tempfile::tempdir().unwrap();
+        mixed_cluster(&source, source_dir.path(), 12).await;
+        let work = tempfile::tempdir().unwrap();
+        let pass = passphrase_file(work.path(), PASSPHRASE);
+        let pass_arg = pass.to_str().unwrap();
+        let archive = work.path().join("cluster.age");
+        let archive_arg = archive.to_str().unwrap();
+        ok(&ccmadmin(
+            source_dir.path(),
+            &source.url,
+            &[
+                "backup",
+                "--out",
+                archive_arg,
+                "--passphrase-file",
+                pass_arg,
+            ],
+        ));
+        let new_rows = rows(&source.db).await["devices"].clone();
+        let new_files: Vec<_> = ["keys", "tftp"].map(|f| files(source_dir.path(), f)).into();
+        for (point, finished) in [
+            ("staged-store", false),
+            ("ready", true),
+            ("store-switched", true),
+            ("folder-switched", true),
+        ] {
+            let target = TestDb::new(backend).await;
+            let target_dir = tempfile::tempdir().unwrap();
+            mixed_cluster(&target, target_dir.path(), 3).await;
+            ok(&ccmadmin(target_dir.path(), &target.url, &["migrate"]));
+            let old_rows = rows(&target.db).await["devices"].clone();
+            let old_files: Vec<_> = ["keys", "tftp"].map(|f| files(target_dir.path(), f)).into();
+            let out = Command::new(env!("CARGO_BIN_EXE_ccmadmin"))
+                .args(["restore", archive_arg, "--passphrase-file", pass_arg])
+                .env("CCMADMIN_DATA_DIR", target_dir.path())
+                .env("DATABASE_URL", &target.url)
+                .env("RUST_LOG", "warn")
+                .env("CCMADMIN_TEST_CRASH_AT", point)
+                .output()
+                .unwrap();
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(
+                out.status.signal(),
+                Some(6),
+                "{point}: the restore did not crash there"
+            );
+            ok(&ccmadmin(target_dir.path(), &target.url, &["migrate"]));
+            let db = reopened(&target.url).await;
+            let devices = rows(&db).await["devices"].clone();
+            db.close().await.unwrap();
+            let now_files: Vec<_> = ["keys", "tftp"].map(|f| files(target_dir.path(), f)).into();
+            if finished {
+                assert_eq!(devices, new_rows, "{backend:?} {point}: store");
+                assert_eq!(now_files, new_files, "{backend:?} {point}: folders");
+            } else {
+                assert_eq!(devices, old_rows, "{backend:?} {point}: store");
+                assert_eq!(now_files, old_files, "{backend:?} {point}: folders");
+            }
+            assert!(!target_dir.path().join("restore").exists(), "{point}");
+            target.finish().await;
+        }
+        source.finish().await;
+    }
+}
+
 /// A restore killed (`kill -9`) at moments spread over its run — while it decrypts, builds the
 /// new store, stages the folders or switches — leaves the old store or the new one, whole:
 /// the next command finishes a complete staging or discards an incomplete one.
@@ -750,6 +823,150 @@ async fn backup_now_over_the_api_is_listed_checked_and_downloaded() {
             audit.iter().all(|r| !r.to_string().contains(PASSPHRASE)),
             "the passphrase is never logged"
         );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn scheduled_backups_are_taken_once_per_slot_by_the_node_holding_the_key_and_pruned() {
+    use app::service::authz::Internal;
+    use app::service::backups::run_due;
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        mixed_cluster(&db, dir.path(), 3).await;
+        let mut console = InProcess::new(db.db.clone());
+        console.state = console
+            .state
+            .clone()
+            .with_files(TftpDirs::under(dir.path()))
+            .with_data_dir(dir.path());
+        console.rebuild_router();
+        let cookie = console.login("admin", PW, None).await;
+        let page = json_body(
+            console
+                .send("GET", "/api/v1/backups", Some(&cookie), None)
+                .await,
+        )
+        .await;
+        let version = page["schedule"]["version"].as_i64().unwrap();
+        let change = |time: &str, passphrase: Option<&str>| {
+            json!({"enabled": true, "frequency": "daily", "weekday": 1, "time": time, "keep": 2,
+                   "passphrase": passphrase, "version": version})
+        };
+        // Refused by field: a time that is none, and switching on without a passphrase.
+        for (body, field) in [
+            (change("25:00", Some(PASSPHRASE)), "Time"),
+            (change("09:00", None), "Passphrase"),
+        ] {
+            let res = console
+                .send("PUT", "/api/v1/backup-schedule", Some(&cookie), Some(body))
+                .await;
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(json_body(res).await.to_string().contains(field), "{field}");
+        }
+        // Set for the current minute (the clock reads 09:00:00 UTC).
+        let res = console
+            .send(
+                "PUT",
+                "/api/v1/backup-schedule",
+                Some(&cookie),
+                Some(change("09:00", Some(PASSPHRASE))),
+            )
+            .await;
+        let saved = json_body(res).await;
+        assert_eq!(saved["sealed_here"], true, "{saved}");
+        assert_eq!(saved["next_run_at"], "2026-11-26T09:00:00Z", "{saved}");
+        let row = app::store::backup_schedule::row(&db.db, crate::support::t0())
+            .await
+            .unwrap();
+        let sealed = row.sealed_passphrase.unwrap();
+        assert!(!sealed
+            .windows(PASSPHRASE.len())
+            .any(|w| w == PASSPHRASE.as_bytes()));
+
+        // Two workers of this node at once: exactly one takes the slot.
+        let internal = Internal::at_start("test");
+        let other = console.state.clone();
+        let (a, b) = tokio::join!(
+            run_due(&console.state, &internal),
+            run_due(&other, &internal)
+        );
+        let taken: Vec<String> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert_eq!(taken.len(), 1, "{taken:?}");
+        assert!(taken[0].starts_with("ccmadmin-scheduled-"));
+        assert_eq!(run_due(&console.state, &internal).await.unwrap(), None);
+
+        // A node with a key of its own never opens the passphrase: it leaves the slot alone.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let dirs = TftpDirs::under(elsewhere.path());
+        dirs.create().unwrap();
+        app::backup::sealed::ensure_recipient(&dirs.keys).unwrap();
+        let node_b = console
+            .state
+            .clone()
+            .with_files(dirs)
+            .with_data_dir(elsewhere.path());
+        console.clock.advance(chrono::Duration::days(1));
+        assert_eq!(run_due(&node_b, &internal).await.unwrap(), None);
+        assert!(run_due(&console.state, &internal).await.unwrap().is_some());
+
+        // A backup taken by hand stays; the schedule keeps its last two. (A day later: a new
+        // login.)
+        let cookie = console.login("admin", PW, None).await;
+        let res = console
+            .send(
+                "POST",
+                "/api/v1/backups",
+                Some(&cookie),
+                Some(json!({ "passphrase": PASSPHRASE })),
+            )
+            .await;
+        let manual = json_body(res).await;
+        let manual = manual["name"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{manual}"))
+            .to_owned();
+        console.clock.advance(chrono::Duration::days(1));
+        assert!(run_due(&console.state, &internal).await.unwrap().is_some());
+        let cookie = console.login("admin", PW, None).await;
+        let listed = json_body(
+            console
+                .send("GET", "/api/v1/backups", Some(&cookie), None)
+                .await,
+        )
+        .await;
+        let names: Vec<&str> = listed["backups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names
+                .iter()
+                .filter(|n| n.starts_with("ccmadmin-scheduled-"))
+                .count(),
+            2,
+            "{names:?}"
+        );
+        assert!(names.contains(&manual.as_str()), "{names:?}");
+
+        // The kept passphrase cannot be opened any more: the slot fails, the dashboard says why.
+        std::fs::remove_file(dir.path().join("keys").join(app::backup::sealed::KEY_FILE)).unwrap();
+        console.clock.advance(chrono::Duration::days(1));
+        assert_eq!(
+            run_due(&console.state, &internal).await.unwrap(),
+            None,
+            "no node holds the key"
+        );
+        let dashboard = json_body(
+            console
+                .send("GET", "/api/v1/dashboard", Some(&cookie), None)
+                .await,
+        )
+        .await;
+        assert_eq!(dashboard["backup_failure"], serde_json::Value::Null);
         db.finish().await;
     }
 }

@@ -6,16 +6,21 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::recovery::{get_recovery, BackupNow, CheckBackup};
+use crate::api::recovery::{get_recovery, BackupNow, CheckBackup, SetBackupSchedule};
 use crate::components::form::{last_error, ErrorBox};
-use crate::model::recovery::BackupInfo;
+use crate::domain::backups::WEEKDAYS;
+use crate::model::recovery::{BackupInfo, BackupSchedule, ScheduleChange};
 
 /// Disaster Recovery.
 #[component]
 pub fn DisasterRecoveryPage() -> impl IntoView {
     let backup = ServerAction::<BackupNow>::new();
     let check = ServerAction::<CheckBackup>::new();
-    let data = Resource::new(move || backup.version().get(), |_| get_recovery());
+    let save = ServerAction::<SetBackupSchedule>::new();
+    let data = Resource::new(
+        move || (backup.version().get(), save.version().get()),
+        |_| get_recovery(),
+    );
     let passphrase = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -67,18 +72,23 @@ pub fn DisasterRecoveryPage() -> impl IntoView {
                 {format!("{} written ({} bytes, {} rows, {} files).", b.name, b.size, b.rows, b.files)}
             </p>
         })}
-        <h2>"Backups of this node"</h2>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(page) if page.backups.is_empty() => Either::Left(view! {
-                        <p>{format!("No backup yet. Backups are kept in {}.", page.folder)}</p>
+                    Ok(page) => Either::Left(view! {
+                        <h2>"Schedule"</h2>
+                        <ScheduleForm schedule=page.schedule save />
+                        <h2>"Backups of this node"</h2>
+                        {if page.backups.is_empty() {
+                            Either::Left(view! { <p>{format!("No backup yet. Backups are kept in {}.", page.folder)}</p> })
+                        } else {
+                            Either::Right(view! {
+                                <p class="hint">{format!("Kept in {}.", page.folder)}</p>
+                                <BackupTable backups=page.backups check />
+                            })
+                        }}
                     }),
-                    Ok(page) => Either::Right(Either::Left(view! {
-                        <p class="hint">{format!("Kept in {}.", page.folder)}</p>
-                        <BackupTable backups=page.backups check />
-                    })),
-                    Err(e) => Either::Right(Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> })),
+                    Err(e) => Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> }),
                 }
             })}
         </Transition>
@@ -89,6 +99,99 @@ pub fn DisasterRecoveryPage() -> impl IntoView {
                 {format!("{}: {} entries, {} bytes, every hash matches.", c.name, c.entries, c.bytes)}
             </p>
         })}
+    }
+}
+
+#[component]
+fn ScheduleForm(schedule: BackupSchedule, save: ServerAction<SetBackupSchedule>) -> impl IntoView {
+    let enabled = RwSignal::new(schedule.enabled);
+    let frequency = RwSignal::new(schedule.frequency.clone());
+    let weekday = RwSignal::new(schedule.weekday.to_string());
+    let time = RwSignal::new(schedule.time.clone());
+    let keep = RwSignal::new(schedule.keep.to_string());
+    let passphrase = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let mismatch = RwSignal::new(false);
+    let version = schedule.version;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = passphrase.get_untracked();
+        mismatch.set(typed != confirm.get_untracked());
+        if mismatch.get_untracked() {
+            return;
+        }
+        save.dispatch(SetBackupSchedule {
+            change: ScheduleChange {
+                enabled: enabled.get_untracked(),
+                frequency: frequency.get_untracked(),
+                weekday: weekday.get_untracked().parse().unwrap_or(0),
+                time: time.get_untracked(),
+                keep: keep.get_untracked().parse().unwrap_or(0),
+                passphrase: (!typed.is_empty()).then_some(typed),
+                version,
+            },
+        });
+    };
+    let when = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M UTC").to_string();
+    let state = match (schedule.enabled, schedule.next_run_at) {
+        (true, Some(next)) => format!("On: the next backup is taken at {}.", when(next)),
+        _ => "Off: no backup is taken on schedule.".to_owned(),
+    };
+    let last = schedule
+        .last_run_at
+        .map(|at| match (&schedule.last_backup, &schedule.last_error) {
+            (_, Some(why)) => format!("The backup of {} failed: {why}", when(at)),
+            (Some(name), None) => format!("The backup of {} was written: {name}.", when(at)),
+            (None, None) => format!("The backup of {} is being taken.", when(at)),
+        });
+    let failed = schedule.last_error.is_some();
+    view! {
+        <p class="hint" data-testid="schedule-state">{state}</p>
+        {last.map(|text| view! {
+            <p class=if failed { "warning-box" } else { "hint" } data-testid="schedule-last">{text}</p>
+        })}
+        <form class="form" on:submit=submit>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || enabled.get()
+                    on:change=move |ev| enabled.set(event_target_checked(&ev)) />
+                "Take backups on schedule"
+            </label>
+            <label for="schedule-frequency">"Frequency"</label>
+            <select id="schedule-frequency" on:change=move |ev| frequency.set(event_target_value(&ev))
+                prop:value=move || frequency.get()>
+                <option value="daily">"Daily"</option>
+                <option value="weekly">"Weekly"</option>
+            </select>
+            <label for="schedule-day">"Day (weekly)"</label>
+            <select id="schedule-day" on:change=move |ev| weekday.set(event_target_value(&ev))
+                prop:value=move || weekday.get()>
+                {WEEKDAYS.iter().enumerate().map(|(i, d)| view! { <option value=(i + 1).to_string()>{*d}</option> }).collect_view()}
+            </select>
+            <label for="schedule-time">"Time (UTC)"</label>
+            <input id="schedule-time" type="time" bind:value=time required />
+            <label for="schedule-keep">"Keep the last"</label>
+            <input id="schedule-keep" type="number" min="1" max="100" step="1" inputmode="numeric" bind:value=keep required />
+            <label for="schedule-passphrase">"Passphrase of scheduled backups"</label>
+            <input id="schedule-passphrase" type="password" autocomplete="new-password" bind:value=passphrase maxlength="1024"
+                aria-describedby="schedule-passphrase-hint" />
+            <span id="schedule-passphrase-hint" class="hint">
+                {match (schedule.passphrase_set, schedule.sealed_here) {
+                    (true, true) => "One is kept; type a new one to change it. ",
+                    (true, false) => "One is kept, sealed for another node (or before a restore): this node takes no scheduled backup until you type it again here. ",
+                    (false, _) => "None is kept yet. ",
+                }}
+                "It is kept sealed under a key in this node's keys folder, so that the console can take backups by itself: whoever holds that folder can open it."
+            </span>
+            <label for="schedule-confirm">"Confirm passphrase"</label>
+            <input id="schedule-confirm" type="password" autocomplete="new-password" bind:value=confirm maxlength="1024" />
+            {move || mismatch.get().then(|| view! {
+                <p class="error-box" role="alert"><strong>"Error: "</strong>"Confirm passphrase: differs from the passphrase"</p>
+            })}
+            <div class="button-row">
+                <button type="submit" disabled=move || save.pending().get()>"Save Schedule"</button>
+            </div>
+        </form>
+        <ErrorBox error=last_error(save.value()) />
     }
 }
 

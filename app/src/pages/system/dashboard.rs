@@ -49,6 +49,11 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
     let rows = d.by_mode.clone();
     let findings = d.findings.clone();
     view! {
+        {d.backup_failure.clone().map(|why| view! {
+            <p class="warning-box" data-testid="backup-failure"><strong>"The last scheduled backup failed: "</strong>
+                {why} " " <a href="/disaster-recovery">"Disaster Recovery"</a>
+            </p>
+        })}
         <dl class="facts tiles" data-testid="dashboard-figures">
             <div>
                 <dt>"Cluster Security Mode"</dt>

@@ -2,6 +2,7 @@
 
 pub mod api_tokens;
 pub mod audit_log;
+pub mod backup_schedule;
 pub mod callmanager_group_members;
 pub mod callmanager_groups;
 pub mod certificates;
