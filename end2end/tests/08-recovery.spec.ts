@@ -13,7 +13,7 @@ test('Backup Now shows its progress, lists the new backup and checks it with its
   await openHydrated(page, '/disaster-recovery');
   const problems = watchConsole(page);
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-  await page.getByLabel('Confirm Passphrase').fill(PASSPHRASE);
+  await page.getByLabel('Confirm Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Backup Now' }).click();
   const done = page.getByTestId('backup-done');
   await expect(done).toContainText('.age written');
@@ -42,7 +42,7 @@ test('a short passphrase or a confirmation that differs is refused, naming the f
   await asAdmin(page);
   await openHydrated(page, '/disaster-recovery');
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-  await page.getByLabel('Confirm Passphrase').fill(`${PASSPHRASE}!`);
+  await page.getByLabel('Confirm Passphrase', { exact: true }).fill(`${PASSPHRASE}!`);
   await page.getByRole('button', { name: 'Backup Now' }).click();
   await expect(page.locator('.error-box')).toContainText('Confirm Passphrase: differs from the passphrase');
   const api = await adminApi();
@@ -62,8 +62,8 @@ test('a backup scheduled for this minute is taken on time and listed, then the s
   await page.getByLabel('Frequency').selectOption('daily');
   await page.getByLabel('Time (UTC)').fill(minute);
   await page.getByLabel('Keep the last').fill('3');
-  await page.getByLabel('Passphrase of scheduled backups').fill(PASSPHRASE);
-  await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
+  await page.getByLabel("Scheduled backups' passphrase", { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel("Confirm scheduled backups' passphrase", { exact: true }).fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Save Schedule' }).click();
   await expect(page.getByTestId('schedule-state')).toContainText('On: the next backup is taken at');
   // The console's own worker takes it within seconds.

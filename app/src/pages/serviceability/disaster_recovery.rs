@@ -171,7 +171,7 @@ fn ScheduleForm(schedule: BackupSchedule, save: ServerAction<SetBackupSchedule>)
             <input id="schedule-time" type="time" bind:value=time required />
             <label for="schedule-keep">"Keep the last"</label>
             <input id="schedule-keep" type="number" min="1" max="100" step="1" inputmode="numeric" bind:value=keep required />
-            <label for="schedule-passphrase">"Passphrase of scheduled backups"</label>
+            <label for="schedule-passphrase">"Scheduled backups' passphrase"</label>
             <input id="schedule-passphrase" type="password" autocomplete="new-password" bind:value=passphrase maxlength="1024"
                 aria-describedby="schedule-passphrase-hint" />
             <span id="schedule-passphrase-hint" class="hint">
@@ -182,10 +182,10 @@ fn ScheduleForm(schedule: BackupSchedule, save: ServerAction<SetBackupSchedule>)
                 }}
                 "It is kept sealed under a key in this node's keys folder, so that the console can take backups by itself: whoever holds that folder can open it."
             </span>
-            <label for="schedule-confirm">"Confirm passphrase"</label>
+            <label for="schedule-confirm">"Confirm scheduled backups' passphrase"</label>
             <input id="schedule-confirm" type="password" autocomplete="new-password" bind:value=confirm maxlength="1024" />
             {move || mismatch.get().then(|| view! {
-                <p class="error-box" role="alert"><strong>"Error: "</strong>"Confirm passphrase: differs from the passphrase"</p>
+                <p class="error-box" role="alert"><strong>"Error: "</strong>"Confirm scheduled backups' passphrase: differs from the passphrase"</p>
             })}
             <div class="button-row">
                 <button type="submit" disabled=move || save.pending().get()>"Save Schedule"</button>
