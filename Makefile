@@ -14,6 +14,7 @@ APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 export CCMADMIN_TEST_PG_URL ?= postgres://ccmadmin:ccmadmin@127.0.0.1:5432/postgres
 E2E_PG_URL := $(patsubst %/postgres,%/ccmadmin_e2e,$(CCMADMIN_TEST_PG_URL))
 E2E_EMPTY_PG_URL := $(patsubst %/postgres,%/ccmadmin_e2e_empty,$(CCMADMIN_TEST_PG_URL))
+E2E_RESTORE_PG_URL := $(patsubst %/postgres,%/ccmadmin_e2e_restore,$(CCMADMIN_TEST_PG_URL))
 E2E_PORT ?= 18443
 
 .PHONY: bench run test prereqs test-prereqs postgres site site-release server server-release \
@@ -98,10 +99,13 @@ e2e-sqlite: site server
 
 e2e-postgres: site server
 	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e' -c 'CREATE DATABASE ccmadmin_e2e' \
-	  -c 'DROP DATABASE IF EXISTS ccmadmin_e2e_empty' -c 'CREATE DATABASE ccmadmin_e2e_empty'
+	  -c 'DROP DATABASE IF EXISTS ccmadmin_e2e_empty' -c 'CREATE DATABASE ccmadmin_e2e_empty' \
+	  -c 'DROP DATABASE IF EXISTS ccmadmin_e2e_restore' -c 'CREATE DATABASE ccmadmin_e2e_restore'
 	cd end2end && CCMADMIN_E2E_PORT=$(E2E_PORT) CCMADMIN_E2E_DATABASE_URL="$(E2E_PG_URL)" \
-	  CCMADMIN_E2E_EMPTY_DATABASE_URL="$(E2E_EMPTY_PG_URL)" npx playwright test --shuffle $(CCMADMIN_E2E_SEED)
-	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e' -c 'DROP DATABASE IF EXISTS ccmadmin_e2e_empty'
+	  CCMADMIN_E2E_EMPTY_DATABASE_URL="$(E2E_EMPTY_PG_URL)" \
+	  CCMADMIN_E2E_RESTORE_DATABASE_URL="$(E2E_RESTORE_PG_URL)" npx playwright test --shuffle $(CCMADMIN_E2E_SEED)
+	psql "$(CCMADMIN_TEST_PG_URL)" -qc 'DROP DATABASE IF EXISTS ccmadmin_e2e' -c 'DROP DATABASE IF EXISTS ccmadmin_e2e_empty' \
+	  -c 'DROP DATABASE IF EXISTS ccmadmin_e2e_restore'
 
 ## make bench — the benchmarks (release build, SQLite and PostgreSQL); print figures
 bench: prereqs postgres site-release server-release

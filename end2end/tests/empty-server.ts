@@ -19,33 +19,44 @@ export interface EmptyServer {
   stop(): Promise<void>;
 }
 
-/**
- * Starts `ccmadmin serve` on a fresh data dir (and on CCMADMIN_E2E_EMPTY_DATABASE_URL when set,
- * else on SQLite in the data dir) the way global setup does, and waits until it listens.
- */
-export async function startEmptyServer(): Promise<EmptyServer> {
+/** The ccmadmin binary the tests run. */
+export function binary(): string {
   const root = path.resolve(__dirname, '..', '..');
-  const bin = process.env.CCMADMIN_BIN ?? path.join(root, 'target/debug/ccmadmin');
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'ccmadmin-e2e-empty-'));
+  return process.env.CCMADMIN_BIN ?? path.join(root, 'target/debug/ccmadmin');
+}
+
+/** The store of the second server: CCMADMIN_E2E_EMPTY_DATABASE_URL when set, else SQLite in its
+ * data dir. */
+export function emptyEnv(dataDir: string, databaseUrl = process.env.CCMADMIN_E2E_EMPTY_DATABASE_URL): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CCMADMIN_DATA_DIR: dataDir, RUST_LOG: process.env.RUST_LOG ?? 'warn' };
+  delete env.CCMADMIN_BOOTSTRAP_PASSWORD;
+  delete env.DATABASE_URL;
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  return env;
+}
+
+/**
+ * Starts `ccmadmin serve` on a fresh data dir (and on `databaseUrl`, or
+ * CCMADMIN_E2E_EMPTY_DATABASE_URL when set, else on SQLite in the data dir) the way global setup
+ * does, and waits until it listens. Given `reuse`, it starts again on that data dir, whose store
+ * has its users already (no one-time password is printed then: `password` is empty).
+ */
+export async function startEmptyServer(reuse?: string, databaseUrl?: string): Promise<EmptyServer> {
+  const root = path.resolve(__dirname, '..', '..');
+  const bin = binary();
+  const dataDir = reuse ?? mkdtempSync(path.join(tmpdir(), 'ccmadmin-e2e-empty-'));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...emptyEnv(dataDir, databaseUrl ?? process.env.CCMADMIN_E2E_EMPTY_DATABASE_URL),
     CCMADMIN_BIND: `127.0.0.1:${EMPTY_PORT}`,
-    CCMADMIN_DATA_DIR: dataDir,
     CCMADMIN_TFTP_BIND: '127.0.0.1:0',
     CCMADMIN_SIP_BIND: '127.0.0.1:0',
     CCMADMIN_CTL_PROVIDER_BIND: '127.0.0.1:0',
     CCMADMIN_SITE_ROOT: process.env.CCMADMIN_SITE_ROOT ?? path.join(root, 'target/site'),
-    RUST_LOG: process.env.RUST_LOG ?? 'warn',
   };
-  delete env.CCMADMIN_BOOTSTRAP_PASSWORD;
-  delete env.DATABASE_URL;
-  if (process.env.CCMADMIN_E2E_EMPTY_DATABASE_URL) {
-    env.DATABASE_URL = process.env.CCMADMIN_E2E_EMPTY_DATABASE_URL;
-  }
   const server: ChildProcess = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
 
-  let password: string;
+  let password = '';
   try {
     password = await new Promise<string>((resolve, reject) => {
       let out = '';
@@ -59,7 +70,7 @@ export async function startEmptyServer(): Promise<EmptyServer> {
         out += chunk.toString();
         const pw = /one-time password: (\S+)/.exec(out);
         if (pw) found = pw[1];
-        if (found && /listening on https:\/\//.test(out)) {
+        if ((found || reuse) && /listening on https:\/\//.test(out)) {
           clearTimeout(timer);
           resolve(found);
         }
@@ -74,7 +85,7 @@ export async function startEmptyServer(): Promise<EmptyServer> {
   }
   // Keep reading its output so that a full pipe never blocks it.
   server.stdout!.resume();
-  console.log(`empty ccmadmin started on port ${EMPTY_PORT} with data dir ${dataDir} (${env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'})`);
+  console.log(`second ccmadmin started on port ${EMPTY_PORT} with data dir ${dataDir} (${env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'})`);
 
   return {
     password,
