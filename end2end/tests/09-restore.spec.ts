@@ -39,6 +39,7 @@ test('R16: after a data-only restore the CTL page offers only Update CTL File, n
   try {
     // The restored store's users: CCMAdministrator with the password of the demo console.
     await logIn(page, 'CCMAdministrator', NEW_PASSWORD);
+    await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
     await openHydrated(page, '/ctl');
     await expect(page.getByTestId('r16-warning')).toContainText('R16');
     await expect(page.getByLabel('Mixed')).toBeDisabled();
