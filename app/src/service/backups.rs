@@ -111,12 +111,7 @@ pub async fn set_schedule(
     }
     let sealed = match &secret {
         Some(secret) => {
-            let keys = state
-                .files
-                .as_deref()
-                .ok_or_else(|| internal("the keys folder is not configured"))?
-                .keys
-                .clone();
+            let keys = keys_dir(state)?;
             let secret = secret.clone();
             Some(
                 tokio::task::spawn_blocking(move || {
@@ -231,12 +226,7 @@ async fn scheduled(
     let sealed_passphrase = row.sealed_passphrase.clone().ok_or_else(|| {
         AppError::invalid("Passphrase", "no passphrase is kept for scheduled backups")
     })?;
-    let keys = state
-        .files
-        .as_deref()
-        .ok_or_else(|| internal("the keys folder is not configured"))?
-        .keys
-        .clone();
+    let keys = keys_dir(state)?;
     let secret = tokio::task::spawn_blocking(move || sealed::open(&keys, &sealed_passphrase))
         .await
         .map_err(internal)?
@@ -251,6 +241,15 @@ async fn scheduled(
     let info = take_as(state, &actor, secret, SCHEDULED).await?;
     prune(&folder(state)?, keep as usize)?;
     Ok(info.name)
+}
+
+/// This node's keys folder.
+fn keys_dir(state: &AppState) -> Result<PathBuf, AppError> {
+    state
+        .files
+        .as_deref()
+        .map(|dirs| dirs.keys.clone())
+        .ok_or_else(|| internal("the keys folder is not configured"))
 }
 
 /// This node's public key for sealed passphrases, if it has one.

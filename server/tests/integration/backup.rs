@@ -68,6 +68,40 @@ async fn mixed_cluster(db: &TestDb, dir: &Path, phones: u64) {
     assert!(report.signed > 0 && report.errors.is_empty(), "{report:?}");
 }
 
+/// A Mixed cluster of `phones` phones on a new `backend` store and data folder, and its backup
+/// by `ccmadmin backup`: the store, its folder, a work folder, the passphrase file, the archive,
+/// and what the command said.
+async fn backed_up(
+    backend: Backend,
+    phones: u64,
+) -> (
+    TestDb,
+    tempfile::TempDir,
+    tempfile::TempDir,
+    PathBuf,
+    PathBuf,
+    String,
+) {
+    let source = TestDb::new(backend).await;
+    let source_dir = tempfile::tempdir().unwrap();
+    mixed_cluster(&source, source_dir.path(), phones).await;
+    let work = tempfile::tempdir().unwrap();
+    let pass = passphrase_file(work.path(), PASSPHRASE);
+    let archive = work.path().join("cluster.age");
+    let said = ok(&ccmadmin(
+        source_dir.path(),
+        &source.url,
+        &[
+            "backup",
+            "--out",
+            archive.to_str().unwrap(),
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ],
+    ));
+    (source, source_dir, work, pass, archive, said)
+}
+
 /// `ccmadmin ARGS` on the store `url` and the data folder `dir`.
 fn ccmadmin(dir: &Path, url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ccmadmin"))
@@ -178,24 +212,8 @@ fn pairs() -> Vec<(Backend, Backend)> {
 #[tokio::test]
 async fn r16_a_full_restore_on_a_new_data_dir_brings_back_every_row_key_and_signed_file() {
     for (from, to) in pairs() {
-        let source = TestDb::new(from).await;
-        let source_dir = tempfile::tempdir().unwrap();
-        mixed_cluster(&source, source_dir.path(), 30).await;
-        let work = tempfile::tempdir().unwrap();
-        let pass = passphrase_file(work.path(), PASSPHRASE);
-        let archive = work.path().join("cluster.age");
+        let (source, source_dir, _work, pass, archive, said) = backed_up(from, 30).await;
         let pass_arg = pass.to_str().unwrap();
-        let said = ok(&ccmadmin(
-            source_dir.path(),
-            &source.url,
-            &[
-                "backup",
-                "--out",
-                archive.to_str().unwrap(),
-                "--passphrase-file",
-                pass_arg,
-            ],
-        ));
         assert!(said.starts_with("backup written to"), "{said}");
         let said = ok(&ccmadmin(
             source_dir.path(),
@@ -269,25 +287,9 @@ async fn r16_a_full_restore_on_a_new_data_dir_brings_back_every_row_key_and_sign
 async fn r16_a_data_only_restore_keeps_this_nodes_keys_and_records_the_ctl_update_restarts_and_resets(
 ) {
     for backend in backends() {
-        let source = TestDb::new(backend).await;
-        let source_dir = tempfile::tempdir().unwrap();
-        mixed_cluster(&source, source_dir.path(), 10).await;
-        let work = tempfile::tempdir().unwrap();
-        let pass = passphrase_file(work.path(), PASSPHRASE);
+        let (source, _source_dir, _work, pass, archive, _) = backed_up(backend, 10).await;
         let pass_arg = pass.to_str().unwrap();
-        let archive = work.path().join("cluster.age");
         let archive_arg = archive.to_str().unwrap();
-        ok(&ccmadmin(
-            source_dir.path(),
-            &source.url,
-            &[
-                "backup",
-                "--out",
-                archive_arg,
-                "--passphrase-file",
-                pass_arg,
-            ],
-        ));
         // A node with keys of its own.
         let target = TestDb::new(backend).await;
         let target_dir = tempfile::tempdir().unwrap();
@@ -401,24 +403,7 @@ async fn r16_a_data_only_restore_keeps_this_nodes_keys_and_records_the_ctl_updat
 #[tokio::test]
 async fn a_wrong_passphrase_a_flipped_byte_or_a_cut_archive_is_refused_and_changes_nothing() {
     for backend in backends() {
-        let source = TestDb::new(backend).await;
-        let source_dir = tempfile::tempdir().unwrap();
-        mixed_cluster(&source, source_dir.path(), 5).await;
-        let work = tempfile::tempdir().unwrap();
-        let pass = passphrase_file(work.path(), PASSPHRASE);
-        let pass_arg = pass.to_str().unwrap();
-        let archive = work.path().join("cluster.age");
-        ok(&ccmadmin(
-            source_dir.path(),
-            &source.url,
-            &[
-                "backup",
-                "--out",
-                archive.to_str().unwrap(),
-                "--passphrase-file",
-                pass_arg,
-            ],
-        ));
+        let (source, source_dir, work, pass, archive, _) = backed_up(backend, 5).await;
         let bytes = std::fs::read(&archive).unwrap();
         let mut flipped = bytes.clone();
         let at = flipped.len() * 2 / 3;
@@ -555,25 +540,9 @@ async fn age_d_with_the_passphrase_yields_the_manifest() {
 #[tokio::test]
 async fn a_restore_crashing_at_each_step_is_finished_or_undone_by_the_next_start() {
     for backend in backends() {
-        let source = TestDb::new(backend).await;
-        let source_dir = tempfile::tempdir().unwrap();
-        mixed_cluster(&source, source_dir.path(), 12).await;
-        let work = tempfile::tempdir().unwrap();
-        let pass = passphrase_file(work.path(), PASSPHRASE);
+        let (source, source_dir, _work, pass, archive, _) = backed_up(backend, 12).await;
         let pass_arg = pass.to_str().unwrap();
-        let archive = work.path().join("cluster.age");
         let archive_arg = archive.to_str().unwrap();
-        ok(&ccmadmin(
-            source_dir.path(),
-            &source.url,
-            &[
-                "backup",
-                "--out",
-                archive_arg,
-                "--passphrase-file",
-                pass_arg,
-            ],
-        ));
         let new_rows = rows(&source.db).await["devices"].clone();
         let new_files: Vec<_> = ["keys", "tftp"].map(|f| files(source_dir.path(), f)).into();
         for (point, finished) in [
@@ -627,25 +596,9 @@ async fn a_restore_crashing_at_each_step_is_finished_or_undone_by_the_next_start
 #[tokio::test]
 async fn a_restore_killed_at_any_moment_leaves_the_old_store_or_the_new_one_whole() {
     for backend in backends() {
-        let source = TestDb::new(backend).await;
-        let source_dir = tempfile::tempdir().unwrap();
-        mixed_cluster(&source, source_dir.path(), 400).await;
-        let work = tempfile::tempdir().unwrap();
-        let pass = passphrase_file(work.path(), PASSPHRASE);
+        let (source, source_dir, _work, pass, archive, _) = backed_up(backend, 400).await;
         let pass_arg = pass.to_str().unwrap();
-        let archive = work.path().join("cluster.age");
         let archive_arg = archive.to_str().unwrap();
-        ok(&ccmadmin(
-            source_dir.path(),
-            &source.url,
-            &[
-                "backup",
-                "--out",
-                archive_arg,
-                "--passphrase-file",
-                pass_arg,
-            ],
-        ));
         let new_devices = rows(&source.db).await["devices"].clone();
         let new_keys = files(source_dir.path(), "keys");
 
