@@ -101,30 +101,13 @@ async fn reconcile(
                 announce("ccmadmin TFTP stopped");
             }
             if wanted && running.tftp.is_empty() {
-                match start_tftp(&s.state, dirs, running.tftp_bound.unwrap_or(*bind)).await {
-                    Ok((tasks, local)) => {
+                let started = start_tftp(&s.state, dirs, running.tftp_bound.unwrap_or(*bind))
+                    .await
+                    .map(|(tasks, local)| {
                         running.tftp = tasks;
                         running.tftp_bound = Some(local);
-                        control::mark_local(
-                            &s.state,
-                            &s.internal,
-                            service,
-                            ServiceState::Started,
-                            "",
-                        )
-                        .await?;
-                    }
-                    Err(e) => {
-                        control::mark_local(
-                            &s.state,
-                            &s.internal,
-                            service,
-                            ServiceState::Stopped,
-                            &e,
-                        )
-                        .await?
-                    }
-                }
+                    });
+                mark_started(s, service, started).await?;
             }
         }
         Service::CtlProvider => {
@@ -135,40 +118,35 @@ async fn reconcile(
             if wanted && running.ctl_provider.is_none() {
                 let files = s.tftp.as_ref().map(|(d, _)| d.files.clone());
                 let bind = running.ctl_bound.unwrap_or(s.ctl_provider.0);
-                match start_ctl_provider(bind, s.ctl_provider.1.clone(), files).await {
-                    Ok((task, local)) => {
+                let started = start_ctl_provider(bind, s.ctl_provider.1.clone(), files)
+                    .await
+                    .map(|(task, local)| {
                         running.ctl_provider = Some(task);
                         running.ctl_bound = Some(local);
-                        control::mark_local(
-                            &s.state,
-                            &s.internal,
-                            service,
-                            ServiceState::Started,
-                            "",
-                        )
-                        .await?;
-                    }
-                    Err(e) => {
-                        control::mark_local(
-                            &s.state,
-                            &s.internal,
-                            service,
-                            ServiceState::Stopped,
-                            &e,
-                        )
-                        .await?
-                    }
-                }
+                    });
+                mark_started(s, service, started).await?;
             }
         }
         Service::CallManager | Service::Capf => {
             if restart {
-                control::mark_local(&s.state, &s.internal, service, ServiceState::Started, "")
-                    .await?;
+                mark_started(s, service, Ok(())).await?;
             }
         }
     }
     Ok(())
+}
+
+/// Records on this node's run state what starting `service` gave: Started, or Stopped with why.
+async fn mark_started(
+    s: &Supervised,
+    service: Service,
+    started: Result<(), String>,
+) -> Result<(), app::error::AppError> {
+    let (state, why) = match &started {
+        Ok(()) => (ServiceState::Started, ""),
+        Err(e) => (ServiceState::Stopped, e.as_str()),
+    };
+    control::mark_local(&s.state, &s.internal, service, state, why).await
 }
 
 /// Binds the TFTP listener and starts it with the file pipeline.

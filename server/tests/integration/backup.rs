@@ -15,25 +15,14 @@ use app::domain::services::Service;
 use app::store::dump;
 use app::tftp::TftpDirs;
 
-use crate::support::{add_user, backends, json_body, Backend, InProcess, TestDb};
+use crate::support::{backends, json_body, Backend, InProcess, TestDb};
 
 const PW: &str = "a long enough password";
 const PASSPHRASE: &str = "correct horse battery staple";
 
 /// A Mixed cluster of `phones` demo phones in a data folder, its files built and signed.
 async fn mixed_cluster(db: &TestDb, dir: &Path, phones: u64) {
-    let mut console = InProcess::new(db.db.clone());
-    console.state = console.state.clone().with_files(TftpDirs::under(dir));
-    console.rebuild_router();
-    add_user(&console.state, "admin", PW).await;
-    app::service::demo::generate(
-        &console.state,
-        &app::service::authz::Internal::at_start("test"),
-        phones,
-    )
-    .await
-    .unwrap();
-    let cookie = console.login("admin", PW, None).await;
+    let (console, cookie) = crate::support::demo_console(db, phones, PW, Some(dir)).await;
     let servers = json_body(
         console
             .send("GET", "/api/v1/servers", Some(&cookie), None)
@@ -346,12 +335,7 @@ async fn r16_a_data_only_restore_keeps_this_nodes_keys_and_records_the_ctl_updat
         }
 
         // R16 on Security > CTL: only an update in the current mode, signed by a known token.
-        let mut console = InProcess::new(restored_db.clone());
-        console.state = console
-            .state
-            .clone()
-            .with_files(TftpDirs::under(target_dir.path()));
-        console.rebuild_router();
+        let console = InProcess::new(restored_db.clone()).in_dir(target_dir.path());
         let cookie = console.login("admin", PW, None).await;
         let status = json_body(
             console
@@ -695,13 +679,7 @@ async fn backup_now_over_the_api_is_listed_checked_and_downloaded() {
         let db = TestDb::new(backend).await;
         let dir = tempfile::tempdir().unwrap();
         mixed_cluster(&db, dir.path(), 4).await;
-        let mut console = InProcess::new(db.db.clone());
-        console.state = console
-            .state
-            .clone()
-            .with_files(TftpDirs::under(dir.path()))
-            .with_data_dir(dir.path());
-        console.rebuild_router();
+        let console = InProcess::new(db.db.clone()).in_dir(dir.path());
         let cookie = console.login("admin", PW, None).await;
         let send = |method: &'static str, path: String, body: Option<serde_json::Value>| {
             let (console, cookie) = (&console, &cookie);
@@ -788,13 +766,7 @@ async fn scheduled_backups_are_taken_once_per_slot_by_the_node_holding_the_key_a
         let db = TestDb::new(backend).await;
         let dir = tempfile::tempdir().unwrap();
         mixed_cluster(&db, dir.path(), 3).await;
-        let mut console = InProcess::new(db.db.clone());
-        console.state = console
-            .state
-            .clone()
-            .with_files(TftpDirs::under(dir.path()))
-            .with_data_dir(dir.path());
-        console.rebuild_router();
+        let console = InProcess::new(db.db.clone()).in_dir(dir.path());
         let cookie = console.login("admin", PW, None).await;
         let page = json_body(
             console

@@ -7,22 +7,12 @@ use serde_json::{json, Value};
 
 use app::store::entities::{cluster, devices};
 
-use crate::support::{add_user, add_user_in, backends, json_body, InProcess, TestDb};
+use crate::support::{add_user_in, backends, json_body, InProcess, TestDb};
 
 const PW: &str = "a long enough password";
 
 async fn console_with_demo(db: &TestDb, phones: u64) -> (InProcess, String) {
-    let console = InProcess::new(db.db.clone());
-    add_user(&console.state, "admin", PW).await;
-    app::service::demo::generate(
-        &console.state,
-        &app::service::authz::Internal::at_start("test"),
-        phones,
-    )
-    .await
-    .unwrap();
-    let cookie = console.login("admin", PW, None).await;
-    (console, cookie)
+    crate::support::demo_console(db, phones, PW, None).await
 }
 
 async fn get(console: &InProcess, cookie: &str, path: &str) -> Value {

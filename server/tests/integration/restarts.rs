@@ -20,31 +20,9 @@ use app::store::entities::{audit_log, devices, jobs, phone_models};
 use app::tftp::{sgn, TftpDirs};
 use server::pipeline;
 
-use crate::support::{add_user, backends, json_body, t0, InProcess, TestDb};
+use crate::support::{backends, json_body, t0, InProcess, TestDb};
 
 const PW: &str = "a long enough password";
-
-async fn console_with_demo(
-    db: &TestDb,
-    phones: u64,
-    dirs: Option<TftpDirs>,
-) -> (InProcess, String) {
-    let mut console = InProcess::new(db.db.clone());
-    if let Some(dirs) = dirs {
-        console.state = console.state.clone().with_files(dirs);
-        console.rebuild_router();
-    }
-    add_user(&console.state, "admin", PW).await;
-    app::service::demo::generate(
-        &console.state,
-        &app::service::authz::Internal::at_start("test"),
-        phones,
-    )
-    .await
-    .unwrap();
-    let cookie = console.login("admin", PW, None).await;
-    (console, cookie)
-}
 
 async fn call(
     console: &InProcess,
@@ -124,7 +102,7 @@ async fn job(db: &sea_orm::DatabaseConnection, id: i32) -> jobs::Model {
 async fn bulk_job_interrupted_by_a_restart_is_resumed() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
-        let (console, cookie) = console_with_demo(&db, 300, None).await;
+        let (console, cookie) = crate::support::demo_console(&db, 300, PW, None).await;
         let m7960 = model_id(&db.db, "Cisco 7960").await;
         let m7940 = model_id(&db.db, "Cisco 7940").await;
 
@@ -327,7 +305,7 @@ async fn corrupt_stored_mode_never_weakens_a_signed_file() {
         let db = TestDb::new(backend).await;
         let dir = tempfile::tempdir().unwrap();
         let dirs = TftpDirs::under(dir.path());
-        let (console, cookie) = console_with_demo(&db, 40, Some(dirs.clone())).await;
+        let (console, cookie) = crate::support::demo_console(&db, 40, PW, Some(dir.path())).await;
 
         // A Mixed cluster with its files built and signed.
         let (_, servers) = call(&console, &cookie, "GET", "/api/v1/servers", None).await;

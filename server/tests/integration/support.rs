@@ -159,6 +159,17 @@ impl InProcess {
         }
     }
 
+    /// This console with its TFTP side and data folder in `dir` (keys, TFTP files, backups).
+    pub fn in_dir(mut self, dir: &Path) -> Self {
+        self.state = self
+            .state
+            .clone()
+            .with_files(app::tftp::TftpDirs::under(dir))
+            .with_data_dir(dir);
+        self.rebuild_router();
+        self
+    }
+
     /// Builds the router again on the current `state` (after changing it).
     pub fn rebuild_router(&mut self) {
         let leptos = LeptosOptions::builder()
@@ -261,6 +272,30 @@ pub fn session_cookie(res: &Response<Body>) -> Option<String> {
 pub async fn json_body(res: Response<Body>) -> serde_json::Value {
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null)
+}
+
+/// A console on `db` (its data folder `dir`, when given) with the user admin of SuperUserGroup
+/// and `password`, a demo cluster of `phones` phones, and admin's session cookie.
+pub async fn demo_console(
+    db: &TestDb,
+    phones: u64,
+    password: &str,
+    dir: Option<&Path>,
+) -> (InProcess, String) {
+    let mut console = InProcess::new(db.db.clone());
+    if let Some(dir) = dir {
+        console = console.in_dir(dir);
+    }
+    add_user(&console.state, "admin", password).await;
+    app::service::demo::generate(
+        &console.state,
+        &app::service::authz::Internal::at_start("test"),
+        phones,
+    )
+    .await
+    .unwrap();
+    let cookie = console.login("admin", password, None).await;
+    (console, cookie)
 }
 
 /// Creates a user with `password` in SuperUserGroup.

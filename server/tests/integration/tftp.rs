@@ -18,7 +18,7 @@ use app::tftp::{sgn, TftpDirs};
 use server::pipeline;
 
 use crate::support::{
-    add_user, backends, client_trusting, demo, json_body, InProcess, RunningServer, TestDb,
+    backends, client_trusting, demo, json_body, InProcess, RunningServer, TestDb,
 };
 use crate::system::tls_gateway;
 
@@ -35,18 +35,8 @@ impl Console {
     async fn new(db: &TestDb, phones: u64) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let dirs = TftpDirs::under(dir.path());
-        let mut console = InProcess::new(db.db.clone());
-        console.state = console.state.clone().with_files(dirs.clone());
-        console.rebuild_router();
-        add_user(&console.state, "admin", PW).await;
-        app::service::demo::generate(
-            &console.state,
-            &app::service::authz::Internal::at_start("test"),
-            phones,
-        )
-        .await
-        .unwrap();
-        let cookie = console.login("admin", PW, None).await;
+        let (console, cookie) =
+            crate::support::demo_console(db, phones, PW, Some(dir.path())).await;
         Self {
             console,
             cookie,
