@@ -16,6 +16,7 @@ mod m20261201_000010_mask_capf_strings;
 mod m20261201_000011_pools_regions_imports;
 mod m20261201_000012_typed_job_states;
 mod m20261201_000013_backup_schedule;
+mod m20261201_000014_offline_tokens;
 
 /// The ordered list of every migration of the store.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_pools_regions_imports::Migration),
             Box::new(m20261201_000012_typed_job_states::Migration),
             Box::new(m20261201_000013_backup_schedule::Migration),
+            Box::new(m20261201_000014_offline_tokens::Migration),
         ]
     }
 }

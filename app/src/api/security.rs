@@ -6,7 +6,8 @@ use leptos::server_fn::codec::Json;
 use crate::error::AppError;
 
 use crate::model::security::{
-    CertificateInfo, CtlRequest, CtlResult, CtlStatus, Regenerated, TftpStatus,
+    CertificateInfo, CtlRequest, CtlResult, CtlStatus, Regenerated, TftpStatus, TokenExport,
+    TokenUpload,
 };
 
 #[cfg(feature = "ssr")]
@@ -34,6 +35,27 @@ pub async fn regenerate_certificate(id: i32, version: i32) -> Result<Regenerated
         certificate,
         required_actions,
     })
+}
+
+/// Exports security token `id` as a token file encrypted with `passphrase`.
+#[server(prefix = "/fn", endpoint = "export_token")]
+pub async fn export_token(id: i32, passphrase: String) -> Result<TokenExport, AppError> {
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.cluster_keys()?;
+    crate::service::offline_tokens::export(&state, &grant, id, &passphrase).await
+}
+
+/// Removes the key of security token `id` (read at `version`) from the server; `token` is its
+/// token file and passphrase, which must open.
+#[server(prefix = "/fn", endpoint = "take_token_offline", input = Json)]
+pub async fn take_token_offline(
+    id: i32,
+    version: i32,
+    token: TokenUpload,
+) -> Result<CertificateInfo, AppError> {
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.cluster_keys()?;
+    crate::service::offline_tokens::take_offline(&state, &grant, id, version, &token).await
 }
 
 /// The CTL page.

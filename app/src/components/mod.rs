@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod field;
+pub mod file;
 pub mod form;
 pub mod layout;
 pub mod parameter;

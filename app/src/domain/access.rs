@@ -449,3 +449,18 @@ mod tests {
             .any(|(g, _)| *g == Fg::UserManagement));
     }
 }
+
+/// The functional groups that hold the cluster's private keys (backups, restores, security
+/// token files) need Full Access to, together.
+pub const CLUSTER_KEYS: [FunctionalGroup; 3] = [
+    FunctionalGroup::System,
+    FunctionalGroup::Serviceability,
+    FunctionalGroup::UserPrivilegeManagement,
+];
+
+/// True when `level` gives Full Access to every group of [`CLUSTER_KEYS`].
+pub fn holds_cluster_keys(level: impl Fn(FunctionalGroup) -> AccessLevel) -> bool {
+    CLUSTER_KEYS
+        .iter()
+        .all(|g| level(*g) == AccessLevel::FullAccess)
+}

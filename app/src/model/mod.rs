@@ -45,6 +45,12 @@ impl CurrentUser {
     pub fn may(&self, group: FunctionalGroup, access: Access) -> bool {
         self.level(group).allows(access)
     }
+
+    /// True when the user holds the cluster's keys: Full Access to every group of
+    /// [`crate::domain::access::CLUSTER_KEYS`].
+    pub fn holds_cluster_keys(&self) -> bool {
+        crate::domain::access::holds_cluster_keys(|g| self.level(g))
+    }
 }
 
 /// What the home page shows.

@@ -75,6 +75,38 @@ pub struct CertificateInfo {
     pub sha256: String,
     /// Optimistic-concurrency version.
     pub version: i32,
+    /// A security token whose key is kept offline as a token file: since when. None while the
+    /// key is on the server.
+    #[serde(default)]
+    pub key_offline_at: Option<DateTime<Utc>>,
+}
+
+/// A security token file brought for one operation: the file (ASCII-armoured age text, as the
+/// console exported it) and its passphrase. Used and forgotten; never stored or logged.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenUpload {
+    /// The token file's text.
+    pub file: String,
+    /// Its passphrase.
+    pub passphrase: String,
+}
+
+impl std::fmt::Debug for TokenUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenUpload")
+            .field("file", &format_args!("{} bytes", self.file.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A security token exported as a token file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenExport {
+    /// The name to save it as (`SAST1.token`).
+    pub file_name: String,
+    /// The token file's text (ASCII-armoured age).
+    pub file: String,
 }
 
 /// The answer to a regeneration: the new certificate and what it requires.
@@ -94,6 +126,13 @@ pub struct CtlRequest {
     pub mode: ClusterSecurityMode,
     /// The security tokens to list (one or two); the first signs the file.
     pub tokens: Vec<String>,
+    /// The signing token's file, when its key is kept offline.
+    #[serde(default)]
+    pub token_file: Option<TokenUpload>,
+    /// Sign even though the current CTL file does not list the signing token: the phones will
+    /// refuse the new file, and each must have its CTL cleared by hand.
+    #[serde(default)]
+    pub confirm_new_signer: bool,
 }
 
 /// A record of the CTL file as the page shows it.
@@ -118,6 +157,9 @@ pub struct CtlStatus {
     pub records: Vec<CtlRecordInfo>,
     /// The current file's signer.
     pub signer: Option<String>,
+    /// The tokens whose key is kept offline: an operation signed by one needs its token file.
+    #[serde(default)]
+    pub offline_tokens: Vec<String>,
     /// Servers where Cisco CTL Provider is not activated (R18).
     pub ctl_provider_missing: Vec<String>,
     /// Servers with auto-registration on (R2).

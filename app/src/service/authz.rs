@@ -10,7 +10,8 @@ use sea_orm::ConnectionTrait;
 use super::principal::{Actor, Principal};
 use super::AppState;
 use crate::domain::access::{
-    effective_level, Access, AccessLevel, Effective, FunctionalGroup, GroupLevel, OverlapPolicy,
+    effective_level, holds_cluster_keys, Access, AccessLevel, Effective, FunctionalGroup,
+    GroupLevel, OverlapPolicy,
 };
 use crate::error::AppError;
 use crate::model::CurrentUser;
@@ -32,12 +33,7 @@ pub enum Rule {
     ClusterKeys,
 }
 
-/// The functional groups [`Rule::ClusterKeys`] needs Full Access to, together.
-pub const CLUSTER_KEYS: [FunctionalGroup; 3] = [
-    FunctionalGroup::System,
-    FunctionalGroup::Serviceability,
-    FunctionalGroup::UserPrivilegeManagement,
-];
+pub use crate::domain::access::CLUSTER_KEYS;
 
 /// A device authenticated by its registration credential (made by the permission middleware
 /// for [`Rule::Device`] routes only).
@@ -80,6 +76,11 @@ pub const RULES: &[RouteRule] = &[
     r("PUT", "/api/v1/backup-schedule", ClusterKeys),
     r("POST", "/fn/set_backup_schedule", ClusterKeys),
     r("GET", "/disaster-recovery", ClusterKeys),
+    // Security tokens kept offline: the export and the removal hold a token's private key.
+    r("POST", "/api/v1/certificates/{id}/export", ClusterKeys),
+    r("POST", "/api/v1/certificates/{id}/offline", ClusterKeys),
+    r("POST", "/fn/export_token", ClusterKeys),
+    r("POST", "/fn/take_token_offline", ClusterKeys),
     // Health and login.
     r("GET", "/healthz", Public),
     r("GET", "/login", Public),
@@ -582,10 +583,7 @@ impl Privileges {
             Rule::ClusterKeys => {
                 if self.principal.must_change_password {
                     Err(AppError::PasswordChangeRequired)
-                } else if CLUSTER_KEYS
-                    .iter()
-                    .all(|g| self.level(*g) == AccessLevel::FullAccess)
-                {
+                } else if holds_cluster_keys(|g| self.level(g)) {
                     Ok(())
                 } else {
                     Err(AppError::Forbidden)

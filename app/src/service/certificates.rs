@@ -27,7 +27,8 @@ use crate::tftp::TftpDirs;
 /// The two security tokens.
 pub const TOKENS: [&str; 2] = ["SAST1", "SAST2"];
 
-fn info(row: &certificates::Model) -> CertificateInfo {
+/// A certificate row as the page shows it.
+pub(super) fn info(row: &certificates::Model) -> CertificateInfo {
     CertificateInfo {
         id: row.id,
         role: CertRole::from_key(&row.role).unwrap_or(CertRole::CallManager),
@@ -39,10 +40,12 @@ fn info(row: &certificates::Model) -> CertificateInfo {
         not_after: row.not_after,
         sha256: row.sha256.clone(),
         version: row.version,
+        key_offline_at: row.key_offline_at,
     }
 }
 
-fn dirs(state: &AppState) -> Result<&TftpDirs, AppError> {
+/// The TFTP and keys folders of this node.
+pub(super) fn dirs(state: &AppState) -> Result<&TftpDirs, AppError> {
     state.files.as_deref().ok_or_else(|| {
         tracing::error!("the TFTP folders are not configured");
         AppError::Internal

@@ -12,7 +12,7 @@ use super::audit::{self, Event};
 use super::authz::{area, Grant, Reads, Writes};
 use super::certificates::{self, CertRole, TOKENS};
 use super::errors::internal;
-use super::{control, AppState};
+use super::{control, offline_tokens, AppState};
 use crate::domain::actions::RequiredAction;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::security::ClusterSecurityMode;
@@ -47,6 +47,21 @@ async fn gates(
         .map(|s| s.name.clone())
         .collect();
     Ok((servers, missing, auto))
+}
+
+/// The certificates of the security tokens the CTL file on this node lists; none when there
+/// is no readable file (the first CTL operation, or a node whose phones get the file elsewhere).
+fn current_token_certificates(state: &AppState) -> Option<Vec<Vec<u8>>> {
+    let bytes = std::fs::read(state.files.as_deref()?.files.join(CTL_FILE)).ok()?;
+    let parsed = sgn::parse(&bytes).ok()?;
+    let records = ctl::decode(&parsed.content).ok()?;
+    Some(
+        records
+            .into_iter()
+            .filter(|r| r.role == Role::Sast)
+            .map(|r| r.certificate)
+            .collect(),
+    )
 }
 
 /// The CTL page's facts.
@@ -87,6 +102,7 @@ async fn status_now(state: &AppState) -> Result<CtlStatus, AppError> {
         tokens: TOKENS.iter().map(|t| (*t).to_owned()).collect(),
         records,
         signer,
+        offline_tokens: offline_tokens::offline(&state.db).await?,
         ctl_provider_missing: missing,
         auto_registration_on: auto,
         restore_update_pending: actions::restore_update_pending(&state.db).await?,
@@ -133,24 +149,9 @@ pub async fn apply(
             return Err(AppError::invalid(
                 "Cluster Security Mode",
                 format!(
-                    "after a data-only restore the CTL file is updated in the current mode, {};                      the mode is not chosen again (R16)",
+                    "after a data-only restore the CTL file is updated in the current mode, {}; \
+                     the mode is not chosen again (R16)",
                     current.mode.label()
-                ),
-            ));
-        }
-        let listed = |t: &String| {
-            current
-                .records
-                .iter()
-                .any(|r| r.role == Role::Sast.label() && r.name == *t)
-        };
-        // A node without a CTL file has no token to match (the phones' CTL is elsewhere).
-        let has_file = !current.records.is_empty();
-        if let Some(first) = request.tokens.first().filter(|t| has_file && !listed(t)) {
-            return Err(AppError::invalid(
-                "Security Tokens",
-                format!(
-                    "after a data-only restore the file must be signed by a token the current                      CTL file lists (R16); {first} is not in it"
                 ),
             ));
         }
@@ -184,6 +185,32 @@ pub async fn apply(
                 ))
             })
     };
+    let signer_certificate = cert(CertRole::Sast, &request.tokens[0])?;
+    if let Some(listed) = current_token_certificates(state) {
+        if !listed.contains(&signer_certificate) {
+            let first = &request.tokens[0];
+            if current.restore_update_pending {
+                return Err(AppError::invalid(
+                    "Security Tokens",
+                    format!(
+                        "after a data-only restore the file must be signed by a token the \
+                         current CTL file lists (R16); {first} is not in it"
+                    ),
+                ));
+            }
+            if !request.confirm_new_signer {
+                return Err(AppError::invalid(
+                    "Security Tokens",
+                    format!(
+                        "{first} is not in the current CTL file, so the phones will refuse a file \
+                         it signs and keep the old one: every phone would have to have its CTL \
+                         cleared by hand. Sign with a token the file lists, or confirm that every \
+                         phone will be cleared by hand"
+                    ),
+                ));
+            }
+        }
+    }
     let mut records = Vec::new();
     for t in &request.tokens {
         records.push(Record {
@@ -225,8 +252,13 @@ pub async fn apply(
         .as_deref()
         .ok_or_else(|| internal("the TFTP folders are not configured"))?
         .clone();
-    let signer =
-        certificates::identity(&state.db, &dirs, CertRole::Sast, &request.tokens[0]).await?;
+    let signer = offline_tokens::signer(
+        &state.db,
+        &dirs,
+        &request.tokens[0],
+        request.token_file.as_ref(),
+    )
+    .await?;
     let now = state.clock.now();
     let timestamp = u32::try_from(now.timestamp()).unwrap_or(0);
     let file = sgn::build(

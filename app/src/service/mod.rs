@@ -25,6 +25,7 @@ pub mod home;
 pub mod imports;
 pub mod interrupted;
 pub mod job_claims;
+pub mod offline_tokens;
 pub mod parameters;
 pub mod password;
 pub mod phones;

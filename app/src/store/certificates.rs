@@ -43,6 +43,8 @@ fn apply(active: &mut certificates::ActiveModel, issued: Issued, now: DateTime<U
     active.not_after = Set(issued.not_after);
     active.sha256 = Set(issued.sha256);
     active.key_file = Set(issued.key_file);
+    // A new key is made on the server.
+    active.key_offline_at = Set(None);
     active.created_at = Set(now);
 }
 
@@ -105,5 +107,18 @@ pub async fn replace<C: ConnectionTrait>(
 ) -> Result<Option<certificates::Model>, DbErr> {
     let mut active: certificates::ActiveModel = row.into();
     apply(&mut active, issued, now);
+    versioned::update(db, active, read).await
+}
+
+/// Records that the key of `row` left the server at `now` (a token kept offline), only while the
+/// row is still at version `read`: `None` when another change came first.
+pub async fn take_offline<C: ConnectionTrait>(
+    db: &C,
+    row: certificates::Model,
+    now: DateTime<Utc>,
+    read: i32,
+) -> Result<Option<certificates::Model>, DbErr> {
+    let mut active: certificates::ActiveModel = row.into();
+    active.key_offline_at = Set(Some(now));
     versioned::update(db, active, read).await
 }

@@ -73,7 +73,18 @@ impl SigningIdentity {
     /// The identity of the key in `key_file` and the certificate `der`.
     pub fn load(key_file: &Path, der: &[u8]) -> Result<Arc<Self>, KeyError> {
         let pem = fs::read(key_file).map_err(io(key_file))?;
-        let key = PKey::private_key_from_pem(&pem)?;
+        Self::from_pem(&pem, der)
+    }
+
+    /// The identity of the PEM private key `pem` and the certificate `der`; refused when the key
+    /// is not the certificate's (a file of another token, or of an older certificate).
+    pub fn from_pem(pem: &[u8], der: &[u8]) -> Result<Arc<Self>, KeyError> {
+        let key = PKey::private_key_from_pem(pem)?;
+        if !public_key(der)?.public_eq(&key) {
+            return Err(KeyError::Certificate(
+                "the private key is not the key of this certificate".to_owned(),
+            ));
+        }
         let facts = certificate_facts(der)?;
         Ok(Arc::new(Self {
             info: SignerInfo {
@@ -144,6 +155,11 @@ pub fn verify(
     let mut verifier = Verifier::new(digest(hash), &key)?;
     verifier.update(data)?;
     Ok(verifier.verify(signature).unwrap_or(false))
+}
+
+/// The PEM private key in `key_file` (for a security token's export, never anything else).
+pub fn key_pem(key_file: &Path) -> Result<Vec<u8>, KeyError> {
+    fs::read(key_file).map_err(io(key_file))
 }
 
 /// The public key of certificate `der`.

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod sgn;
 pub mod static_files;
 pub mod tlv;
+pub mod token_file;
 pub mod trust;
 
 use std::path::{Path, PathBuf};

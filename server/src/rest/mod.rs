@@ -293,6 +293,16 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/certificates/{id}/regenerate",
             post(security::regenerate),
         ),
+        ep(
+            Method::POST,
+            "/certificates/{id}/export",
+            post(security::export_token),
+        ),
+        ep(
+            Method::POST,
+            "/certificates/{id}/offline",
+            post(security::take_token_offline),
+        ),
         ep(Method::GET, "/ctl", get(security::ctl_status)),
         ep(Method::POST, "/ctl", post(security::run_ctl)),
         ep(Method::GET, "/tftp-files", get(security::tftp_status)),

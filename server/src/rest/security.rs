@@ -9,11 +9,11 @@ use serde::Deserialize;
 use super::error::ApiError;
 use super::json::ApiJson;
 use app::model::security::{
-    CertificateInfo, CtlRequest, CtlResult, CtlStatus, Regenerated, TftpStatus,
+    CertificateInfo, CtlRequest, CtlResult, CtlStatus, Regenerated, TftpStatus, TokenUpload,
 };
 use app::service::authz::{area, Privileges, Reads, Writes};
 use app::service::errors::internal;
-use app::service::{certificates, ctl, tftp_files, AppState};
+use app::service::{certificates, ctl, offline_tokens, tftp_files, AppState};
 use app::tftp::keys;
 
 /// `GET /certificates`.
@@ -97,6 +97,52 @@ pub async fn regenerate(
         certificate,
         required_actions,
     }))
+}
+
+/// Body of `POST /certificates/{id}/export`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportBody {
+    passphrase: String,
+}
+
+/// `POST /certificates/{id}/export` `{"passphrase": …}`: the security token as a token file
+/// (ASCII-armoured age, encrypted with that passphrase).
+pub async fn export_token(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(id): Path<i32>,
+    ApiJson(body): ApiJson<ExportBody>,
+) -> Result<Response, ApiError> {
+    let grant = privileges.cluster_keys()?;
+    let export = offline_tokens::export(&state, &grant, id, &body.passphrase).await?;
+    Ok(attachment(
+        &export.file_name,
+        "application/octet-stream",
+        export.file.into_bytes(),
+    ))
+}
+
+/// Body of `POST /certificates/{id}/offline`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfflineBody {
+    version: i32,
+    token: TokenUpload,
+}
+
+/// `POST /certificates/{id}/offline` `{"version": …, "token": {"file": …, "passphrase": …}}`:
+/// removes the token's key from the server once the token file is shown to open.
+pub async fn take_token_offline(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(id): Path<i32>,
+    ApiJson(body): ApiJson<OfflineBody>,
+) -> Result<Json<CertificateInfo>, ApiError> {
+    let grant = privileges.cluster_keys()?;
+    Ok(Json(
+        offline_tokens::take_offline(&state, &grant, id, body.version, &body.token).await?,
+    ))
 }
 
 /// `GET /ctl`.

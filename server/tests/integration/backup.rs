@@ -22,39 +22,7 @@ const PASSPHRASE: &str = "correct horse battery staple";
 
 /// A Mixed cluster of `phones` demo phones in a data folder, its files built and signed.
 async fn mixed_cluster(db: &TestDb, dir: &Path, phones: u64) {
-    let (console, cookie) = crate::support::demo_console(db, phones, PW, Some(dir)).await;
-    let servers = json_body(
-        console
-            .send("GET", "/api/v1/servers", Some(&cookie), None)
-            .await,
-    )
-    .await;
-    for s in servers.as_array().unwrap() {
-        let name = s["fields"]["name"].as_str().unwrap();
-        let res = console
-            .send(
-                "PUT",
-                &format!("/api/v1/servers/{name}/services/ctl-provider"),
-                Some(&cookie),
-                Some(json!({"activated": true})),
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::OK);
-    }
-    let res = console
-        .send(
-            "POST",
-            "/api/v1/ctl",
-            Some(&cookie),
-            Some(json!({"mode": "Mixed", "tokens": ["SAST1", "SAST2"]})),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let latest = app::store::files::latest_change(&db.db).await.unwrap();
-    let report = server::pipeline::build(&console.state, latest)
-        .await
-        .unwrap();
-    assert!(report.signed > 0 && report.errors.is_empty(), "{report:?}");
+    crate::support::mixed_cluster(db, dir, phones, PW, &["SAST1", "SAST2"]).await;
 }
 
 /// A Mixed cluster of `phones` phones on a new `backend` store and data folder, and its backup

@@ -7,6 +7,7 @@ mod backup;
 mod binary;
 mod connection_limits;
 mod first_steps;
+mod offline_tokens;
 mod permissions;
 mod phones;
 mod resets;

@@ -298,6 +298,52 @@ pub async fn demo_console(
     (console, cookie)
 }
 
+/// A Mixed cluster of `phones` demo phones on `db` in the data folder `dir`: Cisco CTL Provider
+/// activated on every server, the CTL file listing `tokens` (the first signs it), the files built
+/// and signed. The console and the session cookie of admin (`password`).
+pub async fn mixed_cluster(
+    db: &TestDb,
+    dir: &Path,
+    phones: u64,
+    password: &str,
+    tokens: &[&str],
+) -> (InProcess, String) {
+    let (console, cookie) = demo_console(db, phones, password, Some(dir)).await;
+    let servers = json_body(
+        console
+            .send("GET", "/api/v1/servers", Some(&cookie), None)
+            .await,
+    )
+    .await;
+    for s in servers.as_array().unwrap() {
+        let name = s["fields"]["name"].as_str().unwrap();
+        let res = console
+            .send(
+                "PUT",
+                &format!("/api/v1/servers/{name}/services/ctl-provider"),
+                Some(&cookie),
+                Some(serde_json::json!({"activated": true})),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = console
+        .send(
+            "POST",
+            "/api/v1/ctl",
+            Some(&cookie),
+            Some(serde_json::json!({"mode": "Mixed", "tokens": tokens})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let latest = app::store::files::latest_change(&db.db).await.unwrap();
+    let report = server::pipeline::build(&console.state, latest)
+        .await
+        .unwrap();
+    assert!(report.signed > 0 && report.errors.is_empty(), "{report:?}");
+    (console, cookie)
+}
+
 /// Creates a user with `password` in SuperUserGroup.
 pub async fn add_user(state: &AppState, name: &str, password: &str) {
     add_user_in(state, name, password, &["SuperUserGroup"]).await;

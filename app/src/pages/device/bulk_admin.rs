@@ -12,6 +12,7 @@ use crate::api::imports::{
     list_templates, validate_phone_import, DeleteTemplate, SaveTemplate, StartPhoneImport,
 };
 use crate::api::phones::{get_job, get_phone_context};
+use crate::components::file::{read_chosen_text, Chosen};
 use crate::components::form::{last_error, ErrorBox};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
@@ -27,6 +28,13 @@ use crate::model::{JobInfo, PhoneContext};
 
 /// The largest file the page sends (the server checks again).
 const MAX_FILE_MIB: u64 = 64;
+
+/// The import file input's limits and messages.
+const IMPORT_FILE: Chosen = Chosen {
+    missing: "Choose a CSV file first.",
+    max_bytes: MAX_FILE_MIB * 1024 * 1024,
+    limit_of: "an import file",
+};
 
 /// Every import action with its form value and label.
 const ACTIONS: [(ImportAction, &str, &str); 3] = [
@@ -99,36 +107,6 @@ fn ExportSection(system_reader: bool) -> impl IntoView {
     }
 }
 
-/// The text of the file chosen in `input`, refused when it is over [`MAX_FILE_MIB`].
-#[cfg(feature = "hydrate")]
-async fn read_chosen_file(input: NodeRef<leptos::html::Input>) -> Result<String, String> {
-    let file = input
-        .get_untracked()
-        .and_then(|i| i.files())
-        .and_then(|list| list.get(0))
-        .ok_or_else(|| "Choose a CSV file first.".to_owned())?;
-    let name = file.name();
-    // Sizes are whole numbers of bytes, exactly represented in an f64 up to 2^53.
-    #[allow(clippy::cast_precision_loss)]
-    let limit = (MAX_FILE_MIB * 1024 * 1024) as f64;
-    if file.size() > limit {
-        return Err(format!(
-            "{name} is larger than {MAX_FILE_MIB} MiB, the limit of an import file."
-        ));
-    }
-    let text = wasm_bindgen_futures::JsFuture::from(file.text())
-        .await
-        .map_err(|_| format!("{name} could not be read."))?;
-    text.as_string()
-        .ok_or_else(|| format!("{name} could not be read as text."))
-}
-
-/// On the server the button does nothing: it acts once the page is hydrated.
-#[cfg(not(feature = "hydrate"))]
-async fn read_chosen_file(_input: NodeRef<leptos::html::Input>) -> Result<String, String> {
-    Err("The page is still loading; try again in a moment.".to_owned())
-}
-
 #[component]
 fn ImportSection(may_write: bool) -> impl IntoView {
     let file_ref = NodeRef::<leptos::html::Input>::new();
@@ -153,7 +131,7 @@ fn ImportSection(may_write: bool) -> impl IntoView {
         forget();
         validating.set(true);
         leptos::task::spawn_local(async move {
-            match read_chosen_file(file_ref).await {
+            match read_chosen_text(file_ref, IMPORT_FILE).await {
                 Ok(text) => {
                     let request = ImportRequest {
                         csv: text.clone(),

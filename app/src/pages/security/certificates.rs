@@ -10,6 +10,7 @@ use crate::api::security::{list_certificates, RegenerateCertificate};
 use crate::components::form::{last_error, ErrorBox};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
+use crate::pages::security::token_files::OfflineTokens;
 
 /// Security > Certificates.
 #[component]
@@ -25,7 +26,7 @@ pub fn CertificatesPage() -> impl IntoView {
     view! {
         <Title text="Certificates" />
         <h1>"Certificates"</h1>
-        <p class="hint">"Private keys stay in the server's data folder (owner-only files); only certificates can be downloaded."</p>
+        <p class="hint">"Private keys stay in the server's data folder (owner-only files); only certificates can be downloaded. A security token's key can instead be kept offline as a token file (below)."</p>
         {move || regenerate.value().get().and_then(Result::ok).map(|r| view! {
             <div class="status-box" role="status" data-testid="save-result">
                 <p><strong>"Done: "</strong>{format!("Certificate {} regenerated.", r.certificate.name)}</p>
@@ -35,7 +36,9 @@ pub fn CertificatesPage() -> impl IntoView {
         <ErrorBox error=last_error(regenerate.value()) />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let may_write = me.await.map(|u| u.may(FunctionalGroup::System, Access::Write)).unwrap_or(false);
+                let user = me.await.ok();
+                let may_write = user.as_ref().is_some_and(|u| u.may(FunctionalGroup::System, Access::Write));
+                let holds_keys = user.as_ref().is_some_and(|u| u.holds_cluster_keys());
                 match list.await {
                     Ok(rows) => Either::Left(view! {
                         <div class="table-scroll">
@@ -48,12 +51,13 @@ pub fn CertificatesPage() -> impl IntoView {
                                         <th scope="col">"Subject"</th>
                                         <th scope="col">"Valid"</th>
                                         <th scope="col">"SHA-256 Fingerprint"</th>
+                                        <th scope="col">"Key"</th>
                                         <th scope="col">"Download"</th>
                                         <th scope="col"><span class="visually-hidden">"Regenerate"</span></th>
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {rows.into_iter().map(|c| {
+                                    {rows.clone().into_iter().map(|c| {
                                         let (id, version, name, role) = (c.id, c.version, c.name.clone(), c.role);
                                         let confirm_text = format!(
                                             "Regenerate the {} certificate {name}? A new key replaces the old one. The CTL file must then be updated (R17); in a Mixed cluster, services must be restarted and every device reset (R10).",
@@ -66,6 +70,10 @@ pub fn CertificatesPage() -> impl IntoView {
                                                 <td>{c.subject.clone()}<br /><span class="hint">{format!("Issuer: {}", c.issuer)}</span></td>
                                                 <td>{format!("{} to {}", c.not_before.format("%Y-%m-%d"), c.not_after.format("%Y-%m-%d"))}</td>
                                                 <td class="fingerprint">{c.sha256.clone()}</td>
+                                                <td data-testid="key-location">{match c.key_offline_at {
+                                                    Some(since) => format!("Offline since {}", since.format("%Y-%m-%d")),
+                                                    None => "On this server".to_owned(),
+                                                }}</td>
                                                 <td>
                                                     <a href=format!("/api/v1/certificates/{id}/der") download>"DER"<span class="visually-hidden">{format!(" of {name}")}</span></a>
                                                     " · "
@@ -84,6 +92,7 @@ pub fn CertificatesPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
+                        {holds_keys.then(|| view! { <OfflineTokens certificates=rows changed=Callback::new(move |()| list.refetch()) /> })}
                     }),
                     Err(e) => Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> }),
                 }

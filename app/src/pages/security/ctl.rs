@@ -7,11 +7,19 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::security::{get_ctl_status, RunCtl};
+use crate::components::file::{read_chosen_text, Chosen};
 use crate::components::form::{last_error, ErrorBox};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
 use crate::domain::security::ClusterSecurityMode;
-use crate::model::security::{CtlRequest, CtlStatus};
+use crate::model::security::{CtlRequest, CtlStatus, TokenUpload};
+
+/// The token file input's limits and messages (the server checks again).
+const TOKEN_FILE: Chosen = Chosen {
+    missing: "Choose the signing token's file first: its key is kept offline.",
+    max_bytes: 64 * 1024,
+    limit_of: "a token file",
+};
 
 /// Security > CTL.
 #[component]
@@ -56,13 +64,58 @@ fn CtlForm(status: CtlStatus, may_write: bool, run: ServerAction<RunCtl>) -> imp
     let missing = status.ctl_provider_missing.clone();
     let auto = status.auto_registration_on.clone();
     let restored = status.restore_update_pending;
+    let offline = StoredValue::new(status.offline_tokens.clone());
+    let listed: Vec<String> = status
+        .records
+        .iter()
+        .filter(|r| r.role == "SAST")
+        .map(|r| r.name.clone())
+        .collect();
+    let has_file = !status.records.is_empty();
+    let listed = StoredValue::new(listed);
+    let signer = Memo::new(move |_| tokens.with(|ts| ts.first().cloned()));
+    let signer_offline = move || {
+        signer
+            .get()
+            .is_some_and(|s| offline.with_value(|o| o.contains(&s)))
+    };
+    let signer_unlisted = move || {
+        has_file
+            && signer
+                .get()
+                .is_some_and(|s| listed.with_value(|l| !l.contains(&s)))
+    };
+    let confirm = RwSignal::new(false);
+    let passphrase = RwSignal::new(String::new());
+    let file_ref = NodeRef::<leptos::html::Input>::new();
+    let file_problem = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        run.dispatch(RunCtl {
-            request: CtlRequest {
-                mode: mode.get_untracked(),
-                tokens: tokens.get_untracked(),
-            },
+        file_problem.set(None);
+        let needs_file = signer_offline();
+        leptos::task::spawn_local(async move {
+            let token_file = if needs_file {
+                match read_chosen_text(file_ref, TOKEN_FILE).await {
+                    Ok(file) => Some(TokenUpload {
+                        file,
+                        passphrase: passphrase.get_untracked(),
+                    }),
+                    Err(problem) => {
+                        file_problem.set(Some(problem));
+                        return;
+                    }
+                }
+            } else {
+                None
+            };
+            run.dispatch(RunCtl {
+                request: CtlRequest {
+                    mode: mode.get_untracked(),
+                    tokens: tokens.get_untracked(),
+                    token_file,
+                    confirm_new_signer: confirm.get_untracked(),
+                },
+            });
         });
     };
     let records = status.records.clone();
@@ -126,6 +179,30 @@ fn CtlForm(status: CtlStatus, may_write: bool, run: ServerAction<RunCtl>) -> imp
                     }
                 }).collect_view()}
             </fieldset>
+            {move || signer_offline().then(|| view! {
+                <fieldset class="choices" data-testid="token-file">
+                    <legend>{format!("Token file of {} (its key is kept offline)", signer.get().unwrap_or_default())}</legend>
+                    <p class="hint">"The file and its passphrase are used for this one signature and not kept."</p>
+                    <label for="ctl-token-file">"Token File"</label>
+                    <input id="ctl-token-file" type="file" accept=".token,text/plain" node_ref=file_ref />
+                    <label for="ctl-token-passphrase">"Token Passphrase"</label>
+                    <input id="ctl-token-passphrase" type="password" autocomplete="off" maxlength="1024"
+                        prop:value=move || passphrase.get()
+                        on:input=move |ev| passphrase.set(event_target_value(&ev)) />
+                </fieldset>
+            })}
+            {move || signer_unlisted().then(|| view! {
+                <p class="warning-box" data-testid="new-signer-warning"><strong>"Warning: "</strong>
+                    {format!("{} is not in the current CTL file. The phones accept a new CTL file only when a token of their current one signed it: they will refuse this one and keep the old file, and every phone will have to have its CTL cleared by hand.", signer.get().unwrap_or_default())}
+                </p>
+                <label class="check">
+                    <input type="checkbox" disabled=!may_write
+                        prop:checked=move || confirm.get()
+                        on:change=move |ev| confirm.set(event_target_checked(&ev)) />
+                    "I confirm that every phone will have its CTL cleared by hand"
+                </label>
+            })}
+            {move || file_problem.get().map(|p| view! { <p class="error-box" role="alert"><strong>"Error: "</strong>{p}</p> })}
             <div class="button-row">
                 <button type="submit" class="primary" disabled=move || !may_write || run.pending().get()>{if restored { "Update CTL File" } else { "Build and Sign the CTL File" }}</button>
             </div>

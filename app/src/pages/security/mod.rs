@@ -1,5 +1,7 @@
-//! The Security menu: the cluster's certificates, the CTL operation, the TFTP files.
+//! The Security menu: the cluster's certificates, the CTL operation, the TFTP files, the security
+//! tokens kept offline.
 
 pub mod certificates;
 pub mod ctl;
 pub mod tftp_files;
+pub mod token_files;

@@ -30,6 +30,9 @@ pub struct Model {
     pub sha256: String,
     /// The private key's file name in the keys folder.
     pub key_file: String,
+    /// When the key was taken off the server (a security token kept offline as a token file);
+    /// none while it is on the server.
+    pub key_offline_at: Option<DateTimeUtc>,
     /// Optimistic-concurrency version.
     pub version: i32,
     /// When it was generated.
