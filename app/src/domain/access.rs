@@ -358,6 +358,21 @@ pub const STANDARD_GROUPS: &[StandardGroup] = &[
     },
 ];
 
+/// The functional groups that hold the cluster's private keys (backups, restores, security
+/// token files) need Full Access to, together.
+pub const CLUSTER_KEYS: [FunctionalGroup; 3] = [
+    FunctionalGroup::System,
+    FunctionalGroup::Serviceability,
+    FunctionalGroup::UserPrivilegeManagement,
+];
+
+/// True when `level` gives Full Access to every group of [`CLUSTER_KEYS`].
+pub fn holds_cluster_keys(level: impl Fn(FunctionalGroup) -> AccessLevel) -> bool {
+    CLUSTER_KEYS
+        .iter()
+        .all(|g| level(*g) == AccessLevel::FullAccess)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,19 +463,4 @@ mod tests {
             .iter()
             .any(|(g, _)| *g == Fg::UserManagement));
     }
-}
-
-/// The functional groups that hold the cluster's private keys (backups, restores, security
-/// token files) need Full Access to, together.
-pub const CLUSTER_KEYS: [FunctionalGroup; 3] = [
-    FunctionalGroup::System,
-    FunctionalGroup::Serviceability,
-    FunctionalGroup::UserPrivilegeManagement,
-];
-
-/// True when `level` gives Full Access to every group of [`CLUSTER_KEYS`].
-pub fn holds_cluster_keys(level: impl Fn(FunctionalGroup) -> AccessLevel) -> bool {
-    CLUSTER_KEYS
-        .iter()
-        .all(|g| level(*g) == AccessLevel::FullAccess)
 }

@@ -81,6 +81,10 @@ pub struct CertificateInfo {
     pub key_offline_at: Option<DateTime<Utc>>,
 }
 
+/// The largest security token file the console reads (a real one is about 4 KiB), checked
+/// before any decryption, in the browser and again on the server.
+pub const TOKEN_FILE_MAX: usize = 64 * 1024;
+
 /// A security token file brought for one operation: the file (ASCII-armoured age text, as the
 /// console exported it) and its passphrase. Used and forgotten; never stored or logged.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +164,11 @@ pub struct CtlStatus {
     /// The tokens whose key is kept offline: an operation signed by one needs its token file.
     #[serde(default)]
     pub offline_tokens: Vec<String>,
+    /// The tokens whose current certificate the CTL file on this node does not list (by
+    /// certificate, not name: a regenerated token is a new one to the phones). Empty when there
+    /// is no CTL file yet.
+    #[serde(default)]
+    pub unlisted_tokens: Vec<String>,
     /// Servers where Cisco CTL Provider is not activated (R18).
     pub ctl_provider_missing: Vec<String>,
     /// Servers with auto-registration on (R2).

@@ -338,9 +338,12 @@ pub async fn regenerate(
     )
     .await?;
     txn.commit().await?;
-    let old = dirs.keys.join(&row.key_file);
-    if let Err(e) = std::fs::remove_file(&old) {
-        tracing::warn!("old key {} not removed: {e}", old.display());
+    // A token kept offline has no old key here: its token file is what the new key replaces.
+    if row.key_offline_at.is_none() {
+        let old = dirs.keys.join(&row.key_file);
+        if let Err(e) = std::fs::remove_file(&old) {
+            tracing::warn!("old key {} not removed: {e}", old.display());
+        }
     }
     Ok((info(&updated), required))
 }

@@ -49,19 +49,43 @@ async fn gates(
     Ok((servers, missing, auto))
 }
 
-/// The certificates of the security tokens the CTL file on this node lists; none when there
-/// is no readable file (the first CTL operation, or a node whose phones get the file elsewhere).
-fn current_token_certificates(state: &AppState) -> Option<Vec<Vec<u8>>> {
-    let bytes = std::fs::read(state.files.as_deref()?.files.join(CTL_FILE)).ok()?;
-    let parsed = sgn::parse(&bytes).ok()?;
-    let records = ctl::decode(&parsed.content).ok()?;
-    Some(
+/// The certificates of the security tokens the CTL file on this node lists; none when there is
+/// no file (the first CTL operation, or a node whose phones get the file elsewhere). A file that
+/// cannot be read lists none: the phones' tokens are unknown, so any signer needs the
+/// confirmation.
+fn current_token_certificates(state: &AppState) -> Result<Option<Vec<Vec<u8>>>, AppError> {
+    let Some(dirs) = state.files.as_deref() else {
+        return Ok(None);
+    };
+    let bytes = match std::fs::read(dirs.files.join(CTL_FILE)) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(internal(e)),
+    };
+    let records = sgn::parse(&bytes)
+        .ok()
+        .and_then(|parsed| ctl::decode(&parsed.content).ok())
+        .unwrap_or_default();
+    Ok(Some(
         records
             .into_iter()
             .filter(|r| r.role == Role::Sast)
             .map(|r| r.certificate)
             .collect(),
-    )
+    ))
+}
+
+/// The tokens whose current certificate the CTL file on this node does not list.
+async fn unlisted_tokens(state: &AppState) -> Result<Vec<String>, AppError> {
+    let Some(listed) = current_token_certificates(state)? else {
+        return Ok(Vec::new());
+    };
+    Ok(certificates::all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|c| c.role == CertRole::Sast.key() && !listed.contains(&c.der))
+        .map(|c| c.name)
+        .collect())
 }
 
 /// The CTL page's facts.
@@ -103,6 +127,7 @@ async fn status_now(state: &AppState) -> Result<CtlStatus, AppError> {
         records,
         signer,
         offline_tokens: offline_tokens::offline(&state.db).await?,
+        unlisted_tokens: unlisted_tokens(state).await?,
         ctl_provider_missing: missing,
         auto_registration_on: auto,
         restore_update_pending: actions::restore_update_pending(&state.db).await?,
@@ -186,8 +211,10 @@ pub async fn apply(
             })
     };
     let signer_certificate = cert(CertRole::Sast, &request.tokens[0])?;
-    if let Some(listed) = current_token_certificates(state) {
+    let mut new_signer = false;
+    if let Some(listed) = current_token_certificates(state)? {
         if !listed.contains(&signer_certificate) {
+            new_signer = true;
             let first = &request.tokens[0];
             if current.restore_update_pending {
                 return Err(AppError::invalid(
@@ -202,8 +229,8 @@ pub async fn apply(
                 return Err(AppError::invalid(
                     "Security Tokens",
                     format!(
-                        "{first} is not in the current CTL file, so the phones will refuse a file \
-                         it signs and keep the old one: every phone would have to have its CTL \
+                        "{first} (its current certificate) is not in the current CTL file, so \
+                         the phones will refuse a file it signs and keep the old one: every phone would have to have its CTL \
                          cleared by hand. Sign with a token the file lists, or confirm that every \
                          phone will be cleared by hand"
                     ),
@@ -299,7 +326,9 @@ pub async fn apply(
             after: Some(json!({
                 "mode": request.mode.label(),
                 "tokens": request.tokens,
-                "records": records.len()
+                "records": records.len(),
+                "signed_with": if request.token_file.is_some() { "token file" } else { "key on the server" },
+                "new_signer_confirmed": new_signer,
             })),
             detail: format!(
                 "CTL file built with {} records, signed by {}; cluster security mode {}",

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use age::secrecy::SecretString;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
+use tokio::sync::Semaphore;
 
 use super::audit::{self, Event};
 use super::authz::KeysGrant;
@@ -25,6 +26,11 @@ use crate::store::entities::certificates as rows;
 use crate::tftp::keys::{self, SigningIdentity};
 use crate::tftp::token_file::{self, TokenFileError, FILE_MAX};
 use crate::tftp::TftpDirs;
+
+/// One scrypt derivation at a time (about a second and 256 MiB each): requests that bring token
+/// files wait their turn instead of running the machine out of memory, and a request that ends
+/// while waiting never starts its derivation.
+static SCRYPT: Semaphore = Semaphore::const_new(1);
 
 async fn token_row<C: ConnectionTrait>(db: &C, id: i32) -> Result<rows::Model, AppError> {
     let row = store::find(db, id)
@@ -75,6 +81,7 @@ async fn opened(row: &rows::Model, upload: &TokenUpload) -> Result<Arc<SigningId
     let pass = SecretString::from(upload.passphrase.clone());
     let name = row.name.clone();
     let der = row.der.clone();
+    let _turn = SCRYPT.acquire().await.map_err(internal)?;
     tokio::task::spawn_blocking(move || token_file::open(&file, pass, &name, &der))
         .await
         .map_err(internal)?
@@ -104,6 +111,7 @@ pub async fn export(
     }
     let key_file = certificates::dirs(state)?.keys.join(&row.key_file);
     let (name, der) = (row.name.clone(), row.der.clone());
+    let _turn = SCRYPT.acquire().await.map_err(internal)?;
     let file = tokio::task::spawn_blocking(move || {
         let pem = keys::key_pem(&key_file).map_err(TokenFileError::Key)?;
         token_file::seal(&name, &pem, &der, pass)
@@ -134,9 +142,9 @@ pub async fn export(
 
 /// Removes the key of security token `id` (read at `version`) from the server, leaving its
 /// certificate. `upload` must be that token's file and passphrase, so that the admin is known
-/// to hold a copy that opens before the last one on the server goes. The row is marked in the
-/// same transaction that removes the file; should the commit fail after the removal, the token
-/// file is the key and the next signature asks for it.
+/// to hold a copy that opens before the last one on the server goes. The row is marked offline
+/// first (a versioned update) and the file removed after the commit: should the removal fail,
+/// the answer says so and the same request, made again, removes the file that was left.
 pub async fn take_offline(
     state: &AppState,
     grant: &KeysGrant,
@@ -145,22 +153,28 @@ pub async fn take_offline(
     upload: &TokenUpload,
 ) -> Result<CertificateInfo, AppError> {
     let row = token_row(&state.db, id).await?;
+    let dirs = certificates::dirs(state)?.clone();
+    let key_path = dirs.keys.join(&row.key_file);
+    if row.key_offline_at.is_some() {
+        if !key_path.exists() {
+            return Err(AppError::invalid(
+                "Certificate",
+                format!("{}'s key is already offline", row.name),
+            ));
+        }
+        // A removal that failed after the commit: the file that was left goes now.
+        opened(&row, upload).await?;
+        remove(&dirs, &row).await?;
+        return Ok(certificates::info(&row));
+    }
     if row.version != version {
         return Err(audit::conflict(&state.db, object::CERTIFICATE, &row.name).await);
     }
-    if row.key_offline_at.is_some() {
-        return Err(AppError::invalid(
-            "Certificate",
-            format!("{}'s key is already offline", row.name),
-        ));
-    }
     opened(&row, upload).await?;
-    let dirs = certificates::dirs(state)?.clone();
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let current = token_row(&txn, id).await?;
     let name = current.name.clone();
-    let key_file = current.key_file.clone();
     let Some(updated) = store::take_offline(&txn, current, now, version).await? else {
         return Err(audit::conflict(&txn, object::CERTIFICATE, &name).await);
     };
@@ -181,20 +195,38 @@ pub async fn take_offline(
         },
     )
     .await?;
-    let keys_dir = dirs.keys.clone();
-    tokio::task::spawn_blocking(move || remove_key(&keys_dir, &key_file))
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
     txn.commit().await?;
+    remove(&dirs, &updated).await?;
     Ok(certificates::info(&updated))
 }
 
-/// Overwrites the key file with zeros, flushes it, removes it and flushes the folder.
+/// Removes the key file of `row`, or says which file is left and how to finish.
+async fn remove(dirs: &TftpDirs, row: &rows::Model) -> Result<(), AppError> {
+    let keys_dir = dirs.keys.clone();
+    let file = row.key_file.clone();
+    let outcome = tokio::task::spawn_blocking(move || remove_key(&keys_dir, &file))
+        .await
+        .map_err(internal)?;
+    outcome.map_err(|e| {
+        tracing::error!("the key file {} was not removed: {e}", row.key_file);
+        AppError::Unavailable(format!(
+            "{}'s key is marked offline, but its file {} could not be removed from the keys \
+             folder ({e}): remove the key again, or delete the file by hand",
+            row.name, row.key_file
+        ))
+    })
+}
+
+/// Overwrites the key file with zeros, flushes it, removes it and flushes the folder; a file
+/// that is gone already is removed.
 fn remove_key(keys_dir: &Path, file: &str) -> std::io::Result<()> {
     use std::io::Write;
     let path = keys_dir.join(file);
-    let length = std::fs::metadata(&path)?.len();
+    let length = match std::fs::metadata(&path) {
+        Ok(meta) => meta.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
     let mut handle = std::fs::OpenOptions::new().write(true).open(&path)?;
     handle.write_all(&vec![0u8; usize::try_from(length).unwrap_or(0)])?;
     handle.sync_all()?;
@@ -216,7 +248,11 @@ pub async fn signer<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("security token {name}")))?;
     match (row.key_offline_at, upload) {
-        (_, Some(upload)) => opened(&row, upload).await,
+        (Some(_), Some(upload)) => opened(&row, upload).await,
+        (None, Some(_)) => Err(AppError::invalid(
+            "Token File",
+            format!("{name}'s key is on this server: sign without a token file"),
+        )),
         (Some(_), None) => Err(AppError::invalid(
             "Token File",
             format!(

@@ -10,8 +10,7 @@ use age::secrecy::SecretString;
 
 use super::keys::{self, KeyError, SigningIdentity};
 
-/// The largest token file read (a real one is about 4 KiB); checked before any decryption.
-pub const FILE_MAX: usize = 64 * 1024;
+pub use crate::model::security::TOKEN_FILE_MAX as FILE_MAX;
 
 /// The scrypt work factor (`N = 2^18`, about a second and 256 MiB) token files are made with,
 /// and the largest one accepted: a file asking for more is refused before any work.

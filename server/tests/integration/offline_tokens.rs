@@ -282,9 +282,29 @@ async fn a_ctl_signed_by_a_token_the_phones_do_not_know_needs_the_confirmation()
         refused(
             res,
             "Security Tokens",
-            "SAST1 is not in the current CTL file",
+            "SAST1 (its current certificate) is not in the current CTL file",
         )
         .await;
+        let status = json_body(
+            console
+                .send("GET", "/api/v1/ctl", Some(&cookie), None)
+                .await,
+        )
+        .await;
+        assert_eq!(
+            status["unlisted_tokens"],
+            json!(["SAST1", "SAST2"]),
+            "{status}"
+        );
+        // A token file for a key that is on the server is refused (no scrypt work for nothing).
+        let res = run_ctl(
+            &console,
+            &cookie,
+            json!({"mode": "Mixed", "tokens": ["SAST2"], "confirm_new_signer": true,
+                   "token_file": {"file": "x", "passphrase": "y"}}),
+        )
+        .await;
+        refused(res, "Token File", "on this server").await;
 
         // Confirmed: signed, and the phones holding the old file would refuse it.
         let (_, old_records) = ctl_records(dir.path());

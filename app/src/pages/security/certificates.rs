@@ -59,8 +59,13 @@ pub fn CertificatesPage() -> impl IntoView {
                                 <tbody>
                                     {rows.clone().into_iter().map(|c| {
                                         let (id, version, name, role) = (c.id, c.version, c.name.clone(), c.role);
+                                        let offline_note = if c.key_offline_at.is_some() {
+                                            " Its key is kept offline: the new key is made on this server, and the token file no longer signs."
+                                        } else {
+                                            ""
+                                        };
                                         let confirm_text = format!(
-                                            "Regenerate the {} certificate {name}? A new key replaces the old one. The CTL file must then be updated (R17); in a Mixed cluster, services must be restarted and every device reset (R10).",
+                                            "Regenerate the {} certificate {name}? A new key replaces the old one.{offline_note} The CTL file must then be updated (R17); in a Mixed cluster, services must be restarted and every device reset (R10).",
                                             role.label()
                                         );
                                         view! {

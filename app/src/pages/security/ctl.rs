@@ -12,12 +12,12 @@ use crate::components::form::{last_error, ErrorBox};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
 use crate::domain::security::ClusterSecurityMode;
-use crate::model::security::{CtlRequest, CtlStatus, TokenUpload};
+use crate::model::security::{CtlRequest, CtlStatus, TokenUpload, TOKEN_FILE_MAX};
 
 /// The token file input's limits and messages (the server checks again).
 const TOKEN_FILE: Chosen = Chosen {
     missing: "Choose the signing token's file first: its key is kept offline.",
-    max_bytes: 64 * 1024,
+    max_bytes: TOKEN_FILE_MAX as u64,
     limit_of: "a token file",
 };
 
@@ -65,30 +65,34 @@ fn CtlForm(status: CtlStatus, may_write: bool, run: ServerAction<RunCtl>) -> imp
     let auto = status.auto_registration_on.clone();
     let restored = status.restore_update_pending;
     let offline = StoredValue::new(status.offline_tokens.clone());
-    let listed: Vec<String> = status
-        .records
-        .iter()
-        .filter(|r| r.role == "SAST")
-        .map(|r| r.name.clone())
-        .collect();
-    let has_file = !status.records.is_empty();
-    let listed = StoredValue::new(listed);
+    let unlisted = StoredValue::new(status.unlisted_tokens.clone());
     let signer = Memo::new(move |_| tokens.with(|ts| ts.first().cloned()));
     let signer_offline = move || {
         signer
             .get()
             .is_some_and(|s| offline.with_value(|o| o.contains(&s)))
     };
+    // During a restore's update the server refuses an unlisted signer outright (R16).
     let signer_unlisted = move || {
-        has_file
+        !restored
             && signer
                 .get()
-                .is_some_and(|s| listed.with_value(|l| !l.contains(&s)))
+                .is_some_and(|s| unlisted.with_value(|u| u.contains(&s)))
     };
     let confirm = RwSignal::new(false);
     let passphrase = RwSignal::new(String::new());
     let file_ref = NodeRef::<leptos::html::Input>::new();
     let file_problem = RwSignal::new(None::<String>);
+    // A confirmation is for one signer.
+    Effect::new(move |_| {
+        signer.track();
+        confirm.set(false);
+    });
+    Effect::new(move |_| {
+        if run.value().get().is_some_and(|r| r.is_ok()) {
+            passphrase.set(String::new());
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         file_problem.set(None);
@@ -184,16 +188,16 @@ fn CtlForm(status: CtlStatus, may_write: bool, run: ServerAction<RunCtl>) -> imp
                     <legend>{format!("Token file of {} (its key is kept offline)", signer.get().unwrap_or_default())}</legend>
                     <p class="hint">"The file and its passphrase are used for this one signature and not kept."</p>
                     <label for="ctl-token-file">"Token File"</label>
-                    <input id="ctl-token-file" type="file" accept=".token,text/plain" node_ref=file_ref />
+                    <input id="ctl-token-file" type="file" accept=".token,text/plain" node_ref=file_ref disabled=!may_write />
                     <label for="ctl-token-passphrase">"Token Passphrase"</label>
-                    <input id="ctl-token-passphrase" type="password" autocomplete="off" maxlength="1024"
+                    <input id="ctl-token-passphrase" type="password" autocomplete="off" maxlength="1024" disabled=!may_write
                         prop:value=move || passphrase.get()
                         on:input=move |ev| passphrase.set(event_target_value(&ev)) />
                 </fieldset>
             })}
             {move || signer_unlisted().then(|| view! {
                 <p class="warning-box" data-testid="new-signer-warning"><strong>"Warning: "</strong>
-                    {format!("{} is not in the current CTL file. The phones accept a new CTL file only when a token of their current one signed it: they will refuse this one and keep the old file, and every phone will have to have its CTL cleared by hand.", signer.get().unwrap_or_default())}
+                    {format!("{} (its current certificate) is not in the current CTL file. The phones accept a new CTL file only when a token of their current one signed it: they will refuse this one and keep the old file, and every phone will have to have its CTL cleared by hand.", signer.get().unwrap_or_default())}
                 </p>
                 <label class="check">
                     <input type="checkbox" disabled=!may_write

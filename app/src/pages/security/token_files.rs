@@ -7,27 +7,19 @@ use leptos::prelude::*;
 
 use crate::api::security::{ExportToken, TakeTokenOffline};
 use crate::components::file::{read_chosen_text, Chosen};
-use crate::components::form::{last_error, ErrorBox};
-use crate::model::security::{CertificateInfo, TokenUpload};
+use crate::components::form::{last_error, query_escape, ErrorBox};
+use crate::model::security::{CertificateInfo, TokenUpload, TOKEN_FILE_MAX};
 
 /// The token file input's limits and messages (the server checks again).
 const TOKEN_FILE: Chosen = Chosen {
     missing: "Choose the token file you exported first.",
-    max_bytes: 64 * 1024,
+    max_bytes: TOKEN_FILE_MAX as u64,
     limit_of: "a token file",
 };
 
-/// `text` as the body of a `data:` URL: every byte but ASCII letters and digits percent-encoded.
+/// `text` as a `data:` URL the browser saves as a file.
 fn data_url(text: &str) -> String {
-    let mut out = String::from("data:application/octet-stream,");
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    format!("data:application/octet-stream,{}", query_escape(text))
 }
 
 /// The export and removal forms for the security tokens among `certificates`; `changed` is
@@ -70,7 +62,14 @@ fn TokenRow(token: CertificateInfo, changed: Callback<()>) -> impl IntoView {
     let file_problem = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if remove.value().get().is_some_and(|r| r.is_ok()) {
+            remove_passphrase.set(String::new());
             changed.run(());
+        }
+    });
+    Effect::new(move |_| {
+        if export.value().get().is_some_and(|r| r.is_ok()) {
+            passphrase.set(String::new());
+            again.set(String::new());
         }
     });
     let on_export = move |ev: leptos::ev::SubmitEvent| {
@@ -129,16 +128,16 @@ fn TokenRow(token: CertificateInfo, changed: Callback<()>) -> impl IntoView {
                 <form class="form" on:submit=on_export>
                     <fieldset>
                         <legend>{format!("Export {name} as a token file")}</legend>
-                        <label for=export_id.clone()>"Token File Passphrase"</label>
+                        <label for=export_id.clone()>"Export Passphrase"</label>
                         <input id=export_id type="password" autocomplete="new-password" minlength="12" maxlength="1024"
                             prop:value=move || passphrase.get()
                             on:input=move |ev| passphrase.set(event_target_value(&ev)) />
-                        <label for=again_id.clone()>"Passphrase Again"</label>
+                        <label for=again_id.clone()>"Export Passphrase Again"</label>
                         <input id=again_id type="password" autocomplete="new-password" maxlength="1024"
                             prop:value=move || again.get()
                             on:input=move |ev| again.set(event_target_value(&ev)) />
                         <p class="hint">"At least 12 characters. The console does not keep it: without it the file cannot be used."</p>
-                        {move || mismatch.get().then(|| view! { <p class="error-box" role="alert"><strong>"Passphrase Again: "</strong>"the two passphrases differ."</p> })}
+                        {move || mismatch.get().then(|| view! { <p class="error-box" role="alert"><strong>"Export Passphrase Again: "</strong>"differs from the passphrase."</p> })}
                         <div class="button-row">
                             <button type="submit" disabled=move || export.pending().get()>{format!("Export {name}")}</button>
                         </div>
@@ -179,10 +178,10 @@ mod tests {
     use super::data_url;
 
     #[test]
-    fn a_data_url_keeps_only_letters_and_digits_plain() {
+    fn a_data_url_escapes_what_a_url_cannot_hold() {
         assert_eq!(
             data_url("-----BEGIN AGE\n+/="),
-            "data:application/octet-stream,%2D%2D%2D%2D%2DBEGIN%20AGE%0A%2B%2F%3D"
+            "data:application/octet-stream,-----BEGIN%20AGE%0A%2B%2F%3D"
         );
     }
 }
