@@ -222,8 +222,9 @@ pub enum Command {
     Restore {
         /// The backup file.
         file: PathBuf,
-        /// Restore the store only: this node keeps its keys and certificates, and the CTL
-        /// update, the restarts and the resets R16 requires are recorded.
+        /// Restore the store and the cluster's security tokens with the phones' CTL file: this
+        /// node keeps its own keys, and the CTL update, the restarts and the resets R16 requires
+        /// are recorded.
         #[arg(long)]
         data_only: bool,
         /// Read the passphrase from this file's first line instead of asking.

@@ -9,6 +9,7 @@ pub mod archive;
 pub mod restore;
 pub mod sealed;
 pub mod snapshot;
+pub mod tokens;
 
 use crate::store::dump::DumpError;
 

@@ -1,7 +1,8 @@
 //! Restoring a checked archive. The new store is built beside the old one — SQLite: a file
 //! `<store>.restore` beside the store's file; PostgreSQL: a schema `ccmadmin_restore` — migrated,
 //! loaded in one transaction, and for a full restore the keys, TLS and TFTP folders are staged in
-//! `DATA_DIR/restore/`. Only then is `DATA_DIR/restore/READY` written, and the switch begins:
+//! `DATA_DIR/restore/` (for a data-only restore the keys folder with the cluster's tokens and the
+//! TFTP folder with the phones' CTL file, [`super::tokens`]). Only then is `DATA_DIR/restore/READY` written, and the switch begins:
 //! the store (a rename of the file, or of the two schemas in one transaction), then each folder.
 //! A crash before `READY` leaves the old store untouched (the next start discards the staging);
 //! a crash after it is finished by the next start ([`finish_pending`]), so it is never a mix.
@@ -16,7 +17,7 @@ use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, TransactionTrait}
 
 use super::archive::{Contents, Manifest};
 use super::snapshot::{schema, sync_dir, FOLDERS};
-use super::BackupError;
+use super::{tokens, BackupError};
 use crate::domain::actions::RequiredAction;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::services::Service;
@@ -38,9 +39,9 @@ const OLD_SCHEMA: &str = "ccmadmin_previous";
 pub enum Kind {
     /// The store, the keys, the TLS files, the CTL file: a failed publisher replaced.
     Full,
-    /// The store only: this node keeps its own keys and certificates, and R16's actions are
-    /// recorded (update the CTL file, restart TFTP and CallManager everywhere, reset all
-    /// devices).
+    /// The store and the cluster's security tokens with the CTL file the phones hold: this node
+    /// keeps its own CallManager, TFTP and CAPF keys, and R16's actions are recorded (update the
+    /// CTL file, restart TFTP and CallManager everywhere, reset all devices).
     DataOnly,
 }
 
@@ -77,20 +78,34 @@ pub async fn restore(
     finish_pending(target).await?;
     let staging = target.data_dir.join(STAGING);
     create_private_dir(&staging)?;
-    if kind == Kind::DataOnly {
-        // This node's certificates stay: they name the keys it keeps.
-        let live = connect::connect(target.url).await?;
-        let certificates = dump::table(&live, "certificates").await?;
-        live.close().await?;
-        if let Some(t) = copy.iter_mut().find(|t| t.table == "certificates") {
-            t.rows = certificates;
+    let taken = match kind {
+        Kind::Full => None,
+        Kind::DataOnly => {
+            // This node's own certificates stay (they name the keys it keeps); the cluster's
+            // tokens come from the archive.
+            let live = connect::connect(target.url).await?;
+            let own = dump::table(&live, "certificates").await?;
+            live.close().await?;
+            let certificates = copy
+                .iter_mut()
+                .find(|t| t.table == "certificates")
+                .ok_or_else(|| BackupError::Damaged("it has no certificates".to_owned()))?;
+            let taken = tokens::take(
+                &own,
+                &certificates.rows,
+                &contents.entries,
+                &target.data_dir.join("keys"),
+                now,
+            )?;
+            certificates.rows.clone_from(&taken.rows);
+            Some(taken)
         }
-    }
+    };
     let (rows, actions) = stage_store(target, &copy, kind, &contents.manifest, now).await?;
     crash_point("staged-store");
-    let files = match kind {
-        Kind::Full => stage_files(&staging, contents)?,
-        Kind::DataOnly => 0,
+    let files = match &taken {
+        None => stage_files(&staging, contents)?,
+        Some(taken) => tokens::stage(&staging, target.data_dir, taken)?,
     };
     let ready = staging.join(READY);
     std::fs::write(&ready, b"ready\n")

@@ -244,7 +244,7 @@ async fn r16_a_full_restore_on_a_new_data_dir_brings_back_every_row_key_and_sign
 async fn r16_a_data_only_restore_keeps_this_nodes_keys_and_records_the_ctl_update_restarts_and_resets(
 ) {
     for backend in backends() {
-        let (source, _source_dir, _work, pass, archive, _) = backed_up(backend, 10).await;
+        let (source, source_dir, _work, pass, archive, _) = backed_up(backend, 10).await;
         let pass_arg = pass.to_str().unwrap();
         let archive_arg = archive.to_str().unwrap();
         // A node with keys of its own.
@@ -252,7 +252,7 @@ async fn r16_a_data_only_restore_keeps_this_nodes_keys_and_records_the_ctl_updat
         let target_dir = tempfile::tempdir().unwrap();
         mixed_cluster(&target, target_dir.path(), 2).await;
         let own_keys = files(target_dir.path(), "keys");
-        let own_certificates = dump::table(&target.db, "certificates").await.unwrap();
+        let own_certificates = rows(&target.db).await["certificates"].clone();
         let said = ok(&ccmadmin(
             target_dir.path(),
             &target.url,
@@ -272,13 +272,46 @@ async fn r16_a_data_only_restore_keeps_this_nodes_keys_and_records_the_ctl_updat
         ] {
             assert!(said.contains(action), "{action}: {said}");
         }
-        assert_eq!(files(target_dir.path(), "keys"), own_keys);
+        // The node keeps its own identities; the cluster's tokens, the ones the phones' CTL
+        // lists, come from the archive with their keys.
+        let keys_after = files(target_dir.path(), "keys");
+        let source_keys = files(source_dir.path(), "keys");
+        for (name, bytes) in &own_keys {
+            if name.starts_with("sast-") {
+                assert!(!keys_after.contains_key(name), "{name} replaced");
+            } else {
+                assert_eq!(keys_after.get(name), Some(bytes), "{name} kept");
+            }
+        }
+        for token in ["sast-SAST1.key", "sast-SAST2.key"] {
+            assert_eq!(
+                keys_after.get(&format!("{token}.restored")),
+                source_keys.get(token),
+                "{token} restored"
+            );
+        }
         let restored_db = reopened(&target.url).await;
-        assert_eq!(
-            dump::table(&restored_db, "certificates").await.unwrap(),
-            own_certificates
-        );
         let restored = rows(&restored_db).await;
+        let sources = rows(&source.db).await;
+        let (own_tokens, own_identities): (Vec<_>, Vec<_>) =
+            own_certificates.iter().partition(|c| c["role"] == "sast");
+        let (tokens, identities): (Vec<_>, Vec<_>) = restored["certificates"]
+            .iter()
+            .partition(|c| c["role"] == "sast");
+        assert_eq!(identities, own_identities);
+        assert_eq!(tokens.len(), own_tokens.len());
+        for token in &tokens {
+            let theirs = sources["certificates"]
+                .iter()
+                .find(|c| c["role"] == "sast" && c["name"] == token["name"])
+                .unwrap();
+            assert_eq!(token["der"], theirs["der"], "{}", token["name"]);
+        }
+        // The phones' CTL is the node's current one until the update.
+        assert_eq!(
+            files(target_dir.path(), "tftp").get(app::tftp::CTL_FILE),
+            files(source_dir.path(), "tftp").get(app::tftp::CTL_FILE)
+        );
         assert_eq!(restored["devices"], rows(&source.db).await["devices"]);
         // Pending in the restored store (the archive's own pending actions may hold some).
         let pending: Vec<(String, String)> = app::store::actions::pending(&restored_db)

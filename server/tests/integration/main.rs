@@ -10,6 +10,7 @@ mod first_steps;
 mod offline_tokens;
 mod permissions;
 mod phones;
+mod recovery_phones;
 mod resets;
 mod restarts;
 mod rule_book;

@@ -22,7 +22,12 @@ use crate::support::{
 
 const PW: &str = "a long enough password";
 
-async fn wait_job(client: &reqwest::Client, base: &str, id: i64, timeout: Duration) -> Value {
+pub(crate) async fn wait_job(
+    client: &reqwest::Client,
+    base: &str,
+    id: i64,
+    timeout: Duration,
+) -> Value {
     let start = Instant::now();
     loop {
         let (status, job) = call(client, base, "GET", &format!("/api/v1/jobs/{id}"), None).await;
@@ -48,13 +53,23 @@ fn device_resets(groups: &[Value]) -> Option<&Value> {
 }
 
 /// The phone simulator as a child process; its stdout lines arrive on `lines`.
-struct PhoneSim {
+pub(crate) struct PhoneSim {
     child: Child,
     lines: mpsc::Receiver<String>,
 }
 
 impl PhoneSim {
-    fn start(dir: &Path, server: &RunningServer, count: u32) -> Self {
+    pub(crate) fn start(dir: &Path, server: &RunningServer, count: u32) -> Self {
+        Self::start_with(dir, server, count, &[])
+    }
+
+    /// Starts `count` phones with the extra options `extra` (`--held-ctl FILE`).
+    pub(crate) fn start_with(
+        dir: &Path,
+        server: &RunningServer,
+        count: u32,
+        extra: &[&str],
+    ) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_phone-sim"))
             .args([
                 "--count",
@@ -66,6 +81,7 @@ impl PhoneSim {
                 "--console",
                 &server.base_url,
             ])
+            .args(extra)
             .env("CCMADMIN_DATA_DIR", dir)
             .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())
@@ -94,7 +110,7 @@ impl PhoneSim {
     }
 
     /// The next `n` lines, waiting up to `timeout` in all.
-    fn lines(&self, n: usize, timeout: Duration) -> Vec<String> {
+    pub(crate) fn lines(&self, n: usize, timeout: Duration) -> Vec<String> {
         let deadline = Instant::now() + timeout;
         let mut out = Vec::new();
         while out.len() < n {
@@ -115,7 +131,7 @@ impl Drop for PhoneSim {
     }
 }
 
-async fn wait_files(client: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_files(client: &reqwest::Client, base: &str) {
     let start = Instant::now();
     loop {
         let (_, status) = call(client, base, "GET", "/api/v1/tftp-files?name=SEP0A", None).await;
@@ -130,7 +146,7 @@ async fn wait_files(client: &reqwest::Client, base: &str) {
     }
 }
 
-async fn go_mixed(client: &reqwest::Client, base: &str) {
+pub(crate) async fn go_mixed(client: &reqwest::Client, base: &str) {
     let (_, servers) = call(client, base, "GET", "/api/v1/servers", None).await;
     for s in servers.as_array().unwrap() {
         let name = s["fields"]["name"].as_str().unwrap();

@@ -71,6 +71,10 @@ pub struct PhoneSimArgs {
     /// Answer NOTIFYs without fetching config files (for load tests).
     #[arg(long)]
     pub no_fetch: bool,
+    /// The CTL file the phones hold at start, instead of the TFTP server's: phones that kept
+    /// their CTL while their console was lost and restored.
+    #[arg(long = "held-ctl", id = "held_ctl")]
+    pub held_ctl: Option<PathBuf>,
 }
 
 /// Why the simulator stopped.
@@ -174,7 +178,7 @@ pub async fn run(settings: &Settings, args: &PhoneSimArgs) -> Result<(), PhoneSi
     let key = registrations::load_key(&TftpDirs::under(&settings.data_dir))
         .map_err(PhoneSimError::Key)?;
     let console = Console::new(settings, &args.console, args.bind)?;
-    let ctl = initial_ctl(args.tftp).await?;
+    let ctl = initial_ctl(args.tftp, args.held_ctl.as_deref()).await?;
     let sockets = bind_sockets(args.bind, args.count.min(args.sockets)).await?;
     let sim = Arc::new(Sim::new(names, &key, sockets, ctl, console, args)?);
     let mut loops = JoinSet::new();
@@ -262,9 +266,22 @@ async fn bind_sockets(
     Ok(sockets)
 }
 
-/// The CTL every phone holds at start: none when the TFTP server has no CTL file (a non-secure
-/// cluster); an error when it has one that does not verify with its own SAST records.
-async fn initial_ctl(tftp: SocketAddr) -> Result<Option<Ctl>, PhoneSimError> {
+/// The CTL every phone holds at start: `held` when given, else the TFTP server's; none when the
+/// TFTP server has no CTL file (a non-secure cluster); an error when the file does not verify
+/// with its own SAST records.
+async fn initial_ctl(
+    tftp: SocketAddr,
+    held: Option<&std::path::Path>,
+) -> Result<Option<Ctl>, PhoneSimError> {
+    if let Some(path) = held {
+        let bytes = std::fs::read(path).map_err(|source| PhoneSimError::Io {
+            what: "cannot read the held CTL file",
+            source,
+        })?;
+        return accept_ctl(&bytes, None)
+            .map(Some)
+            .map_err(PhoneSimError::Ctl);
+    }
     match tftp_client::get(tftp, CTL_FILE, Some(BLKSIZE), TFTP_TIMEOUT).await {
         Ok(bytes) => accept_ctl(&bytes, None)
             .map(Some)
