@@ -72,8 +72,8 @@ pub async fn restore(
     kind: Kind,
     now: DateTime<Utc>,
 ) -> Result<Restored, BackupError> {
-    check_schema(&contents.manifest)?;
-    let mut copy = tables(contents)?;
+    let archive_schema = check_schema(&contents.manifest)?;
+    let mut copy = tables(contents, archive_schema)?;
     // What an earlier, interrupted restore left is finished or discarded first.
     finish_pending(target).await?;
     let staging = target.data_dir.join(STAGING);
@@ -101,7 +101,8 @@ pub async fn restore(
             Some(taken)
         }
     };
-    let (rows, actions) = stage_store(target, &copy, kind, &contents.manifest, now).await?;
+    let (rows, actions) =
+        stage_store(target, &copy, kind, archive_schema, &contents.manifest, now).await?;
     crash_point("staged-store");
     let files = match &taken {
         None => stage_files(&staging, contents)?,
@@ -130,31 +131,43 @@ fn crash_point(point: &str) {
     }
 }
 
-/// Refuses an archive of another schema: a newer one always; an older one until restoring it
-/// through the migrations in between is supported.
-fn check_schema(m: &Manifest) -> Result<(), BackupError> {
-    let ours = schema();
-    if m.schema == ours {
-        return Ok(());
-    }
-    let known = Migrator::migrations().iter().any(|g| g.name() == m.schema);
-    Err(BackupError::Unsupported(if known {
-        format!(
-            "it was made with the older schema {} (this console's is {ours}); restore it with \
-             the release that made it, then upgrade",
-            m.schema
-        )
-    } else {
-        format!(
-            "its schema {} is newer than this console's ({ours})",
-            m.schema
-        )
-    }))
+/// The schema of an archive, as far as this console is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArchiveSchema {
+    /// This console's schema.
+    Current,
+    /// An older schema: the first `steps` migrations made it.
+    Older {
+        /// How many migrations, from the first, made the archive's schema.
+        steps: u32,
+    },
 }
 
-/// The archive's tables, in [`TABLES`] order; an archive without one of them, or with a table
-/// this console does not have, is refused.
-fn tables(contents: &Contents) -> Result<Vec<TableRows>, BackupError> {
+/// The archive's schema: this console's, or an older one its migrations know (restored at that
+/// schema, then migrated); a newer or unknown one is refused.
+fn check_schema(m: &Manifest) -> Result<ArchiveSchema, BackupError> {
+    let ours = schema();
+    if m.schema == ours {
+        return Ok(ArchiveSchema::Current);
+    }
+    match Migrator::migrations()
+        .iter()
+        .position(|g| g.name() == m.schema)
+    {
+        Some(at) => Ok(ArchiveSchema::Older {
+            steps: u32::try_from(at + 1).unwrap_or(u32::MAX),
+        }),
+        None => Err(BackupError::Unsupported(format!(
+            "its schema {} is newer than this console's ({ours}), or not one of its own",
+            m.schema
+        ))),
+    }
+}
+
+/// The archive's tables, in [`TABLES`] order; an archive without one of them (but for the
+/// tables made after an older archive's schema), or with a table this console does not have,
+/// is refused.
+fn tables(contents: &Contents, schema: ArchiveSchema) -> Result<Vec<TableRows>, BackupError> {
     let stored: Vec<&str> = contents
         .entries
         .keys()
@@ -167,15 +180,18 @@ fn tables(contents: &Contents) -> Result<Vec<TableRows>, BackupError> {
     }
     TABLES
         .iter()
-        .map(|table| {
-            let rows = contents
-                .entries
-                .get(&format!("store/{table}.jsonl"))
-                .ok_or_else(|| BackupError::Damaged(format!("it has no rows for {table}")))?;
-            Ok(TableRows {
-                table: (*table).to_owned(),
-                rows: rows.clone(),
-            })
+        .filter_map(|table| {
+            match contents.entries.get(&format!("store/{table}.jsonl")) {
+                Some(rows) => Some(Ok(TableRows {
+                    table: (*table).to_owned(),
+                    rows: rows.clone(),
+                })),
+                // A later migration makes it (the older store's load checks that it has none).
+                None if schema != ArchiveSchema::Current => None,
+                None => Some(Err(BackupError::Damaged(format!(
+                    "it has no rows for {table}"
+                )))),
+            }
         })
         .collect()
 }
@@ -185,15 +201,25 @@ async fn stage_store(
     target: Target<'_>,
     copy: &[TableRows],
     kind: Kind,
+    archive_schema: ArchiveSchema,
     manifest: &Manifest,
     now: DateTime<Utc>,
 ) -> Result<(u64, Vec<String>), BackupError> {
     let sqlite = sqlite_path(target.url)?;
+    let open = |url: String, schema: Option<&'static str>| async move {
+        match archive_schema {
+            ArchiveSchema::Current => match schema {
+                Some(schema) => connect::connect_in_schema(&url, schema).await,
+                None => connect::connect(&url).await,
+            },
+            ArchiveSchema::Older { steps } => connect::connect_at(&url, schema, steps).await,
+        }
+    };
     let db = match &sqlite {
         Some(path) => {
             let staged = staged_sqlite(path);
             remove_sqlite(&staged)?;
-            connect::connect(&format!("sqlite:{}?mode=rwc", staged.display())).await?
+            open(format!("sqlite:{}?mode=rwc", staged.display()), None).await?
         }
         None => {
             let admin = Database::connect(target.url).await?;
@@ -204,11 +230,23 @@ async fn stage_store(
                 ))
                 .await?;
             admin.close().await?;
-            connect::connect_in_schema(target.url, NEW_SCHEMA).await?
+            open(target.url.to_owned(), Some(NEW_SCHEMA)).await?
         }
     };
-    let txn = db.begin().await?;
-    let rows = dump::load(&txn, copy).await?;
+    let (rows, txn) = match archive_schema {
+        ArchiveSchema::Current => {
+            let txn = db.begin().await?;
+            (dump::load(&txn, copy).await?, txn)
+        }
+        ArchiveSchema::Older { .. } => {
+            // Loaded at the archive's schema, then migrated to this console's.
+            let txn = db.begin().await?;
+            let rows = dump::load_older(&txn, copy).await?;
+            txn.commit().await?;
+            connect::migrate(&db).await?;
+            (rows, db.begin().await?)
+        }
+    };
     let detail = format!(
         "{} restore of the backup of {} made {} by {} ({} store)",
         match kind {

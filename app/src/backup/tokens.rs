@@ -42,6 +42,17 @@ fn parse(rows: &[u8], whose: &str) -> Result<Vec<certificates::Model>, BackupErr
         .collect()
 }
 
+/// The columns of the archive's certificate rows (those of its first row); none when it has
+/// none.
+fn archived_columns(rows: &[u8]) -> Result<Option<Vec<String>>, BackupError> {
+    let Some(first) = rows.split(|b| *b == b'\n').find(|line| !line.is_empty()) else {
+        return Ok(None);
+    };
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(first)
+        .map_err(|e| BackupError::Damaged(format!("a certificate row cannot be read: {e}")))?;
+    Ok(Some(object.keys().cloned().collect()))
+}
+
 /// The name, free in `keys_dir` and among `taken`, for the restored key first named `file`.
 fn free_name(keys_dir: &Path, file: &str, taken: &[(String, Vec<u8>)]) -> String {
     let free = |name: &str| {
@@ -69,6 +80,7 @@ pub fn take(
 ) -> Result<Taken, BackupError> {
     let sast = CertRole::Sast.key();
     let own = parse(own, "this node")?;
+    let archived_text = archived;
     let archived = parse(archived, "the backup")?;
     let mut next_id = own.iter().map(|c| c.id).max().unwrap_or(0);
     let mut rows: Vec<certificates::Model> =
@@ -101,9 +113,15 @@ pub fn take(
         rows.push(row);
     }
     rows.sort_by_key(|c| c.id);
+    // The archive's columns: an archive of an older schema is loaded at that schema.
+    let columns: Option<Vec<String>> = archived_columns(archived_text)?;
     let mut out = Vec::new();
     for row in &rows {
-        serde_json::to_writer(&mut out, row).map_err(BackupError::Manifest)?;
+        let mut value = serde_json::to_value(row).map_err(BackupError::Manifest)?;
+        if let (Some(columns), Some(object)) = (&columns, value.as_object_mut()) {
+            object.retain(|key, _| columns.contains(key));
+        }
+        serde_json::to_writer(&mut out, &value).map_err(BackupError::Manifest)?;
         out.push(b'\n');
     }
     Ok(Taken {

@@ -43,7 +43,39 @@ pub async fn connect_in_schema(url: &str, schema: &str) -> Result<DatabaseConnec
     open(url, Some(schema)).await
 }
 
+/// A store at `url` (in `schema` on PostgreSQL) migrated only through the first `steps`
+/// migrations and not seeded: where a restore loads an archive of an older schema, before
+/// [`migrate`] takes it to this console's.
+pub async fn connect_at(
+    url: &str,
+    schema: Option<&str>,
+    steps: u32,
+) -> Result<DatabaseConnection, StoreError> {
+    let db = pool(url, schema).await?;
+    Migrator::up(&db, Some(steps)).await?;
+    Ok(db)
+}
+
+/// Takes `db` to this console's schema and seeds what is missing (the standard groups, the
+/// parameters): what every open of the store does.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
+    Migrator::up(db, None).await?;
+    let txn = db.begin().await?;
+    super::seed::seed(&txn).await?;
+    txn.commit().await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        make_sqlite_files_private(db).await?;
+    }
+    Ok(())
+}
+
 async fn open(url: &str, schema: Option<&str>) -> Result<DatabaseConnection, StoreError> {
+    let db = pool(url, schema).await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
+async fn pool(url: &str, schema: Option<&str>) -> Result<DatabaseConnection, StoreError> {
     let is_sqlite = url.starts_with("sqlite:");
     if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
         return Err(StoreError::UnsupportedUrl(redact(url)));
@@ -72,13 +104,6 @@ async fn open(url: &str, schema: Option<&str>) -> Result<DatabaseConnection, Sto
         ] {
             db.execute_unprepared(pragma).await?;
         }
-    }
-    Migrator::up(&db, None).await?;
-    let txn = db.begin().await?;
-    super::seed::seed(&txn).await?;
-    txn.commit().await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        make_sqlite_files_private(&db).await?;
     }
     Ok(db)
 }

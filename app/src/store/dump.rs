@@ -60,9 +60,9 @@ macro_rules! tables {
             }
         }
 
-        async fn load_one<C: ConnectionTrait>(db: &C, table: &str, rows: &[u8]) -> Result<u64, DumpError> {
+        async fn load_one<C: ConnectionTrait>(db: &C, table: &str, rows: &[u8], shape: Shape) -> Result<u64, DumpError> {
             match table {
-                $(stringify!($table) => load_table::<$table::Entity, C>(db, stringify!($table), rows).await,)*
+                $(stringify!($table) => load_table::<$table::Entity, C>(db, stringify!($table), rows, shape).await,)*
                 other => Err(DumpError::Tables(format!("unknown table {other}"))),
             }
         }
@@ -146,15 +146,47 @@ pub async fn load<C: ConnectionTrait>(db: &C, copy: &[TableRows]) -> Result<u64,
             names.join(", ")
         )));
     }
-    for table in TABLES.iter().rev() {
-        clear_one(db, table).await?;
+    load_tables(db, copy, Shape::Current).await
+}
+
+/// Loads `copy`, taken from a store of an older schema, into `db` migrated to that same schema
+/// and not seeded: the copy holds the tables of [`TABLES`] that schema had, in that order, and
+/// each row is inserted with exactly the columns it has (the columns later migrations add are
+/// theirs to make). The migrations after it then take `db` to this console's schema.
+pub async fn load_older<C: ConnectionTrait>(db: &C, copy: &[TableRows]) -> Result<u64, DumpError> {
+    let mut known = TABLES.iter();
+    for t in copy {
+        if !known.any(|name| *name == t.table) {
+            return Err(DumpError::Tables(format!(
+                "{} is not a table of this store, or is out of order",
+                t.table
+            )));
+        }
+    }
+    load_tables(db, copy, Shape::Older).await
+}
+
+/// Whether rows have this console's columns or an older schema's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Current,
+    Older,
+}
+
+async fn load_tables<C: ConnectionTrait>(
+    db: &C,
+    copy: &[TableRows],
+    shape: Shape,
+) -> Result<u64, DumpError> {
+    for t in copy.iter().rev() {
+        clear_one(db, &t.table).await?;
     }
     let mut loaded = 0;
     for t in copy {
-        loaded += load_one(db, &t.table, &t.rows).await?;
+        loaded += load_one(db, &t.table, &t.rows, shape).await?;
     }
     if db.get_database_backend() == DbBackend::Postgres {
-        for table in TABLES {
+        for table in copy.iter().map(|t| t.table.as_str()) {
             if let Some(column) = serial_of(table) {
                 // The next id follows the largest loaded one.
                 db.execute_unprepared(&format!(
@@ -166,6 +198,55 @@ pub async fn load<C: ConnectionTrait>(db: &C, copy: &[TableRows]) -> Result<u64,
         }
     }
     Ok(loaded)
+}
+
+/// The row `line` of an older schema as an active model that sets exactly its columns: each
+/// column it lacks is given a placeholder of its type so that the model reads, then left unset.
+fn older_row<E>(line: &[u8]) -> Result<E::ActiveModel, serde_json::Error>
+where
+    E: EntityTrait,
+    E::Model: DeserializeOwned + IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E>,
+{
+    use sea_orm::{ColumnTrait, ColumnType, IdenStatic};
+    let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line)?;
+    let mut missing = Vec::new();
+    for column in E::Column::iter() {
+        let name = column.as_str();
+        if object.contains_key(name) {
+            continue;
+        }
+        let placeholder = match column.def().get_column_type() {
+            ColumnType::Boolean => serde_json::json!(false),
+            ColumnType::TinyInteger
+            | ColumnType::SmallInteger
+            | ColumnType::Integer
+            | ColumnType::BigInteger
+            | ColumnType::TinyUnsigned
+            | ColumnType::SmallUnsigned
+            | ColumnType::Unsigned
+            | ColumnType::BigUnsigned => serde_json::json!(0),
+            ColumnType::Float | ColumnType::Double | ColumnType::Decimal(_) => {
+                serde_json::json!(0.0)
+            }
+            ColumnType::Timestamp | ColumnType::TimestampWithTimeZone | ColumnType::DateTime => {
+                serde_json::json!("1970-01-01T00:00:00Z")
+            }
+            ColumnType::Binary(_) | ColumnType::VarBinary(_) | ColumnType::Blob => {
+                serde_json::json!([])
+            }
+            ColumnType::Json | ColumnType::JsonBinary => serde_json::Value::Null,
+            _ => serde_json::json!(""),
+        };
+        object.insert(name.to_owned(), placeholder);
+        missing.push(column);
+    }
+    let model: E::Model = serde_json::from_value(serde_json::Value::Object(object))?;
+    let mut active = model.into_active_model().reset_all();
+    for column in missing {
+        active.not_set(column);
+    }
+    Ok(active)
 }
 
 /// The single auto-increment key column of `E`, if it has one.
@@ -205,7 +286,12 @@ where
     Ok(out)
 }
 
-async fn load_table<E, C>(db: &C, table: &'static str, rows: &[u8]) -> Result<u64, DumpError>
+async fn load_table<E, C>(
+    db: &C,
+    table: &'static str,
+    rows: &[u8],
+    shape: Shape,
+) -> Result<u64, DumpError>
 where
     E: EntityTrait,
     E::Model: DeserializeOwned + IntoActiveModel<E::ActiveModel>,
@@ -218,12 +304,19 @@ where
         if line.is_empty() {
             continue;
         }
-        let model: E::Model = serde_json::from_slice(line).map_err(|source| DumpError::Row {
+        let row = |source| DumpError::Row {
             table,
             row: i + 1,
             source,
-        })?;
-        batch.push(model.into_active_model().reset_all());
+        };
+        let active = match shape {
+            Shape::Current => {
+                let model: E::Model = serde_json::from_slice(line).map_err(row)?;
+                model.into_active_model().reset_all()
+            }
+            Shape::Older => older_row::<E>(line).map_err(row)?,
+        };
+        batch.push(active);
         if batch.len() == BATCH {
             loaded += insert::<E, C>(db, std::mem::take(&mut batch)).await?;
         }

@@ -896,3 +896,114 @@ async fn scheduled_backups_are_taken_once_per_slot_by_the_node_holding_the_key_a
         db.finish().await;
     }
 }
+
+/// `archive` rewritten as the release before this schema wrote it: the manifest names the
+/// schema before the last migration, and the certificates rows lack the column that migration
+/// added (`key_offline_at`), as every row of that release's backups did.
+fn as_previous_schema(archive: &Path, pass: &str, out: &Path, schema: &str) {
+    use age::secrecy::SecretString;
+    use app::backup::archive;
+    let contents = archive::read(
+        std::fs::File::open(archive).unwrap(),
+        SecretString::from(pass.to_owned()),
+    )
+    .unwrap();
+    let mut manifest = contents.manifest.clone();
+    manifest.schema = schema.to_owned();
+    let entries: Vec<(String, Vec<u8>)> = contents
+        .entries
+        .iter()
+        .map(|(name, bytes)| {
+            if name != "store/certificates.jsonl" {
+                return (name.clone(), bytes.clone());
+            }
+            let mut out = Vec::new();
+            for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                let mut row: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_slice(line).unwrap();
+                assert!(row.remove("key_offline_at").is_some());
+                out.extend(serde_json::to_vec(&row).unwrap());
+                out.push(b'\n');
+            }
+            (name.clone(), out)
+        })
+        .collect();
+    archive::write(
+        std::fs::File::create(out).unwrap(),
+        SecretString::from(pass.to_owned()),
+        manifest,
+        &entries,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn an_archive_of_the_previous_schema_is_restored_then_migrated_and_a_newer_one_is_refused() {
+    use migrations::MigratorTrait;
+    let migrations = migrations::Migrator::migrations();
+    let previous = migrations[migrations.len() - 2].name().to_owned();
+    for backend in backends() {
+        let (source, _source_dir, work, pass, archive, _) = backed_up(backend, 5).await;
+        let pass_arg = pass.to_str().unwrap();
+        let older = work.path().join("older.age");
+        as_previous_schema(&archive, PASSPHRASE, &older, &previous);
+        let newer = work.path().join("newer.age");
+        as_previous_schema(
+            &archive,
+            PASSPHRASE,
+            &newer,
+            "m20991231_000099_from_the_future",
+        );
+
+        let target = TestDb::new(backend).await;
+        let target_dir = tempfile::tempdir().unwrap();
+        let said = refused(&ccmadmin(
+            target_dir.path(),
+            &target.url,
+            &[
+                "restore",
+                newer.to_str().unwrap(),
+                "--passphrase-file",
+                pass_arg,
+            ],
+        ));
+        assert!(
+            said.contains("newer than this console's") && said.contains("nothing was changed"),
+            "{said}"
+        );
+        assert!(files(target_dir.path(), "keys").is_empty());
+
+        let said = ok(&ccmadmin(
+            target_dir.path(),
+            &target.url,
+            &[
+                "restore",
+                older.to_str().unwrap(),
+                "--passphrase-file",
+                pass_arg,
+            ],
+        ));
+        assert!(said.starts_with("restored the backup"), "{said}");
+        // Every row as it was; the column the last migration added has its value for them.
+        let restored_db = reopened(&target.url).await;
+        let before = rows(&source.db).await;
+        let after = rows(&restored_db).await;
+        for (table, source_rows) in &before {
+            if table == "audit_log" {
+                continue;
+            }
+            assert_eq!(source_rows, &after[table], "{backend:?}: {table}");
+        }
+        assert!(after["certificates"]
+            .iter()
+            .all(|c| c["key_offline_at"].is_null()));
+        let applied = migrations::Migrator::get_applied_migrations(&restored_db)
+            .await
+            .unwrap();
+        assert_eq!(applied.len(), migrations.len());
+        let console = InProcess::new(restored_db.clone());
+        assert!(!console.login("admin", PW, None).await.is_empty());
+        source.finish().await;
+        target.finish().await;
+    }
+}
