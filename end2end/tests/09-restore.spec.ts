@@ -1,42 +1,64 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { adminApi, body } from './api';
-import { binary, EMPTY_URL, emptyEnv, startEmptyServer } from './empty-server';
+import { EMPTY_URL, startEmptyServer } from './empty-server';
 import { logIn, NEW_PASSWORD, NO_LOGIN, openHydrated, runState } from './state';
 
-// R16 after a data-only restore, on a server of its own: a backup of global setup's demo console
-// (taken through its API) is restored with `ccmadmin restore --data-only` onto a fresh install,
-// which keeps its own keys; Security > CTL then offers only the CTL update in the current mode.
-// Its browser starts without the shared login (a cookie of 127.0.0.1 goes to every port).
+// A restore made on the Disaster Recovery page of a server of its own: a backup of global
+// setup's demo console (taken through its API) is uploaded to a fresh install, refused for a
+// wrong passphrase with the message on the page, then restored data-only. The console answers
+// 503 while it restores, restarts into the backup, and Security > CTL then offers only the CTL
+// update in the current mode (R16). Its browser starts without the shared login (a cookie of
+// 127.0.0.1 goes to every port).
 test.use({ baseURL: EMPTY_URL, storageState: NO_LOGIN });
 
 const PASSPHRASE = 'a passphrase kept apart';
 
-test('R16: after a data-only restore the CTL page offers only Update CTL File, never the mode', async ({ page }) => {
+test('R16: a backup uploaded and restored data-only from the page; then the CTL page offers only Update CTL File', async ({ page }) => {
   test.setTimeout(180_000);
   const api = await adminApi();
   const taken = await body(api.post('/api/v1/backups', { data: { passphrase: PASSPHRASE } }));
   await api.dispose();
   const archive = path.join(runState().dataDir, 'backups', taken.name);
 
-  // A fresh install with keys of its own, stopped, then restored data-only.
-  const store = process.env.CCMADMIN_E2E_RESTORE_DATABASE_URL;
-  let server = await startEmptyServer(undefined, store);
-  const dataDir = server.dataDir;
-  await server.stop();
-  const pass = path.join(dataDir, '..', `${path.basename(dataDir)}.pass`);
-  writeFileSync(pass, `${PASSPHRASE}\n`, { mode: 0o600 });
-  const said = execFileSync(binary(), ['restore', archive, '--data-only', '--passphrase-file', pass], {
-    env: emptyEnv(dataDir, store),
-    encoding: 'utf8',
-  });
-  expect(said).toContain('required: Update the CTL file');
-  expect(said).toContain('required: Reset all devices');
-
-  server = await startEmptyServer(dataDir, store);
+  // A fresh install: its first login and the forced password change.
+  const server = await startEmptyServer(undefined, process.env.CCMADMIN_E2E_RESTORE_DATABASE_URL);
+  page.on('dialog', (dialog) => dialog.accept());
   try {
+    await logIn(page, 'CCMAdministrator', server.password);
+    await expect(page).toHaveURL(/\/change-password$/);
+    await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+    await page.getByLabel('Current Password').fill(server.password);
+    await page.getByLabel('New Password').fill(NEW_PASSWORD);
+    await page.getByLabel('Confirm Password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page).toHaveURL(/\/$/);
+
+    await openHydrated(page, '/disaster-recovery');
+    await page.getByLabel('Backup File').setInputFiles(archive);
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await expect(page.getByTestId('upload-done')).toContainText('ccmadmin-uploaded-');
+    await expect(page.getByLabel('Backup', { exact: true })).toHaveValue(/^ccmadmin-uploaded-/);
+
+    // A wrong passphrase: refused on the page, nothing changed.
+    await page.getByLabel('Passphrase of the Backup').fill('not the passphrase at all');
+    await page.getByLabel(/^Data only/).check();
+    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    await expect(page.locator('.error-box')).toContainText('Passphrase: does not open this backup');
+    await page.screenshot({ path: 'test-results/restore-refused.png', fullPage: true });
+    await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
+
+    await page.getByLabel('Passphrase of the Backup').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Restore', exact: true }).click();
+    const started = page.getByTestId('restore-started');
+    await expect(started).toContainText('checked and staged');
+    await expect(started).toContainText('Required: Update the CTL file');
+
+    // The console restarts into the backup: the login page answers again (while it restarts, the
+    // connection is refused).
+    await expect
+      .poll(async () => page.request.get('/login').then((r) => r.status(), () => 0), { timeout: 60_000 })
+      .toBe(200);
     // The restored store's users: CCMAdministrator with the password of the demo console.
     await logIn(page, 'CCMAdministrator', NEW_PASSWORD);
     await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');

@@ -281,6 +281,12 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Limited<S> {
     }
 }
 
+/// The route a backup is uploaded by, whose request may take [`UPLOAD_TIMEOUT`].
+pub const UPLOAD_PATH: &str = "/api/v1/backups/upload";
+
+/// How long a backup's upload may take.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// The per-request timeout, as the layer of [`request_timeout`] takes it.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestTimeout(
@@ -297,6 +303,12 @@ pub async fn request_timeout(
     next: Next,
 ) -> Response {
     let what = format!("{} {}", req.method(), req.uri().path());
+    // A backup's upload reads up to gigabytes: it has an hour.
+    let limit = if req.uri().path() == UPLOAD_PATH {
+        UPLOAD_TIMEOUT.max(limit)
+    } else {
+        limit
+    };
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(response) => response,
         Err(_) => {

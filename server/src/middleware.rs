@@ -98,10 +98,39 @@ pub struct Gate {
     pub pages: Arc<Vec<String>>,
 }
 
+/// The answer to every request but `/healthz` while a restore from the page runs: 503, a page
+/// that reloads itself for a browser, `{"error"}` for the API and server functions.
+fn maintenance(kind: Kind) -> Response {
+    const SAID: &str = "The console is restoring a backup and restarts when it is done.";
+    let retry = [(header::RETRY_AFTER, "10")];
+    if kind == Kind::Page {
+        let page = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta http-equiv=\"refresh\" content=\"10\">\
+             <title>Restoring — CCM Admin</title></head><body>\
+             <main><h1>Restoring a backup</h1><p>{SAID} This page reloads by itself; then log \
+             in again.</p></main></body></html>"
+        );
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry,
+            axum::response::Html(page),
+        )
+            .into_response();
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        retry,
+        axum::Json(serde_json::json!({ "error": SAID })),
+    )
+        .into_response()
+}
+
 /// The one permission check. Finds the route's rule (a route without one is refused), resolves
 /// the caller (session, or bearer token on the JSON API), and lets the request through only when
 /// the caller's effective level allows the rule; the checked [`Privileges`] go into the request's
-/// extensions for the handler. Refusals of logged-in users are audited.
+/// extensions for the handler. Refusals of logged-in users are audited. While a restore runs,
+/// every request but `/healthz` gets the maintenance answer instead.
 pub async fn authorize(
     State(gate): State<Gate>,
     session: Session,
@@ -110,6 +139,9 @@ pub async fn authorize(
 ) -> Response {
     let path = req.uri().path().to_owned();
     let kind = Kind::of(&path);
+    if gate.app.maintenance.is_on() && path != "/healthz" {
+        return maintenance(kind);
+    }
     let address = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -47,3 +47,18 @@ fn raise_open_files_limit() {
         }
     }
 }
+
+/// Replaces this process by a new run of the same binary with the same arguments and
+/// environment (the restart into a restore made from the page). Every file this process opened
+/// closes on the way (Rust opens them close-on-exec), the data folder's lock with them. Returns
+/// only when the new run could not be started, with the reason.
+pub fn exec_self() -> std::io::Error {
+    use std::os::unix::process::CommandExt;
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(e) => return e,
+    };
+    std::process::Command::new(program)
+        .args(std::env::args_os().skip(1))
+        .exec()
+}

@@ -163,6 +163,22 @@ pub async fn finish_restore(settings: &Settings) -> Result<(), ServeError> {
     Ok(app::backup::restore::finish_pending(target).await?)
 }
 
+/// Waits until a restore from the page is staged, then replaces this process by a new run of
+/// the console (`process::exec_self`): the new run takes the data folder's lock and switches to
+/// the restored store before it serves. Should the new run not start, the console stays in
+/// maintenance and says so: the restore is finished by the next start.
+async fn restart_after_restore(state: AppState) {
+    state.maintenance.restart_requested().await;
+    // The answer to the restore request leaves first.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    announce("ccmadmin restarting into the restored backup");
+    let error = crate::process::exec_self();
+    tracing::error!(
+        "the console could not restart into the restored backup ({error}); restart it: the \
+         restore is finished at the next start"
+    );
+}
+
 /// Runs the console until SIGINT or SIGTERM.
 pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     let host_name = gethostname::gethostname().to_string_lossy().into_owned();
@@ -189,6 +205,9 @@ pub async fn serve(settings: &Settings) -> Result<(), ServeError> {
     );
 
     let state = open_store(settings).await?;
+    // A restore from the page builds its new store beside this one, then restarts the console.
+    state.maintenance.set_store_url(&settings.database_url());
+    tokio::spawn(restart_after_restore(state.clone()));
     tracing::info!(
         "store: {}",
         store::connect::redact(&settings.database_url())

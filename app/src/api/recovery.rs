@@ -6,7 +6,7 @@ use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::model::recovery::{
-    BackupCheck, BackupInfo, BackupSchedule, RecoveryPage, ScheduleChange,
+    BackupCheck, BackupInfo, BackupSchedule, RecoveryPage, RestoreStarted, ScheduleChange,
 };
 
 #[cfg(feature = "ssr")]
@@ -48,4 +48,17 @@ pub async fn set_backup_schedule(change: ScheduleChange) -> Result<BackupSchedul
     let (state, privileges) = ctx::privileges().await?;
     let grant = privileges.cluster_keys()?;
     crate::service::backups::set_schedule(&state, &grant, change).await
+}
+
+/// Restores the backup `name` (checked whole with `passphrase` first); the console answers 503
+/// while it runs and then restarts into it.
+#[server(prefix = "/fn", endpoint = "restore_backup")]
+pub async fn restore_backup(
+    name: String,
+    passphrase: String,
+    data_only: bool,
+) -> Result<RestoreStarted, AppError> {
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.cluster_keys()?;
+    crate::service::restores::restore(&state, &grant, &name, &passphrase, data_only).await
 }

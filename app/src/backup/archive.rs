@@ -21,7 +21,7 @@ pub const FORMAT: u32 = 1;
 pub const MANIFEST: &str = "manifest.json";
 
 /// The largest manifest read: room for [`ENTRIES_MAX`] entries of long names.
-const MANIFEST_MAX: u64 = 512 << 20;
+pub const MANIFEST_MAX: u64 = 512 << 20;
 
 /// The most entries an archive may list.
 const ENTRIES_MAX: usize = 1_000_000;

@@ -72,6 +72,20 @@ pub async fn restore(
     kind: Kind,
     now: DateTime<Utc>,
 ) -> Result<Restored, BackupError> {
+    let restored = stage(target, contents, kind, now).await?;
+    finish_pending(target).await?;
+    Ok(restored)
+}
+
+/// Builds the new store and folders of `contents` beside `target`'s and marks them complete
+/// (`READY`), switching nothing: the next [`finish_pending`] — [`restore`]'s last step, or the
+/// next start of a console that restores from its page — makes the switch.
+pub async fn stage(
+    target: Target<'_>,
+    contents: &Contents,
+    kind: Kind,
+    now: DateTime<Utc>,
+) -> Result<Restored, BackupError> {
     let archive_schema = check_schema(&contents.manifest)?;
     let mut copy = tables(contents, archive_schema)?;
     // What an earlier, interrupted restore left is finished or discarded first.
@@ -114,7 +128,6 @@ pub async fn restore(
         .map_err(BackupError::file(&ready))?;
     sync_dir(&staging)?;
     crash_point("ready");
-    finish_pending(target).await?;
     Ok(Restored {
         rows,
         files,

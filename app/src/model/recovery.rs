@@ -96,3 +96,18 @@ pub struct BackupCheck {
     /// Their bytes.
     pub bytes: u64,
 }
+
+/// A restore from the page, staged: the console restarts into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreStarted {
+    /// The backup restored.
+    pub name: String,
+    /// True for a data-only restore (this node keeps its own keys).
+    pub data_only: bool,
+    /// Rows loaded into the new store.
+    pub rows: u64,
+    /// Files staged for the data folder.
+    pub files: u64,
+    /// What R16 requires after a data-only restore.
+    pub required_actions: Vec<String>,
+}

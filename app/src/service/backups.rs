@@ -419,7 +419,7 @@ fn data_dir(state: &AppState) -> Result<PathBuf, AppError> {
 }
 
 /// `DATA_DIR/backups/`, made (0700) when missing.
-fn folder(state: &AppState) -> Result<PathBuf, AppError> {
+pub(super) fn folder(state: &AppState) -> Result<PathBuf, AppError> {
     use std::os::unix::fs::DirBuilderExt;
     let folder = data_dir(state)?.join(FOLDER);
     match std::fs::DirBuilder::new().mode(0o700).create(&folder) {
@@ -429,7 +429,7 @@ fn folder(state: &AppState) -> Result<PathBuf, AppError> {
 }
 
 /// The path of the existing backup `name`: a name this node gives its backups, nothing else.
-fn existing(state: &AppState, name: &str) -> Result<PathBuf, AppError> {
+pub(super) fn existing(state: &AppState, name: &str) -> Result<PathBuf, AppError> {
     if !is_backup_name(name) {
         return Err(AppError::invalid(
             "Backup",
@@ -454,7 +454,8 @@ pub fn is_backup_name(name: &str) -> bool {
         && !name.contains("..")
 }
 
-fn suffix() -> String {
+/// Four random hex digits, for new file names.
+pub(super) fn suffix() -> String {
     use argon2::password_hash::rand_core::{OsRng, RngCore};
     let mut bytes = [0u8; 2];
     OsRng.fill_bytes(&mut bytes);
@@ -504,8 +505,8 @@ fn list(folder: &Path) -> Result<Vec<BackupInfo>, AppError> {
     Ok(out)
 }
 
-/// A refused backup or check, naming the field.
-fn refusal(e: BackupError) -> AppError {
+/// A refused backup, check or restore, naming the field.
+pub(super) fn refusal(e: BackupError) -> AppError {
     match e {
         BackupError::Passphrase(reason) => AppError::invalid("Passphrase", reason),
         BackupError::WrongPassphrase => {

@@ -34,6 +34,7 @@ pub mod reference;
 pub mod regions;
 pub mod registrations;
 pub mod resets;
+pub mod restores;
 pub mod servers;
 pub mod service_settings;
 pub mod srst;
@@ -44,4 +45,4 @@ pub mod tokens;
 pub mod users;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use state::AppState;
+pub use state::{AppState, Maintenance};

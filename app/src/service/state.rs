@@ -46,6 +46,51 @@ pub struct AppState {
     pub data_dir: Option<Arc<std::path::Path>>,
     /// One permit: a node takes one backup at a time (each holds the store's copy in memory).
     pub backup_slot: Arc<tokio::sync::Semaphore>,
+    /// A restore from the page: the maintenance switch and the restart that follows.
+    pub maintenance: Arc<Maintenance>,
+}
+
+/// What a restore from the Disaster Recovery page needs of the running console: the store's URL
+/// (the new store is built beside it), the switch by which every request but `/healthz` is
+/// answered 503 while it runs, and the restart the server makes once it is staged (the new
+/// store is switched to by the next start, under the data folder's lock).
+#[derive(Debug, Default)]
+pub struct Maintenance {
+    store_url: std::sync::OnceLock<String>,
+    on: std::sync::atomic::AtomicBool,
+    restart: tokio::sync::Notify,
+}
+
+impl Maintenance {
+    /// Records the store's URL (once, at start).
+    pub fn set_store_url(&self, url: &str) {
+        let _ = self.store_url.set(url.to_owned());
+    }
+
+    /// The store's URL, when the server recorded it.
+    pub fn store_url(&self) -> Option<&str> {
+        self.store_url.get().map(String::as_str)
+    }
+
+    /// True while a restore runs: requests are answered 503.
+    pub fn is_on(&self) -> bool {
+        self.on.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Switches maintenance on or off.
+    pub fn set(&self, on: bool) {
+        self.on.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Asks the server to restart (a staged restore is complete).
+    pub fn request_restart(&self) {
+        self.restart.notify_one();
+    }
+
+    /// Waits until a restart is asked for.
+    pub async fn restart_requested(&self) {
+        self.restart.notified().await;
+    }
 }
 
 impl AppState {
@@ -54,6 +99,7 @@ impl AppState {
         Self {
             data_dir: None,
             backup_slot: Arc::new(tokio::sync::Semaphore::new(1)),
+            maintenance: Arc::default(),
             read: db.clone(),
             db,
             clock,

@@ -308,6 +308,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(Method::GET, "/tftp-files", get(security::tftp_status)),
         ep(Method::GET, "/tftp-files/{name}", get(security::tftp_file)),
         ep(Method::GET, "/backups", get(recovery::list)),
+        ep(Method::POST, "/backups/upload", post(recovery::upload)),
+        ep(
+            Method::POST,
+            "/backups/{name}/restore",
+            post(recovery::restore),
+        ),
         ep(Method::POST, "/backups", post(recovery::take)),
         ep(Method::GET, "/backups/{name}", get(recovery::download)),
         ep(Method::POST, "/backups/{name}/check", post(recovery::check)),

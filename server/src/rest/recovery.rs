@@ -12,13 +12,16 @@ use tower::ServiceExt;
 
 use super::error::ApiError;
 use super::json::ApiJson;
-use app::model::recovery::{BackupCheck, BackupInfo, BackupSchedule, RecoveryPage, ScheduleChange};
+use app::model::recovery::{
+    BackupCheck, BackupInfo, BackupSchedule, RecoveryPage, RestoreStarted, ScheduleChange,
+};
 use app::service::authz::Privileges;
 use app::service::errors::internal;
-use app::service::{backups, AppState};
+use app::service::{backups, restores, AppState};
 
-/// Body of `POST /backups` and `POST /backups/{name}/check`.
-#[derive(Debug, Deserialize)]
+/// Body of `POST /backups` and `POST /backups/{name}/check` (no `Debug`: it holds a
+/// passphrase).
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Passphrase {
     passphrase: String,
@@ -88,4 +91,50 @@ pub async fn set_schedule(
 ) -> Result<Json<BackupSchedule>, ApiError> {
     let grant = privileges.cluster_keys()?;
     Ok(Json(backups::set_schedule(&state, &grant, change).await?))
+}
+
+/// `POST /backups/upload` with the archive as the body (`application/octet-stream`): stored in
+/// this node's backups folder as `ccmadmin-uploaded-…age`, to be checked and restored.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    body: Body,
+) -> Result<(axum::http::StatusCode, Json<BackupInfo>), ApiError> {
+    use futures_util::StreamExt;
+    let grant = privileges.cluster_keys()?;
+    let mut upload = restores::begin_upload(&state, &grant)?;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            app::error::AppError::invalid("Backup", format!("the upload was cut: {e}"))
+        })?;
+        upload.write(&chunk)?;
+    }
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(upload.finish(&state).await?),
+    ))
+}
+
+/// Body of `POST /backups/{name}/restore` (no `Debug`: it holds a passphrase).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreBody {
+    passphrase: String,
+    #[serde(default)]
+    data_only: bool,
+}
+
+/// `POST /backups/{name}/restore` `{"passphrase", "data_only"}`: checks the backup whole, then
+/// stages it while the console answers 503, and restarts into it (202).
+pub async fn restore(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<RestoreBody>,
+) -> Result<(axum::http::StatusCode, Json<RestoreStarted>), ApiError> {
+    let grant = privileges.cluster_keys()?;
+    let started =
+        restores::restore(&state, &grant, &name, &body.passphrase, body.data_only).await?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(started)))
 }

@@ -13,6 +13,7 @@ mod phones;
 mod recovery_phones;
 mod resets;
 mod restarts;
+mod restore_from_page;
 mod rule_book;
 mod seams;
 mod sessions;

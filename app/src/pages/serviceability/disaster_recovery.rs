@@ -1,15 +1,19 @@
 //! Serviceability > Disaster Recovery: take a backup now (the whole console, encrypted with a
 //! passphrase that is never stored), list this node's backups, check one with its passphrase,
-//! download one. Restores are made with `ccmadmin restore` on the stopped console.
+//! download one, upload one and restore one (`restore`), or restore with `ccmadmin restore` on
+//! the stopped console.
 
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::recovery::{get_recovery, BackupNow, CheckBackup, SetBackupSchedule};
+use crate::api::recovery::{
+    get_recovery, BackupNow, CheckBackup, RestoreBackup, SetBackupSchedule,
+};
 use crate::components::form::{last_error, ErrorBox};
 use crate::domain::backups::WEEKDAYS;
 use crate::model::recovery::{BackupInfo, BackupSchedule, ScheduleChange};
+use crate::pages::serviceability::restore::RestoreSection;
 
 /// Disaster Recovery.
 #[component]
@@ -23,6 +27,9 @@ pub fn DisasterRecoveryPage() -> impl IntoView {
     );
     let passphrase = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
+    let chosen = RwSignal::new(String::new());
+    let upload_said = RwSignal::new(None::<Result<String, String>>);
+    let restore = ServerAction::<RestoreBackup>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         backup.dispatch(BackupNow {
@@ -44,7 +51,7 @@ pub fn DisasterRecoveryPage() -> impl IntoView {
             "A backup holds the whole console: the store, the private keys and certificates, and the TFTP folder with the CTL file. "
             "It is encrypted with the passphrase you type here, in the age format (" <code>"age -d"</code> " opens it too). "
             "The console never stores the passphrase: without it the backup cannot be restored. "
-            "To restore, stop the console and run " <code>"ccmadmin restore FILE"</code> " (or " <code>"--data-only"</code>
+            "Restore one below, or stop the console and run " <code>"ccmadmin restore FILE"</code> " (or " <code>"--data-only"</code>
             " to keep this node's keys: the CTL update, restarts and resets that R16 requires are then recorded)."
         </p>
         <h2>"Backup Now"</h2>
@@ -84,9 +91,10 @@ pub fn DisasterRecoveryPage() -> impl IntoView {
                         } else {
                             Either::Right(view! {
                                 <p class="hint">{format!("Kept in {}.", page.folder)}</p>
-                                <BackupTable backups=page.backups check />
+                                <BackupTable backups=page.backups.clone() check />
                             })
                         }}
+                        <RestoreSection backups=page.backups uploaded=Callback::new(move |_| data.refetch()) chosen upload_said restore />
                     }),
                     Err(e) => Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> }),
                 }
@@ -226,7 +234,11 @@ fn BackupTable(backups: Vec<BackupInfo>, check: ServerAction<CheckBackup>) -> im
                             <td>{when(b.created_at)}</td>
                             <td><code>{b.name.clone()}</code></td>
                             <td>{b.size}</td>
-                            <td>{format!("{} rows, {} files ({} store, schema {})", b.rows, b.files, b.backend, b.schema)}</td>
+                            <td>{if b.backend.is_empty() {
+                                "Not known until checked".to_owned()
+                            } else {
+                                format!("{} rows, {} files ({} store, schema {})", b.rows, b.files, b.backend, b.schema)
+                            }}</td>
                             <td>{b.taken_by.clone()}</td>
                             <td>
                                 <form class="inline-form" on:submit=on_check>

@@ -3,3 +3,4 @@
 pub mod activation;
 pub mod control_center;
 pub mod disaster_recovery;
+pub mod restore;

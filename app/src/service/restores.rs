@@ -1,0 +1,254 @@
+//! Serviceability > Disaster Recovery, restoring from the page: a backup is uploaded into this
+//! node's backups folder (or one already there is chosen), checked whole with its passphrase — a
+//! refusal changes nothing — and then restored while the console answers 503 to every request
+//! but `/healthz`. The new store and folders are staged beside the live ones
+//! (`backup::restore::stage`) and the server is asked to restart: the next start makes the
+//! switch under the data folder's lock, as `ccmadmin restore` on a stopped console does. Each
+//! step needs the [`KeysGrant`]: a backup holds the cluster's keys.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::audit::{self, Event};
+use super::authz::KeysGrant;
+use super::backups::{existing, folder, refusal, suffix};
+use super::errors::internal;
+use super::principal::Actor;
+use super::AppState;
+use crate::backup::restore::{self, Kind, Target};
+use crate::backup::{archive, BackupError};
+use crate::domain::audit::{object, AuditAction};
+use crate::error::AppError;
+use crate::model::recovery::{BackupInfo, RestoreStarted};
+
+/// The largest backup uploaded: what an archive may hold (`archive::CONTENT_MAX`, its manifest
+/// and the tar and age framing around them).
+pub const UPLOAD_MAX: u64 = archive::CONTENT_MAX + archive::MANIFEST_MAX + (64 << 20);
+
+/// What an age file begins with: its binary header, or the ASCII armour.
+const AGE_STARTS: [&[u8]; 2] = [
+    b"age-encryption.org/v1\n",
+    b"-----BEGIN AGE ENCRYPTED FILE-----",
+];
+
+/// A backup being uploaded: written to a hidden temporary file of the backups folder, and given
+/// its name only when complete. Dropped unfinished (the upload failed or was cut), the
+/// temporary file is removed.
+#[derive(Debug)]
+pub struct Upload {
+    file: Option<std::fs::File>,
+    temporary: PathBuf,
+    folder: PathBuf,
+    written: u64,
+    head: Vec<u8>,
+    actor: Actor,
+}
+
+/// Starts an upload into this node's backups folder.
+pub fn begin_upload(state: &AppState, grant: &KeysGrant) -> Result<Upload, AppError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let folder = folder(state)?;
+    let temporary = folder.join(format!(".upload-{}.partial", suffix()));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .map_err(internal)?;
+    Ok(Upload {
+        file: Some(file),
+        temporary,
+        folder,
+        written: 0,
+        head: Vec::new(),
+        actor: grant.actor.clone(),
+    })
+}
+
+impl Upload {
+    /// Appends `chunk`; refused past [`UPLOAD_MAX`].
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), AppError> {
+        self.written += chunk.len() as u64;
+        if self.written > UPLOAD_MAX {
+            return Err(AppError::invalid(
+                "Backup",
+                format!("is larger than {UPLOAD_MAX} bytes, more than a backup holds"),
+            ));
+        }
+        if self.head.len() < 64 {
+            let take = chunk.len().min(64 - self.head.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        match self.file.as_mut() {
+            Some(file) => file.write_all(chunk).map_err(internal),
+            None => Err(internal("the upload is finished")),
+        }
+    }
+
+    /// Names the uploaded file `ccmadmin-uploaded-YYYYMMDD-HHMMSS-xxxx.age` (synced), after
+    /// checking that it is an age file; an audit row says who uploaded it.
+    pub async fn finish(mut self, state: &AppState) -> Result<BackupInfo, AppError> {
+        if !AGE_STARTS.iter().any(|start| self.head.starts_with(start)) {
+            return Err(AppError::invalid(
+                "Backup",
+                "is not an age file: choose a backup this console wrote",
+            ));
+        }
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| internal("the upload is finished"))?;
+        file.sync_all().map_err(internal)?;
+        drop(file);
+        let now = state.clock.now();
+        let name = format!(
+            "ccmadmin-uploaded-{}-{}.age",
+            now.format("%Y%m%d-%H%M%S"),
+            suffix()
+        );
+        let path = self.folder.join(&name);
+        std::fs::hard_link(&self.temporary, &path).map_err(internal)?;
+        std::fs::remove_file(&self.temporary).map_err(internal)?;
+        std::fs::File::open(&self.folder)
+            .and_then(|dir| dir.sync_all())
+            .map_err(internal)?;
+        audit::record(
+            &state.db,
+            now,
+            &self.actor,
+            Event {
+                action: AuditAction::Create,
+                object_type: object::BACKUP,
+                object_name: &name,
+                before: None,
+                after: Some(json!({ "size": self.written })),
+                detail: format!("Backup uploaded: {} bytes", self.written),
+            },
+        )
+        .await?;
+        // Its summary: when and by whom it came; what it holds is known once it is checked.
+        let info = BackupInfo {
+            name,
+            created_at: now,
+            size: self.written,
+            rows: 0,
+            files: 0,
+            backend: String::new(),
+            schema: String::new(),
+            taken_by: format!(
+                "uploaded by {}",
+                self.actor.name.as_deref().unwrap_or("the console")
+            ),
+        };
+        let summary = serde_json::to_vec_pretty(&info).map_err(internal)?;
+        crate::tftp::folder::atomic_write(&self.folder, &format!("{}.json", info.name), &summary)
+            .map_err(internal)?;
+        Ok(info)
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if self.temporary.exists() {
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+    }
+}
+
+/// Restores the backup `name` of this node's backups folder: checked whole with `passphrase`
+/// first (a wrong passphrase, a damaged file or a newer schema is refused and changes nothing),
+/// then staged while the console answers 503, then the server restarts into it. `data_only`:
+/// this node keeps its own keys and R16's actions are recorded.
+pub async fn restore(
+    state: &AppState,
+    grant: &KeysGrant,
+    name: &str,
+    passphrase: &str,
+    data_only: bool,
+) -> Result<RestoreStarted, AppError> {
+    if passphrase.len() > archive::PASSPHRASE_MAX {
+        return Err(AppError::invalid(
+            "Passphrase",
+            format!("must be at most {} bytes", archive::PASSPHRASE_MAX),
+        ));
+    }
+    let path = existing(state, name)?;
+    let url = state
+        .maintenance
+        .store_url()
+        .ok_or_else(|| {
+            AppError::Unavailable(
+                "this console cannot restore from its page; stop it and run ccmadmin restore"
+                    .to_owned(),
+            )
+        })?
+        .to_owned();
+    let data_dir = state
+        .data_dir
+        .as_deref()
+        .map(std::path::Path::to_path_buf)
+        .ok_or_else(|| internal("the console runs without a data folder"))?;
+    let _slot = state.backup_slot.try_acquire().map_err(|_| {
+        AppError::Conflict("A backup or a restore is running on this node; wait for it.".to_owned())
+    })?;
+    let secret = age::secrecy::SecretString::from(passphrase.to_owned());
+    let contents = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path).map_err(BackupError::file(&path))?;
+        archive::read(std::io::BufReader::new(file), secret)
+    })
+    .await
+    .map_err(internal)?
+    .map_err(refusal)?;
+    let kind = if data_only {
+        Kind::DataOnly
+    } else {
+        Kind::Full
+    };
+    let now = state.clock.now();
+    audit::record(
+        &state.db,
+        now,
+        &grant.actor,
+        Event {
+            action: AuditAction::Restore,
+            object_type: object::BACKUP,
+            object_name: name,
+            before: None,
+            after: Some(json!({ "data_only": data_only })),
+            detail: format!(
+                "{} restore of {name} started from the page; the console restarts into it",
+                if data_only { "Data-only" } else { "Full" }
+            ),
+        },
+    )
+    .await?;
+    state.maintenance.set(true);
+    let target = Target {
+        url: &url,
+        data_dir: &data_dir,
+    };
+    match restore::stage(target, &contents, kind, now).await {
+        Ok(staged) => {
+            tracing::warn!("restore of {name} staged; restarting into it");
+            state.maintenance.request_restart();
+            Ok(RestoreStarted {
+                name: name.to_owned(),
+                data_only,
+                rows: staged.rows,
+                files: staged.files as u64,
+                required_actions: staged.actions,
+            })
+        }
+        Err(e) => {
+            tracing::error!("restore of {name} not staged: {e}");
+            // What was staged goes; the live store never changed.
+            if let Err(cleanup) = restore::finish_pending(target).await {
+                tracing::error!("the restore's staging was not removed: {cleanup}");
+            }
+            state.maintenance.set(false);
+            Err(refusal(e))
+        }
+    }
+}
