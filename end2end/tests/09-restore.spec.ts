@@ -51,7 +51,7 @@ test('R16: a backup uploaded and restored data-only from the page; then the CTL 
     await page.getByLabel('Passphrase of the Backup').fill(PASSPHRASE);
     await page.getByRole('button', { name: 'Restore', exact: true }).click();
     const started = page.getByTestId('restore-started');
-    await expect(started).toContainText('checked and staged');
+    await expect(started).toContainText('is whole and opens with its passphrase');
     await expect(started).toContainText('Required: Update the CTL file');
 
     // The console restarts into the backup: the login page answers again (while it restarts, the

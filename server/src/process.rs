@@ -48,17 +48,17 @@ fn raise_open_files_limit() {
     }
 }
 
-/// Replaces this process by a new run of the same binary with the same arguments and
-/// environment (the restart into a restore made from the page). Every file this process opened
+/// Replaces this process by a new run of the same binary (`/proc/self/exe`: the file this
+/// process runs, even when its path was replaced by an upgrade since) with the same arguments and
+/// environment: the restart into a restore made from the page. Every file this process opened
 /// closes on the way (Rust opens them close-on-exec), the data folder's lock with them. Returns
 /// only when the new run could not be started, with the reason.
 pub fn exec_self() -> std::io::Error {
     use std::os::unix::process::CommandExt;
-    let program = match std::env::current_exe() {
-        Ok(program) => program,
-        Err(e) => return e,
-    };
-    std::process::Command::new(program)
-        .args(std::env::args_os().skip(1))
-        .exec()
+    let mut args = std::env::args_os();
+    let mut command = std::process::Command::new("/proc/self/exe");
+    if let Some(name) = args.next() {
+        command.arg0(name);
+    }
+    command.args(args).exec()
 }

@@ -165,18 +165,21 @@ pub async fn finish_restore(settings: &Settings) -> Result<(), ServeError> {
 
 /// Waits until a restore from the page is staged, then replaces this process by a new run of
 /// the console (`process::exec_self`): the new run takes the data folder's lock and switches to
-/// the restored store before it serves. Should the new run not start, the console stays in
-/// maintenance and says so: the restore is finished by the next start.
+/// the restored store before it serves. Should the new run not start, the console exits (with
+/// status 1) so that its service manager starts it again: that start finishes the restore.
 async fn restart_after_restore(state: AppState) {
     state.maintenance.restart_requested().await;
     // The answer to the restore request leaves first.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     announce("ccmadmin restarting into the restored backup");
     let error = crate::process::exec_self();
+    // Exit rather than serve 503 for ever: the service manager starts the console again, and
+    // that start finishes the restore.
     tracing::error!(
-        "the console could not restart into the restored backup ({error}); restart it: the \
-         restore is finished at the next start"
+        "the console could not restart into the restored backup ({error}); exiting: the next \
+         start finishes the restore"
     );
+    std::process::exit(1);
 }
 
 /// Runs the console until SIGINT or SIGTERM.

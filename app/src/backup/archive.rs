@@ -20,6 +20,14 @@ pub const FORMAT: u32 = 1;
 /// The manifest's name: the first entry.
 pub const MANIFEST: &str = "manifest.json";
 
+/// The scrypt work factor backups are made with (`N = 2^18`: about a second and 256 MiB), the
+/// same on every machine, so that any node can open any node's backup.
+const WORK_FACTOR: u8 = 18;
+
+/// The largest scrypt work factor an archive may ask for (`N = 2^20`: 1 GiB): more is refused
+/// before any work, so that an uploaded file cannot take minutes and gigabytes to try.
+const MAX_WORK_FACTOR: u8 = 20;
+
 /// The largest manifest read: room for [`ENTRIES_MAX`] entries of long names.
 pub const MANIFEST_MAX: u64 = 512 << 20;
 
@@ -119,7 +127,11 @@ pub fn write(
             "its manifest would be larger than {MANIFEST_MAX} bytes"
         )));
     }
-    let encryptor = age::Encryptor::with_user_passphrase(passphrase);
+    let mut recipient = age::scrypt::Recipient::new(passphrase);
+    recipient.set_work_factor(WORK_FACTOR);
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .map_err(|e| BackupError::Write(std::io::Error::other(e)))?;
     let mut encrypted = encryptor.wrap_output(out).map_err(BackupError::Write)?;
     {
         let mut tar = tar::Builder::new(&mut encrypted);
@@ -153,7 +165,8 @@ pub fn read(input: impl Read, passphrase: SecretString) -> Result<Contents, Back
             "it is not encrypted with a passphrase".to_owned(),
         ));
     }
-    let identity = age::scrypt::Identity::new(passphrase);
+    let mut identity = age::scrypt::Identity::new(passphrase);
+    identity.set_max_work_factor(MAX_WORK_FACTOR);
     let plain = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(|e| match e {

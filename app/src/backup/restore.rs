@@ -1,11 +1,13 @@
 //! Restoring a checked archive. The new store is built beside the old one — SQLite: a file
 //! `<store>.restore` beside the store's file; PostgreSQL: a schema `ccmadmin_restore` — migrated,
-//! loaded in one transaction, and for a full restore the keys, TLS and TFTP folders are staged in
-//! `DATA_DIR/restore/` (for a data-only restore the keys folder with the cluster's tokens and the
-//! TFTP folder with the phones' CTL file, [`super::tokens`]). Only then is `DATA_DIR/restore/READY` written, and the switch begins:
-//! the store (a rename of the file, or of the two schemas in one transaction), then each folder.
-//! A crash before `READY` leaves the old store untouched (the next start discards the staging);
-//! a crash after it is finished by the next start ([`finish_pending`]), so it is never a mix.
+//! loaded in one transaction (an older schema's archive: loaded at its schema, then migrated),
+//! and for a full restore the keys, TLS and TFTP folders are staged in `DATA_DIR/restore/` (for a
+//! data-only restore the keys folder with the cluster's tokens and the TFTP folder with the
+//! phones' CTL file, [`super::tokens`]). Only then is `DATA_DIR/restore/READY` written, and the
+//! switch begins: the store (a rename of the file, or of the two schemas in one transaction),
+//! then each folder. A crash before `READY` leaves the old store untouched (the next start
+//! discards the staging); a crash after it is finished by the next start ([`finish_pending`]), so
+//! it is never a mix.
 //!
 //! The console must be stopped while the command restores (every node, on PostgreSQL).
 
@@ -54,6 +56,33 @@ pub struct Target<'a> {
     pub data_dir: &'a Path,
 }
 
+/// Who asked for a restore, for the audit row of the restored store (none: the host's owner, by
+/// `ccmadmin restore`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Who<'a> {
+    /// The administrator's user ID.
+    pub name: Option<&'a str>,
+    /// Their address.
+    pub address: Option<&'a str>,
+}
+
+/// The actions a data-only restore records (R16): update the CTL file, restart Cisco TFTP and
+/// Cisco CallManager on every server, reset all devices.
+pub fn data_only_actions() -> [RequiredAction; 4] {
+    [
+        RequiredAction::UpdateCtl,
+        RequiredAction::RestartService {
+            server: None,
+            service: Service::Tftp,
+        },
+        RequiredAction::RestartService {
+            server: None,
+            service: Service::CallManager,
+        },
+        RequiredAction::ResetAllDevices,
+    ]
+}
+
 /// What a restore did.
 #[derive(Debug, Clone)]
 pub struct Restored {
@@ -72,9 +101,21 @@ pub async fn restore(
     kind: Kind,
     now: DateTime<Utc>,
 ) -> Result<Restored, BackupError> {
-    let restored = stage(target, contents, kind, now).await?;
+    let restored = stage(target, contents, kind, now, Who::default()).await?;
     finish_pending(target).await?;
     Ok(restored)
+}
+
+/// True when a complete staging waits for the switch (the next [`finish_pending`]).
+pub fn is_staged(data_dir: &Path) -> bool {
+    data_dir.join(STAGING).join(READY).exists()
+}
+
+/// Removes whatever a restore staged, complete or not, switching nothing: after a restore from
+/// the page failed, the console serves on its live store.
+pub async fn discard(target: Target<'_>) -> Result<(), BackupError> {
+    remove_file(&target.data_dir.join(STAGING).join(READY))?;
+    finish_pending(target).await
 }
 
 /// Builds the new store and folders of `contents` beside `target`'s and marks them complete
@@ -85,6 +126,7 @@ pub async fn stage(
     contents: &Contents,
     kind: Kind,
     now: DateTime<Utc>,
+    who: Who<'_>,
 ) -> Result<Restored, BackupError> {
     let archive_schema = check_schema(&contents.manifest)?;
     let mut copy = tables(contents, archive_schema)?;
@@ -115,8 +157,15 @@ pub async fn stage(
             Some(taken)
         }
     };
-    let (rows, actions) =
-        stage_store(target, &copy, kind, archive_schema, &contents.manifest, now).await?;
+    let (rows, actions) = stage_store(
+        target,
+        &copy,
+        (kind, archive_schema),
+        &contents.manifest,
+        now,
+        who,
+    )
+    .await?;
     crash_point("staged-store");
     let files = match &taken {
         None => stage_files(&staging, contents)?,
@@ -199,7 +248,8 @@ fn tables(contents: &Contents, schema: ArchiveSchema) -> Result<Vec<TableRows>, 
                     table: (*table).to_owned(),
                     rows: rows.clone(),
                 })),
-                // A later migration makes it (the older store's load checks that it has none).
+                // A later migration makes it (`stage_store` checks that the archive's schema has
+                // no such table).
                 None if schema != ArchiveSchema::Current => None,
                 None => Some(Err(BackupError::Damaged(format!(
                     "it has no rows for {table}"
@@ -213,10 +263,10 @@ fn tables(contents: &Contents, schema: ArchiveSchema) -> Result<Vec<TableRows>, 
 async fn stage_store(
     target: Target<'_>,
     copy: &[TableRows],
-    kind: Kind,
-    archive_schema: ArchiveSchema,
+    (kind, archive_schema): (Kind, ArchiveSchema),
     manifest: &Manifest,
     now: DateTime<Utc>,
+    who: Who<'_>,
 ) -> Result<(u64, Vec<String>), BackupError> {
     let sqlite = sqlite_path(target.url)?;
     let open = |url: String, schema: Option<&'static str>| async move {
@@ -252,6 +302,17 @@ async fn stage_store(
             (dump::load(&txn, copy).await?, txn)
         }
         ArchiveSchema::Older { .. } => {
+            // Every table the archive's schema has is in the archive.
+            for table in TABLES {
+                if !copy.iter().any(|t| t.table == *table)
+                    && db
+                        .execute_unprepared(&format!("SELECT 1 FROM \"{table}\" LIMIT 0"))
+                        .await
+                        .is_ok()
+                {
+                    return Err(BackupError::Damaged(format!("it has no rows for {table}")));
+                }
+            }
             // Loaded at the archive's schema, then migrated to this console's.
             let txn = db.begin().await?;
             let rows = dump::load_older(&txn, copy).await?;
@@ -270,13 +331,16 @@ async fn stage_store(
         manifest.created_at.format("%Y-%m-%d %H:%M UTC"),
         manifest.node.as_deref().unwrap_or("the console"),
         manifest.backend,
-    );
+    ) + &match who.name {
+        Some(name) => format!(", by {name} from the Disaster Recovery page"),
+        None => String::new(),
+    };
     let audit_id = crate::store::audit::record(
         &txn,
         AuditRecord {
             at: now,
-            actor: None,
-            address: None,
+            actor: who.name,
+            address: who.address,
             action: AuditAction::Restore,
             object_type: object::BACKUP,
             object_name: &manifest.created_at.to_rfc3339(),
@@ -289,18 +353,7 @@ async fn stage_store(
     let recorded = match kind {
         Kind::Full => Vec::new(),
         Kind::DataOnly => {
-            let r16 = [
-                RequiredAction::UpdateCtl,
-                RequiredAction::RestartService {
-                    server: None,
-                    service: Service::Tftp,
-                },
-                RequiredAction::RestartService {
-                    server: None,
-                    service: Service::CallManager,
-                },
-                RequiredAction::ResetAllDevices,
-            ];
+            let r16 = data_only_actions();
             // An update the archive held pending becomes this one: the same file, now required
             // by the restore.
             actions::complete(&txn, now, &RequiredAction::UpdateCtl).await?;

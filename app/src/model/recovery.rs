@@ -97,17 +97,14 @@ pub struct BackupCheck {
     pub bytes: u64,
 }
 
-/// A restore from the page, staged: the console restarts into it.
+/// A restore from the page, checked and started: the console stages it while it answers 503,
+/// then restarts into it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestoreStarted {
     /// The backup restored.
     pub name: String,
     /// True for a data-only restore (this node keeps its own keys).
     pub data_only: bool,
-    /// Rows loaded into the new store.
-    pub rows: u64,
-    /// Files staged for the data folder.
-    pub files: u64,
-    /// What R16 requires after a data-only restore.
+    /// What R16 requires after a data-only restore (recorded in the restored store).
     pub required_actions: Vec<String>,
 }

@@ -17,7 +17,7 @@ use super::backups::{existing, folder, refusal, suffix};
 use super::errors::internal;
 use super::principal::Actor;
 use super::AppState;
-use crate::backup::restore::{self, Kind, Target};
+use crate::backup::restore::{self, Kind, Target, Who};
 use crate::backup::{archive, BackupError};
 use crate::domain::audit::{object, AuditAction};
 use crate::error::AppError;
@@ -33,6 +33,12 @@ const AGE_STARTS: [&[u8]; 2] = [
     b"-----BEGIN AGE ENCRYPTED FILE-----",
 ];
 
+/// One upload at a time on a node: a second one is refused while the first runs.
+static UPLOADING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// The prefix of an upload's temporary file in the backups folder.
+const PARTIAL: &str = ".upload-";
+
 /// A backup being uploaded: written to a hidden temporary file of the backups folder, and given
 /// its name only when complete. Dropped unfinished (the upload failed or was cut), the
 /// temporary file is removed.
@@ -44,13 +50,46 @@ pub struct Upload {
     written: u64,
     head: Vec<u8>,
     actor: Actor,
+    _turn: tokio::sync::SemaphorePermit<'static>,
 }
 
-/// Starts an upload into this node's backups folder.
-pub fn begin_upload(state: &AppState, grant: &KeysGrant) -> Result<Upload, AppError> {
+/// Starts an upload into this node's backups folder of a file of `declared` bytes, when the
+/// request says: refused before anything is written when it is larger than [`UPLOAD_MAX`] or
+/// than the folder's disk has free, or while another upload runs. What an earlier upload cut
+/// by a crash left is removed first.
+pub fn begin_upload(
+    state: &AppState,
+    grant: &KeysGrant,
+    declared: Option<u64>,
+) -> Result<Upload, AppError> {
     use std::os::unix::fs::OpenOptionsExt;
+    let turn = UPLOADING.try_acquire().map_err(|_| {
+        AppError::Conflict("Another backup is being uploaded to this node; wait for it.".to_owned())
+    })?;
+    if let Some(size) = declared.filter(|size| *size > UPLOAD_MAX) {
+        return Err(too_large(size));
+    }
     let folder = folder(state)?;
-    let temporary = folder.join(format!(".upload-{}.partial", suffix()));
+    if let Some(size) = declared {
+        let disk = rustix::fs::statvfs(&folder).map_err(|e| internal(std::io::Error::from(e)))?;
+        let free = disk.f_bavail.saturating_mul(disk.f_frsize);
+        if size > free {
+            return Err(AppError::invalid(
+                "Backup",
+                format!(
+                    "needs {size} bytes and the disk of {} has {free} free",
+                    folder.display()
+                ),
+            ));
+        }
+    }
+    // Holding the turn, every partial file is a leftover.
+    for item in std::fs::read_dir(&folder).map_err(internal)?.flatten() {
+        if item.file_name().to_string_lossy().starts_with(PARTIAL) {
+            let _ = std::fs::remove_file(item.path());
+        }
+    }
+    let temporary = folder.join(format!("{PARTIAL}{}.partial", suffix()));
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -64,7 +103,15 @@ pub fn begin_upload(state: &AppState, grant: &KeysGrant) -> Result<Upload, AppEr
         written: 0,
         head: Vec::new(),
         actor: grant.actor.clone(),
+        _turn: turn,
     })
+}
+
+fn too_large(size: u64) -> AppError {
+    AppError::invalid(
+        "Backup",
+        format!("is {size} bytes, larger than the {UPLOAD_MAX} bytes a backup may have"),
+    )
 }
 
 impl Upload {
@@ -72,10 +119,7 @@ impl Upload {
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), AppError> {
         self.written += chunk.len() as u64;
         if self.written > UPLOAD_MAX {
-            return Err(AppError::invalid(
-                "Backup",
-                format!("is larger than {UPLOAD_MAX} bytes, more than a backup holds"),
-            ));
+            return Err(too_large(self.written));
         }
         if self.head.len() < 64 {
             let take = chunk.len().min(64 - self.head.len());
@@ -158,9 +202,12 @@ impl Drop for Upload {
 }
 
 /// Restores the backup `name` of this node's backups folder: checked whole with `passphrase`
-/// first (a wrong passphrase, a damaged file or a newer schema is refused and changes nothing),
-/// then staged while the console answers 503, then the server restarts into it. `data_only`:
-/// this node keeps its own keys and R16's actions are recorded.
+/// first, in the request (a wrong passphrase, a damaged file or a newer schema is refused and
+/// changes nothing); then the console answers 503 and the restore is staged by a task of its
+/// own (no request timeout or closed connection can stop it half-way), after which the server
+/// restarts into it. Should the staging fail, what was staged goes, the console serves its live
+/// store again and the audit log says why. `data_only`: this node keeps its own keys and R16's
+/// actions are recorded.
 pub async fn restore(
     state: &AppState,
     grant: &KeysGrant,
@@ -190,22 +237,26 @@ pub async fn restore(
         .as_deref()
         .map(std::path::Path::to_path_buf)
         .ok_or_else(|| internal("the console runs without a data folder"))?;
-    let _slot = state.backup_slot.try_acquire().map_err(|_| {
+    if restore::is_staged(&data_dir) {
+        return Err(AppError::Conflict(
+            "A restore is staged already and is made when the console restarts: restart it."
+                .to_owned(),
+        ));
+    }
+    let slot = state.backup_slot.clone().try_acquire_owned().map_err(|_| {
         AppError::Conflict("A backup or a restore is running on this node; wait for it.".to_owned())
     })?;
     let secret = age::secrecy::SecretString::from(passphrase.to_owned());
-    let contents = tokio::task::spawn_blocking(move || {
-        let file = std::fs::File::open(&path).map_err(BackupError::file(&path))?;
-        archive::read(std::io::BufReader::new(file), secret)
+    // The read holds the slot: a request given up meanwhile leaves no second read behind.
+    let (contents, slot) = tokio::task::spawn_blocking(move || {
+        let read = std::fs::File::open(&path)
+            .map_err(BackupError::file(&path))
+            .and_then(|file| archive::read(std::io::BufReader::new(file), secret));
+        (read, slot)
     })
     .await
-    .map_err(internal)?
-    .map_err(refusal)?;
-    let kind = if data_only {
-        Kind::DataOnly
-    } else {
-        Kind::Full
-    };
+    .map_err(internal)?;
+    let contents = contents.map_err(refusal)?;
     let now = state.clock.now();
     audit::record(
         &state.db,
@@ -225,30 +276,101 @@ pub async fn restore(
     )
     .await?;
     state.maintenance.set(true);
-    let target = Target {
-        url: &url,
-        data_dir: &data_dir,
+    let staging = Staging {
+        state: state.clone(),
+        url,
+        data_dir,
+        name: name.to_owned(),
+        kind: if data_only {
+            Kind::DataOnly
+        } else {
+            Kind::Full
+        },
+        actor: grant.actor.clone(),
+        restarting: false,
     };
-    match restore::stage(target, &contents, kind, now).await {
-        Ok(staged) => {
-            tracing::warn!("restore of {name} staged; restarting into it");
-            state.maintenance.request_restart();
-            Ok(RestoreStarted {
-                name: name.to_owned(),
-                data_only,
-                rows: staged.rows,
-                files: staged.files as u64,
-                required_actions: staged.actions,
-            })
-        }
-        Err(e) => {
-            tracing::error!("restore of {name} not staged: {e}");
-            // What was staged goes; the live store never changed.
-            if let Err(cleanup) = restore::finish_pending(target).await {
-                tracing::error!("the restore's staging was not removed: {cleanup}");
+    tokio::spawn(staging.run(contents, slot, now));
+    Ok(RestoreStarted {
+        name: name.to_owned(),
+        data_only,
+        required_actions: if data_only {
+            restore::data_only_actions()
+                .iter()
+                .map(|a| a.describe())
+                .collect()
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+/// A restore being staged in the background. Dropped without a restart — the staging failed,
+/// or its task panicked — it switches maintenance off again: the console never stays in 503.
+struct Staging {
+    state: AppState,
+    url: String,
+    data_dir: PathBuf,
+    name: String,
+    kind: Kind,
+    actor: Actor,
+    restarting: bool,
+}
+
+impl Staging {
+    async fn run(
+        mut self,
+        contents: archive::Contents,
+        _slot: tokio::sync::OwnedSemaphorePermit,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        let target = Target {
+            url: &self.url,
+            data_dir: &self.data_dir,
+        };
+        let who = Who {
+            name: self.actor.name.as_deref(),
+            address: self.actor.address.as_deref(),
+        };
+        match restore::stage(target, &contents, self.kind, now, who).await {
+            Ok(_) => {
+                tracing::warn!("restore of {} staged; restarting into it", self.name);
+                self.restarting = true;
+                self.state.maintenance.request_restart();
             }
-            state.maintenance.set(false);
-            Err(refusal(e))
+            Err(e) => {
+                tracing::error!("restore of {} not staged: {e}", self.name);
+                if let Err(cleanup) = restore::discard(target).await {
+                    tracing::error!("the restore's staging was not removed: {cleanup}");
+                }
+                let recorded = audit::record(
+                    &self.state.db,
+                    self.state.clock.now(),
+                    &self.actor,
+                    Event {
+                        action: AuditAction::Restore,
+                        object_type: object::BACKUP,
+                        object_name: &self.name,
+                        before: None,
+                        after: None,
+                        detail: format!(
+                            "Restore of {} failed, nothing was changed: {e}",
+                            self.name
+                        ),
+                    },
+                )
+                .await;
+                if let Err(e) = recorded {
+                    tracing::error!("the failed restore was not recorded: {e}");
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.restarting {
+            self.state.maintenance.set(false);
         }
     }
 }

@@ -98,11 +98,16 @@ pub async fn set_schedule(
 pub async fn upload(
     State(state): State<AppState>,
     Extension(privileges): Extension<Privileges>,
+    headers: axum::http::HeaderMap,
     body: Body,
 ) -> Result<(axum::http::StatusCode, Json<BackupInfo>), ApiError> {
     use futures_util::StreamExt;
     let grant = privileges.cluster_keys()?;
-    let mut upload = restores::begin_upload(&state, &grant)?;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut upload = restores::begin_upload(&state, &grant, declared)?;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {

@@ -179,7 +179,7 @@ pub fn RestoreSection(
         <ErrorBox error=last_error(restore.value()) />
         {move || restore.value().get().and_then(Result::ok).map(|r| view! {
             <div class="status-box" role="status" data-testid="restore-started">
-                <p><strong>"Restoring: "</strong>{format!("{} checked and staged ({} rows, {} files); the console restarts into it and then asks you to log in.", r.name, r.rows, r.files)}</p>
+                <p><strong>"Restoring: "</strong>{format!("{} is whole and opens with its passphrase. The console now answers with a maintenance page while it restores, then restarts into it and asks you to log in.", r.name)}</p>
                 <ul>
                     {r.required_actions.into_iter().map(|a| view! { <li><strong>"Required: "</strong>{a}</li> }).collect_view()}
                 </ul>
