@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { EMPTY_URL, startEmptyServer, type EmptyServer } from './empty-server';
-import { logIn, NEW_PASSWORD, NO_LOGIN, openHydrated, watchConsole } from './state';
+import { firstLogin, NO_LOGIN, openHydrated, watchConsole } from './state';
 
 // The first steps on an empty install, on a server of its own (global setup's has demo data):
 // first login, a CallManager group, a device pool, phones, then a CSV export edited and imported
@@ -101,14 +101,7 @@ test('first steps on an empty install: group, pool, phones, export, edit and imp
   const problems = watchConsole(page);
 
   // First login with the generated password, then the forced change.
-  await logIn(page, 'CCMAdministrator', server.password);
-  await expect(page).toHaveURL(/\/change-password$/);
-  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
-  await page.getByLabel('Current Password').fill(server.password);
-  await page.getByLabel('New Password').fill(NEW_PASSWORD);
-  await page.getByLabel('Confirm Password').fill(NEW_PASSWORD);
-  await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page).toHaveURL(/\/$/);
+  await firstLogin(page, server.password);
   await expect(page.getByTestId('current-user')).toHaveText('CCMAdministrator');
 
   // The home page of an empty cluster says what to do next.

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { adminApi, body } from './api';
 import { EMPTY_URL, startEmptyServer } from './empty-server';
-import { logIn, NEW_PASSWORD, NO_LOGIN, openHydrated, runState } from './state';
+import { firstLogin, logIn, NEW_PASSWORD, NO_LOGIN, openHydrated, runState } from './state';
 
 // A restore made on the Disaster Recovery page of a server of its own: a backup of global
 // setup's demo console (taken through its API) is uploaded to a fresh install, refused for a
@@ -25,14 +25,7 @@ test('R16: a backup uploaded and restored data-only from the page; then the CTL 
   const server = await startEmptyServer(undefined, process.env.CCMADMIN_E2E_RESTORE_DATABASE_URL);
   page.on('dialog', (dialog) => dialog.accept());
   try {
-    await logIn(page, 'CCMAdministrator', server.password);
-    await expect(page).toHaveURL(/\/change-password$/);
-    await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
-    await page.getByLabel('Current Password').fill(server.password);
-    await page.getByLabel('New Password').fill(NEW_PASSWORD);
-    await page.getByLabel('Confirm Password').fill(NEW_PASSWORD);
-    await page.getByRole('button', { name: 'Save' }).click();
-    await expect(page).toHaveURL(/\/$/);
+    await firstLogin(page, server.password);
 
     await openHydrated(page, '/disaster-recovery');
     await page.getByLabel('Backup File').setInputFiles(archive);

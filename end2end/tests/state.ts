@@ -55,6 +55,19 @@ export async function logIn(page: Page, user: string, password: string) {
   await page.getByRole('button', { name: 'Log In' }).click();
 }
 
+/** The first login of CCMAdministrator on a fresh install with its one-time `password`, then the
+ * forced change to NEW_PASSWORD; ends on the home page. */
+export async function firstLogin(page: Page, password: string) {
+  await logIn(page, 'CCMAdministrator', password);
+  await expect(page).toHaveURL(/\/change-password$/);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await page.getByLabel('Current Password').fill(password);
+  await page.getByLabel('New Password').fill(NEW_PASSWORD);
+  await page.getByLabel('Confirm Password').fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
 /** The page of a context with the saved admin login: opens the home page and checks who it is. */
 export async function asAdmin(page: Page) {
   await openHydrated(page, '/');
