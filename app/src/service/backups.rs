@@ -364,14 +364,8 @@ pub async fn check(
     name: &str,
     passphrase: &str,
 ) -> Result<BackupCheck, AppError> {
-    if passphrase.len() > archive::PASSPHRASE_MAX {
-        return Err(AppError::invalid(
-            "Passphrase",
-            format!("must be at most {} bytes", archive::PASSPHRASE_MAX),
-        ));
-    }
+    let secret = passphrase_to_open(passphrase)?;
     let path = existing(state, name)?;
-    let secret = age::secrecy::SecretString::from(passphrase.to_owned());
     let contents = tokio::task::spawn_blocking(move || {
         let file = std::fs::File::open(&path).map_err(BackupError::file(&path))?;
         archive::read(std::io::BufReader::new(file), secret)
@@ -410,7 +404,20 @@ pub async fn download(
     Ok(path)
 }
 
-fn data_dir(state: &AppState) -> Result<PathBuf, AppError> {
+/// A passphrase typed to open a backup or a token file, refused before any work when it is
+/// longer than any passphrase they are made with.
+pub(super) fn passphrase_to_open(text: &str) -> Result<age::secrecy::SecretString, AppError> {
+    if text.len() > archive::PASSPHRASE_MAX {
+        return Err(AppError::invalid(
+            "Passphrase",
+            format!("must be at most {} bytes", archive::PASSPHRASE_MAX),
+        ));
+    }
+    Ok(age::secrecy::SecretString::from(text.to_owned()))
+}
+
+/// The data folder of this node.
+pub(super) fn data_dir(state: &AppState) -> Result<PathBuf, AppError> {
     state
         .data_dir
         .as_deref()

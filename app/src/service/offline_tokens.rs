@@ -13,10 +13,11 @@ use tokio::sync::Semaphore;
 
 use super::audit::{self, Event};
 use super::authz::KeysGrant;
+use super::backups::passphrase_to_open;
 use super::certificates::{self, CertRole, CertificateInfo};
 use super::errors::internal;
 use super::AppState;
-use crate::backup::archive::{checked_passphrase, PASSPHRASE_MAX};
+use crate::backup::archive::checked_passphrase;
 use crate::backup::BackupError;
 use crate::domain::audit::{object, AuditAction};
 use crate::error::AppError;
@@ -71,14 +72,8 @@ async fn opened(row: &rows::Model, upload: &TokenUpload) -> Result<Arc<SigningId
     if upload.file.len() > FILE_MAX {
         return Err(refused(TokenFileError::TooLarge));
     }
-    if upload.passphrase.len() > PASSPHRASE_MAX {
-        return Err(AppError::invalid(
-            "Passphrase",
-            format!("must be at most {PASSPHRASE_MAX} bytes"),
-        ));
-    }
+    let pass = passphrase_to_open(&upload.passphrase)?;
     let file = upload.file.clone().into_bytes();
-    let pass = SecretString::from(upload.passphrase.clone());
     let name = row.name.clone();
     let der = row.der.clone();
     let _turn = SCRYPT.acquire().await.map_err(internal)?;
@@ -167,6 +162,8 @@ pub async fn take_offline(
         remove(&dirs, &row).await?;
         return Ok(certificates::info(&row));
     }
+    // A stale version is answered before the token file's derivation; the update below is the
+    // conditional one that decides.
     if row.version != version {
         return Err(audit::conflict(&state.db, object::CERTIFICATE, &row.name).await);
     }

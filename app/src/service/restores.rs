@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::audit::{self, Event};
 use super::authz::KeysGrant;
-use super::backups::{existing, folder, refusal, suffix};
+use super::backups::{data_dir, existing, folder, passphrase_to_open, refusal, suffix};
 use super::errors::internal;
 use super::principal::Actor;
 use super::AppState;
@@ -215,12 +215,7 @@ pub async fn restore(
     passphrase: &str,
     data_only: bool,
 ) -> Result<RestoreStarted, AppError> {
-    if passphrase.len() > archive::PASSPHRASE_MAX {
-        return Err(AppError::invalid(
-            "Passphrase",
-            format!("must be at most {} bytes", archive::PASSPHRASE_MAX),
-        ));
-    }
+    let secret = passphrase_to_open(passphrase)?;
     let path = existing(state, name)?;
     let url = state
         .maintenance
@@ -232,11 +227,7 @@ pub async fn restore(
             )
         })?
         .to_owned();
-    let data_dir = state
-        .data_dir
-        .as_deref()
-        .map(std::path::Path::to_path_buf)
-        .ok_or_else(|| internal("the console runs without a data folder"))?;
+    let data_dir = data_dir(state)?;
     if restore::is_staged(&data_dir) {
         return Err(AppError::Conflict(
             "A restore is staged already and is made when the console restarts: restart it."
@@ -246,7 +237,6 @@ pub async fn restore(
     let slot = state.backup_slot.clone().try_acquire_owned().map_err(|_| {
         AppError::Conflict("A backup or a restore is running on this node; wait for it.".to_owned())
     })?;
-    let secret = age::secrecy::SecretString::from(passphrase.to_owned());
     // The read holds the slot: a request given up meanwhile leaves no second read behind.
     let (contents, slot) = tokio::task::spawn_blocking(move || {
         let read = std::fs::File::open(&path)
