@@ -4,6 +4,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backup;
+#[cfg(feature = "ssr")]
+pub mod capf;
 pub mod components;
 pub mod domain;
 pub mod error;

@@ -17,6 +17,7 @@ mod m20261201_000011_pools_regions_imports;
 mod m20261201_000012_typed_job_states;
 mod m20261201_000013_backup_schedule;
 mod m20261201_000014_offline_tokens;
+mod m20261202_000015_capf_enrolment;
 
 /// The ordered list of every migration of the store.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_typed_job_states::Migration),
             Box::new(m20261201_000013_backup_schedule::Migration),
             Box::new(m20261201_000014_offline_tokens::Migration),
+            Box::new(m20261202_000015_capf_enrolment::Migration),
         ]
     }
 }

@@ -113,6 +113,10 @@ pub struct Settings {
         global = true
     )]
     pub ctl_provider_bind: SocketAddr,
+    /// TLS address of Cisco Certificate Authority Proxy Function (publisher only); unset:
+    /// loopback on the CAPF Phone Port enterprise parameter.
+    #[arg(long, env = "CCMADMIN_CAPF_BIND", global = true)]
+    pub capf_bind: Option<SocketAddr>,
     /// Folder of the built browser files (`pkg/`, favicon).
     #[arg(
         long,

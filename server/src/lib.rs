@@ -4,6 +4,8 @@
 
 pub mod backup;
 pub mod backup_schedule;
+pub mod capf;
+pub mod capf_client;
 pub mod cli;
 pub mod commands;
 pub mod jobs;

@@ -74,6 +74,22 @@ pub const CTL_PROVIDER_MAX_PER_SOURCE: usize = 8;
 /// together.
 pub const CTL_PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Bound on the CAPF listener's connections, those in a session and those queued for one;
+/// further ones wait in the listen backlog.
+pub const CAPF_MAX_CONNECTIONS: usize = 256;
+
+/// CAPF connections one source address may hold at once; one more is closed at once.
+pub const CAPF_MAX_PER_SOURCE: usize = 8;
+
+/// Time a CAPF connection has for its TLS handshake.
+pub const CAPF_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Time CAPF waits for each message of a phone (its key generation has its own, longer time).
+pub const CAPF_STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Time a phone waits for a free CAPF session (R19) before it is told to retry later.
+pub const CAPF_QUEUE_WAIT: Duration = Duration::from_secs(30);
+
 /// First pause of an accept loop after the listener fails (for example out of file
 /// descriptors); it doubles on each failure in a row.
 pub const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(50);

@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use app::domain::builds::BuildStatus;
-use app::domain::device::{AuthenticationMode, Protocol};
+use app::domain::device::{AuthenticationMode, CertificateOperation, Protocol};
 use app::domain::security::{
     effective_mode, ClusterSecurityMode, ConfiguredMode, DeviceClass, Hardening, SecurityMode,
 };
@@ -147,8 +147,12 @@ async fn progress(state: &AppState, step: BuildStep) -> Result<(), AppError> {
     Ok(files::record_step(&state.db, step, state.clock.now()).await?)
 }
 
-/// The CAPF authentication mode's code in the file (assumed: the page's order, from 1).
-fn capf_auth_code(mode: AuthenticationMode) -> u8 {
+/// The CAPF authentication mode's code in the file (the protocol's AuthType numbers): 0 while
+/// no operation is pending, so the phone contacts CAPF only when one is.
+fn capf_auth_code(operation: CertificateOperation, mode: AuthenticationMode) -> u8 {
+    if operation == CertificateOperation::NoPendingOperation {
+        return 0;
+    }
     match mode {
         AuthenticationMode::ByAuthenticationString => 1,
         AuthenticationMode::ByNullString => 2,
@@ -162,6 +166,7 @@ fn capf_auth_code(mode: AuthenticationMode) -> u8 {
 struct DeviceValues {
     configured: ConfiguredMode,
     capf: AuthenticationMode,
+    operation: CertificateOperation,
     protocol: Protocol,
 }
 
@@ -172,6 +177,7 @@ fn device_values(
     device_class: &str,
     security_mode: &str,
     authentication_mode: &str,
+    certificate_operation: &str,
     protocol: &str,
 ) -> Result<Option<DeviceValues>, UnknownValue> {
     let class = known(
@@ -188,6 +194,11 @@ fn device_values(
             "Authentication Mode",
             authentication_mode,
             AuthenticationMode::parse,
+        )?,
+        operation: known(
+            "Certificate Operation",
+            certificate_operation,
+            CertificateOperation::parse,
         )?,
         protocol: known("Device Protocol", protocol, Protocol::parse)?,
     }))
@@ -279,6 +290,7 @@ pub fn describe(
             &model.device_class,
             &d.security_mode,
             &d.authentication_mode,
+            &d.certificate_operation,
             &d.protocol,
         ) {
             Ok(Some(values)) => values,
@@ -319,7 +331,7 @@ pub fn describe(
                 pc_port: d.pc_port,
             },
             mode: effective,
-            capf_auth_mode: capf_auth_code(values.capf),
+            capf_auth_mode: capf_auth_code(values.operation, values.capf),
             capf_port: reference.capf_port,
             capf_node: capf_node.clone(),
         };
@@ -672,15 +684,52 @@ mod tests {
     #[test]
     fn a_corrupt_stored_value_is_an_error_never_a_weaker_setting() {
         let phone = |mode: &str, capf: &str, protocol: &str| {
-            device_values("Cisco 7970", "phone", mode, capf, protocol)
+            device_values(
+                "Cisco 7970",
+                "phone",
+                mode,
+                capf,
+                "Install/Upgrade",
+                protocol,
+            )
         };
         assert_eq!(
             phone("encrypted", "By Authentication String", "SIP"),
             Ok(Some(DeviceValues {
                 configured: ConfiguredMode::Explicit(SecurityMode::Encrypted),
                 capf: AuthenticationMode::ByAuthenticationString,
+                operation: CertificateOperation::InstallUpgrade,
                 protocol: Protocol::Sip,
             }))
+        );
+        assert!(phone("encrypted", "By Null String", "SIP").is_ok());
+        let err = device_values(
+            "Cisco 7970",
+            "phone",
+            "encrypted",
+            "By Null String",
+            "Later",
+            "SIP",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "stored Certificate Operation 'Later' is not a known value"
+        );
+        // The file names the CAPF mode only while an operation is pending.
+        assert_eq!(
+            capf_auth_code(
+                CertificateOperation::NoPendingOperation,
+                AuthenticationMode::ByNullString
+            ),
+            0
+        );
+        assert_eq!(
+            capf_auth_code(
+                CertificateOperation::Troubleshoot,
+                AuthenticationMode::ByExistingCertificateMic
+            ),
+            4
         );
         // Not Use System Default, nor By Null String, nor SCCP: an error naming the value.
         let err = phone("xyz", "By Authentication String", "SIP").unwrap_err();
@@ -694,12 +743,19 @@ mod tests {
             "stored Authentication Mode 'garbage' is not a known value"
         );
         assert!(phone("encrypted", "By Null String", "H.323").is_err());
-        let err = device_values("Cisco 7970", "gadget", "encrypted", "By Null String", "SIP")
-            .unwrap_err();
+        let err = device_values(
+            "Cisco 7970",
+            "gadget",
+            "encrypted",
+            "By Null String",
+            "Delete",
+            "SIP",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("model Cisco 7970"), "{err}");
         // A model that is not a phone has no file, whatever its devices store.
         assert_eq!(
-            device_values("CTI Port", "cti_port", "garbage", "garbage", "garbage"),
+            device_values("CTI Port", "cti_port", "garbage", "garbage", "garbage", "garbage"),
             Ok(None)
         );
         let long = "x".repeat(500);

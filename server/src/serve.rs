@@ -344,6 +344,10 @@ async fn start_services(
         state: state.clone(),
         tftp,
         ctl_provider: (settings.ctl_provider_bind, tls),
+        capf: crate::capf::Options {
+            bind: settings.capf_bind,
+            ..crate::capf::Options::default()
+        },
         internal: Internal::at_start("service supervisor"),
     })
     .await;

@@ -1,7 +1,8 @@
 //! This node's service supervisor (Control Center made real): it reads the stored state of the
 //! services of this node's server and starts or stops the work behind them — Cisco TFTP is the
 //! TFTP listener and the file pipeline, Cisco CTL Provider listens on its TLS port and hands out
-//! the CTL file, Cisco CallManager answers registrations and sends resets (both read its state in
+//! the CTL file, Cisco Certificate Authority Proxy Function serves CAPF sessions on its TLS port
+//! (`capf`), Cisco CallManager answers registrations and sends resets (both read its state in
 //! the store). A service asked to start (or restart) is Starting until the work runs, then
 //! Started; a start that fails goes back to Stopped with the reason.
 
@@ -22,7 +23,7 @@ use app::service::{control, AppState};
 use app::tftp::{TftpDirs, CTL_FILE};
 
 use crate::serve::announce;
-use crate::{limits, pipeline, tftp};
+use crate::{capf, limits, pipeline, tftp};
 
 /// What the supervisor needs to start the services.
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub struct Supervised {
     pub tftp: Option<(TftpDirs, SocketAddr)>,
     /// The CTL Provider's TLS address and configuration.
     pub ctl_provider: (SocketAddr, Arc<ServerConfig>),
+    /// How CAPF listens (it runs where Control Center says: the publisher).
+    pub capf: capf::Options,
     /// The supervisor's capability: it records the services' states without a user's grant.
     pub internal: Internal,
 }
@@ -41,10 +44,12 @@ pub struct Supervised {
 struct Running {
     tftp: Vec<JoinHandle<()>>,
     ctl_provider: Option<JoinHandle<()>>,
+    capf: Option<JoinHandle<()>>,
     /// The addresses bound at the first start (a port 0 becomes the port the system chose, so
     /// a restarted service is found where it was).
     tftp_bound: Option<SocketAddr>,
     ctl_bound: Option<SocketAddr>,
+    capf_bound: Option<SocketAddr>,
 }
 
 async fn stop(tasks: Vec<JoinHandle<()>>) {
@@ -72,7 +77,12 @@ pub async fn start(s: Supervised) {
 }
 
 async fn reconcile_all(s: &Supervised, running: &mut Running) {
-    for service in [Service::Tftp, Service::CtlProvider, Service::CallManager] {
+    for service in [
+        Service::Tftp,
+        Service::CtlProvider,
+        Service::Capf,
+        Service::CallManager,
+    ] {
         if let Err(e) = reconcile(s, running, service).await {
             tracing::error!("service supervisor: {}: {e}", service.label());
         }
@@ -84,10 +94,16 @@ async fn reconcile(
     running: &mut Running,
     service: Service,
 ) -> Result<(), app::error::AppError> {
-    // A node whose server is not in the store yet runs its services as before.
+    // A node whose server is not in the store yet runs its services as before — but CAPF,
+    // which holds the CA key, only where Control Center activated it.
+    let unknown = if service == Service::Capf {
+        ServiceState::Stopped
+    } else {
+        ServiceState::Started
+    };
     let state = control::local(&s.state, &s.internal, service)
         .await?
-        .map_or(ServiceState::Started, |st| st.state);
+        .map_or(unknown, |st| st.state);
     let wanted = matches!(state, ServiceState::Starting | ServiceState::Started);
     let restart = state == ServiceState::Starting;
     match service {
@@ -127,7 +143,28 @@ async fn reconcile(
                 mark_started(s, service, started).await?;
             }
         }
-        Service::CallManager | Service::Capf => {
+        Service::Capf => {
+            let is_running = running.capf.is_some();
+            if is_running && (!wanted || restart) {
+                stop(running.capf.take().into_iter().collect()).await;
+                announce("ccmadmin CAPF stopped");
+            }
+            if wanted && running.capf.is_none() {
+                let mut options = s.capf;
+                // A restart keeps a port the system chose, unless the CAPF Phone Port moves it.
+                if options.bind.is_some_and(|b| b.port() == 0) {
+                    options.bind = running.capf_bound.or(options.bind);
+                }
+                let started = capf::start(s.state.clone(), s.internal.clone(), options)
+                    .await
+                    .map(|(task, local)| {
+                        running.capf = Some(task);
+                        running.capf_bound = Some(local);
+                    });
+                mark_started(s, service, started).await?;
+            }
+        }
+        Service::CallManager => {
             if restart {
                 mark_started(s, service, Ok(())).await?;
             }

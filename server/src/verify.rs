@@ -239,6 +239,7 @@ mod tests {
             organization: "cluster".to_owned(),
             names: vec![name.to_lowercase()],
             years: 5,
+            ca: false,
         };
         let file = format!("{name}.pem");
         let der = keys::generate(dir, &file, &request, Utc::now()).unwrap();

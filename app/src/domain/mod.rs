@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backups;
 pub mod bat;
 pub mod builds;
+pub mod capf;
 pub mod csv;
 pub mod dashboard;
 pub mod device;

@@ -99,6 +99,18 @@ impl ParameterDef {
 pub const DEVICE_SECURITY_MODE: &str = "DeviceSecurityMode";
 /// Enterprise parameter: the CAPF phone port.
 pub const CAPF_PHONE_PORT: &str = "CapfPhonePort";
+/// CAPF service parameter: the key size new operations ask for.
+pub const CAPF_KEY_SIZE: &str = "KeySize";
+/// CAPF service parameter: minutes a phone has to generate its key.
+pub const CAPF_KEY_GENERATION_MINUTES: &str = "MaxKeyGenerationMinutes";
+/// CAPF service parameter: years an issued LSC is valid.
+pub const CAPF_VALIDITY_YEARS: &str = "CertificateValidityYears";
+/// CAPF service parameter: sessions served at once (R19).
+pub const CAPF_MAX_SESSIONS: &str = "MaxConcurrentSessions";
+/// CAPF service parameter: the hour the operations window opens ("" = any time).
+pub const CAPF_WINDOW_START: &str = "OperationWindowStart";
+/// CAPF service parameter: the hour the operations window closes.
+pub const CAPF_WINDOW_END: &str = "OperationWindowEnd";
 /// Enterprise parameter: days a CAPF operation has to complete.
 pub const CAPF_OPERATION_EXPIRES_DAYS: &str = "CapfOperationExpiresDays";
 /// Enterprise parameter: the hash of the TFTP file signatures.
@@ -272,7 +284,7 @@ pub const SERVICE: &[ServiceParameterDef] = &[
         Service::Capf,
         false,
         ParameterDef {
-            name: "KeySize",
+            name: CAPF_KEY_SIZE,
             label: "Key Size",
             section: "CAPF",
             kind: ValueKind::Choice(&[("512", "512"), ("1024", "1024"), ("2048", "2048")]),
@@ -284,7 +296,7 @@ pub const SERVICE: &[ServiceParameterDef] = &[
         Service::Capf,
         false,
         ParameterDef {
-            name: "MaxKeyGenerationMinutes",
+            name: CAPF_KEY_GENERATION_MINUTES,
             label: "Maximum Allowable Time For Key Generation",
             section: "CAPF",
             kind: ValueKind::Integer {
@@ -316,7 +328,7 @@ pub const SERVICE: &[ServiceParameterDef] = &[
         Service::Capf,
         false,
         ParameterDef {
-            name: "CertificateValidityYears",
+            name: CAPF_VALIDITY_YEARS,
             label: "Duration Of Certificate Validity",
             section: "CAPF",
             kind: ValueKind::Integer {
@@ -325,6 +337,46 @@ pub const SERVICE: &[ServiceParameterDef] = &[
                 unit: "years",
             },
             default: "5",
+            help: "",
+        },
+    ),
+    sp(
+        Service::Capf,
+        false,
+        ParameterDef {
+            name: CAPF_MAX_SESSIONS,
+            label: "Maximum Concurrent CAPF Sessions",
+            section: "CAPF",
+            kind: ValueKind::Integer {
+                min: 1,
+                max: 100,
+                unit: "sessions",
+            },
+            default: "4",
+            help: "Key generation and issuing are CPU-heavy (R19): phones beyond this wait, then are told to retry later.",
+        },
+    ),
+    sp(
+        Service::Capf,
+        false,
+        ParameterDef {
+            name: CAPF_WINDOW_START,
+            label: "Operations Window Start",
+            section: "CAPF",
+            kind: ValueKind::Choice(&crate::domain::capf::WINDOW_HOURS),
+            default: "",
+            help: "With an end, scheduled operations run only in these hours (UTC; R19).",
+        },
+    ),
+    sp(
+        Service::Capf,
+        false,
+        ParameterDef {
+            name: CAPF_WINDOW_END,
+            label: "Operations Window End",
+            section: "CAPF",
+            kind: ValueKind::Choice(&crate::domain::capf::WINDOW_HOURS),
+            default: "",
             help: "",
         },
     ),

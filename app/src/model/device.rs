@@ -82,7 +82,7 @@ pub struct PhoneRow {
     /// Its SRST fallback is secure (R9).
     pub secure_srst: bool,
     /// LSC status.
-    pub lsc_status: String,
+    pub lsc_status: crate::domain::capf::LscFilter,
 }
 
 /// A phone as the configuration page and the API show it.
@@ -94,10 +94,19 @@ pub struct PhoneDetail {
     pub effective: crate::domain::security::EffectiveMode,
     /// Whether its SRST fallback is secure, and why (R9).
     pub secure_srst: crate::domain::srst::SecureSrst,
-    /// Certificate Operation Status (read-only).
+    /// Certificate Operation Status (read-only): "<operation> pending / in progress / success /
+    /// failed: <reason>".
     pub certificate_operation_status: String,
+    /// When that status last changed.
+    pub certificate_operation_status_at: Option<DateTime<Utc>>,
     /// LSC status (read-only).
-    pub lsc_status: String,
+    pub lsc_status: crate::domain::capf::LscFilter,
+    /// The LSC CAPF issued it, if it holds one.
+    pub lsc: Option<KeptCertificate>,
+    /// The last manufacturer certificate it presented.
+    pub mic: Option<KeptCertificate>,
+    /// When a scheduled operation will run (R19), if one is scheduled.
+    pub operation_runs: Option<String>,
     /// Operation Completes By.
     pub operation_completes_by: Option<DateTime<Utc>>,
     /// Optimistic-concurrency version; send it back with a change.
@@ -106,6 +115,21 @@ pub struct PhoneDetail {
     pub updated_at: DateTime<Utc>,
     /// Who made the last change.
     pub updated_by: String,
+}
+
+/// A certificate a device holds, as its record keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptCertificate {
+    /// Serial, upper-case hex.
+    pub serial: String,
+    /// Issuer (common name).
+    pub issuer: String,
+    /// SHA-256 fingerprint.
+    pub sha256: String,
+    /// Valid from (the MIC's is not kept).
+    pub not_before: Option<DateTime<Utc>>,
+    /// Valid until.
+    pub not_after: Option<DateTime<Utc>>,
 }
 
 /// The answer to a saved phone: the phone, the warnings of the rules, and what it requires.

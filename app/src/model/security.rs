@@ -81,6 +81,29 @@ pub struct CertificateInfo {
     pub key_offline_at: Option<DateTime<Utc>>,
 }
 
+/// A manufacturer CA trusted for the phones' MICs (R14), as Security > Certificates lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManufacturerCa {
+    /// Id, for removal.
+    pub id: i32,
+    /// Subject.
+    pub subject: String,
+    /// Issuer.
+    pub issuer: String,
+    /// Serial number (hex).
+    pub serial: String,
+    /// SHA-256 fingerprint.
+    pub sha256: String,
+    /// Valid from.
+    pub not_before: DateTime<Utc>,
+    /// Valid until.
+    pub not_after: DateTime<Utc>,
+    /// When it was uploaded.
+    pub added_at: DateTime<Utc>,
+    /// Who uploaded it.
+    pub added_by: String,
+}
+
 /// The largest security token file the console reads (a real one is about 4 KiB), checked
 /// before any decryption, in the browser and again on the server.
 pub const TOKEN_FILE_MAX: usize = 64 * 1024;

@@ -96,6 +96,7 @@ fn request_for(
         organization: cluster.to_owned(),
         names,
         years,
+        ca: role == CertRole::Capf,
     }
 }
 

@@ -186,7 +186,6 @@ pub async fn generate(
             other => other,
         };
         let sip = model.supports_sip && rng.percent() < 20;
-        let lsc = caps.authentication && rng.percent() < 30;
         let pool = pool_ids[usize::try_from(i % pool_ids.len() as u64).unwrap_or(0)];
         batch.push(DemoDevice {
             name: format!("SEP{:012X}", 0x0011_2200_0000_u64 + i),
@@ -195,7 +194,6 @@ pub async fn generate(
             protocol: if sip { "SIP" } else { "SCCP" },
             pool_id: pool,
             mode,
-            lsc,
         });
         if batch.len() == BATCH {
             seed::insert_demo_devices(&txn, std::mem::take(&mut batch), now).await?;
@@ -224,7 +222,6 @@ pub async fn generate(
                 protocol,
                 pool_id: pool_ids[0],
                 mode: ConfiguredMode::UseSystemDefault,
-                lsc: false,
             });
             other_devices += 1;
         }

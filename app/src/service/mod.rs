@@ -9,6 +9,7 @@ pub mod authz;
 pub mod backups;
 pub mod bulk;
 pub mod callmanager_groups;
+pub mod capf;
 pub mod certificate_fetch;
 pub mod certificates;
 pub mod clock;

@@ -12,6 +12,7 @@ use super::authz::{area, Grant, Reads, Writes};
 use super::errors::internal;
 use super::reference::Reference;
 use super::AppState;
+use crate::domain::actions::RequiredAction;
 use crate::domain::audit::{object, AuditAction};
 use crate::domain::dashboard::{ClusterFacts, DeviceFinding};
 use crate::domain::device::{
@@ -39,6 +40,43 @@ pub(crate) struct Facts {
     context: PhoneContext,
     reference: Arc<Reference>,
     now: DateTime<Utc>,
+    capf_window: Option<crate::domain::capf::Window>,
+}
+
+/// The Certificate Operation Status line of `row`.
+pub(crate) fn capf_status(row: &devices::Model) -> String {
+    use crate::domain::capf::{status_text, CapfState};
+    let state = CapfState::parse(&row.certificate_operation_status).unwrap_or(CapfState::None);
+    let operation = if row.capf_operation.is_empty() {
+        row.certificate_operation.as_str()
+    } else {
+        row.capf_operation.as_str()
+    };
+    // A newly scheduled operation is pending under its own name.
+    let operation = if state == CapfState::Pending {
+        row.certificate_operation.as_str()
+    } else {
+        operation
+    };
+    status_text(operation, state, &row.capf_reason)
+}
+
+/// Where `row` stands for Find and List's LSC status: an operation pending or failed first,
+/// then its LSC by its end.
+pub(crate) fn lsc_filter_state(
+    row: &devices::Model,
+    now: DateTime<Utc>,
+) -> crate::domain::capf::LscFilter {
+    use crate::domain::capf::{lsc_state, CapfState, LscFilter};
+    let pending = row.certificate_operation != CertificateOperation::NoPendingOperation.label();
+    match CapfState::parse(&row.certificate_operation_status) {
+        Some(CapfState::Failed) => LscFilter::Failed,
+        _ if pending => LscFilter::OperationPending,
+        _ => lsc_state(
+            row.lsc_not_after.filter(|_| !row.lsc_serial.is_empty()),
+            now,
+        ),
+    }
 }
 
 /// The facts as of now. Call it before opening a transaction: on SQLite's single connection a
@@ -65,6 +103,7 @@ pub(crate) async fn facts(state: &AppState) -> Result<Facts, AppError> {
         context,
         reference,
         now,
+        capf_window: super::capf::window(&state.db).await?,
     })
 }
 
@@ -119,6 +158,17 @@ impl Facts {
         let configured =
             ConfiguredMode::parse(&row.security_mode).unwrap_or(ConfiguredMode::UseSystemDefault);
         let effective = self.effective(configured, row.model_id);
+        let certificate_operation_status = capf_status(&row);
+        let lsc_status = lsc_filter_state(&row, self.now);
+        let lsc = super::capf::lsc_of(&row);
+        let mic = super::capf::mic_of(&row);
+        let operation_runs = crate::domain::capf::when_it_runs(
+            CertificateOperation::parse(&row.certificate_operation)
+                .unwrap_or(CertificateOperation::NoPendingOperation),
+            row.operation_completes_by,
+            self.capf_window,
+            self.now,
+        );
         PhoneDetail {
             secure_srst: self.secure_srst(row.device_pool_id, effective.mode),
             fields: PhoneFields {
@@ -153,8 +203,12 @@ impl Facts {
                 name: row.name,
             },
             effective,
-            certificate_operation_status: row.certificate_operation_status,
-            lsc_status: row.lsc_status,
+            certificate_operation_status,
+            certificate_operation_status_at: row.capf_status_at,
+            lsc_status,
+            lsc,
+            mic,
+            operation_runs,
             operation_completes_by: row.operation_completes_by,
             version: row.version,
             updated_at: row.updated_at,
@@ -199,9 +253,14 @@ impl Facts {
         let mut query = PhoneQuery {
             name: non_empty(&filter.name),
             description: non_empty(&filter.description),
-            lsc_status: non_empty(&filter.lsc_status),
             ..Default::default()
         };
+        if let Some(lsc) = non_empty(&filter.lsc_status) {
+            let lsc = crate::domain::capf::LscFilter::parse(&lsc).ok_or_else(|| {
+                AppError::invalid("LSC Status", format!("{lsc:?} is not an LSC status"))
+            })?;
+            query.lsc = Some((lsc, self.now));
+        }
         if let Some(model) = non_empty(&filter.model) {
             let found = self.models().iter().find(|m| m.name == model);
             query.model_id = Some(found.map_or(-1, |m| m.id));
@@ -519,6 +578,18 @@ pub(crate) fn apply(
     active.pc_port = Set(f.hardening.pc_port);
 }
 
+/// Days a CAPF operation has to complete: the enterprise parameter "CAPF Operation Expires in
+/// (days)", else its default.
+async fn expiry_days<C: sea_orm::ConnectionTrait>(db: &C) -> Result<i64, AppError> {
+    Ok(
+        crate::store::parameters::find(db, crate::domain::parameters::CAPF_OPERATION_EXPIRES_DAYS)
+            .await?
+            .and_then(|p| p.value.parse::<i64>().ok())
+            .filter(|d| (1..=365).contains(d))
+            .unwrap_or(CAPF_OPERATION_EXPIRES_DAYS),
+    )
+}
+
 /// Inserts a phone.
 pub async fn create(
     state: &AppState,
@@ -536,12 +607,11 @@ pub async fn create(
         ));
     }
     let pending = fields.certificate_operation != CertificateOperation::NoPendingOperation;
+    let days = expiry_days(&txn).await?;
     let mut active = devices::ActiveModel {
         certificate_operation_status: Set(if pending { "Pending" } else { "None" }.to_owned()),
         lsc_status: Set("None".to_owned()),
-        operation_completes_by: Set(
-            pending.then(|| now + Duration::days(CAPF_OPERATION_EXPIRES_DAYS))
-        ),
+        operation_completes_by: Set(pending.then(|| now + Duration::days(days))),
         version: Set(1),
         updated_at: Set(now),
         updated_by: Set(grant.actor.name.clone().unwrap_or_default()),
@@ -600,14 +670,14 @@ pub async fn update(
     let was_pending =
         before.fields.certificate_operation != CertificateOperation::NoPendingOperation;
     let pending = fields.certificate_operation != CertificateOperation::NoPendingOperation;
+    let days = expiry_days(&txn).await?;
     let mut active: devices::ActiveModel = row.into();
     apply(&mut active, &fields, model_id, pool_id);
     if pending != was_pending || before.fields.certificate_operation != fields.certificate_operation
     {
         active.certificate_operation_status =
             Set(if pending { "Pending" } else { "None" }.to_owned());
-        active.operation_completes_by =
-            Set(pending.then(|| now + Duration::days(CAPF_OPERATION_EXPIRES_DAYS)));
+        active.operation_completes_by = Set(pending.then(|| now + Duration::days(days)));
     }
     active.updated_at = Set(now);
     active.updated_by = Set(grant.actor.name.clone().unwrap_or_default());
@@ -615,13 +685,21 @@ pub async fn update(
         return Err(audit::conflict(&txn, object::PHONE, name).await);
     };
     let phone = facts.detail(row);
-    let required = device_change_requires(
+    let mut required = device_change_requires(
         name,
         before.fields.security_mode,
         phone.fields.security_mode,
         &before.fields.hardening,
         &phone.fields.hardening,
     );
+    // R10, R12: a newly scheduled CAPF operation is in the phone's re-signed file, which the
+    // phone reads after a reset.
+    let scheduled = pending
+        && (before.fields.certificate_operation != phone.fields.certificate_operation
+            || before.fields.authentication_mode != phone.fields.authentication_mode);
+    if scheduled && required.is_empty() {
+        required.push(RequiredAction::ResetDevice(name.to_owned()));
+    }
     let audit_id = audit::record(
         &txn,
         now,

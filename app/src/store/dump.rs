@@ -108,6 +108,7 @@ tables!(
     tftp_clusters,
     required_actions,
     certificates,
+    manufacturer_cas,
     jobs,
     job_devices,
     device_resets,

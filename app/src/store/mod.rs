@@ -14,6 +14,7 @@ pub mod files;
 pub mod groups;
 pub mod jobs;
 pub mod locks;
+pub mod manufacturer_cas;
 pub mod parameters;
 pub mod phones;
 pub mod seed;

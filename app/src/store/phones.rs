@@ -9,6 +9,7 @@ use sea_orm::{
 
 use super::entities::{device_pools, devices, phone_models};
 use super::versioned;
+use crate::domain::capf::LscFilter;
 
 /// How to sort the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +42,8 @@ pub struct PhoneQuery {
     /// (configured mode, model ids) pairs that give the wanted effective mode; `Some(empty)`
     /// matches nothing.
     pub effective_in: Option<Vec<(String, Vec<i32>)>>,
-    /// LSC status.
-    pub lsc_status: Option<String>,
+    /// LSC status, as of the time given.
+    pub lsc: Option<(LscFilter, chrono::DateTime<chrono::Utc>)>,
     /// Exactly these device names.
     pub names: Option<Vec<String>>,
     /// Every model's id: a pair of `effective_in` listing them all needs no model condition.
@@ -155,8 +156,8 @@ fn condition(q: &PhoneQuery) -> Condition {
             any
         });
     }
-    if let Some(lsc) = &q.lsc_status {
-        cond = cond.add(devices::Column::LscStatus.eq(lsc.clone()));
+    if let Some((lsc, now)) = q.lsc {
+        cond = cond.add(lsc_condition(lsc, now));
     }
     if let Some(names) = &q.names {
         cond = cond.add(devices::Column::Name.is_in(names.clone()));
@@ -165,6 +166,36 @@ fn condition(q: &PhoneQuery) -> Condition {
         cond = cond.add(class_condition(class));
     }
     cond
+}
+
+/// The devices in LSC status `lsc` at `now` (as `service::phones` reads one row): a failed
+/// operation first, then one pending, then the LSC by its end.
+fn lsc_condition(lsc: LscFilter, now: chrono::DateTime<chrono::Utc>) -> Condition {
+    use devices::Column as C;
+    let failed = C::CertificateOperationStatus.eq("Failed");
+    let pending = C::CertificateOperation.ne("No Pending Operation");
+    let settled = Condition::all()
+        .add(C::CertificateOperationStatus.ne("Failed"))
+        .add(C::CertificateOperation.eq("No Pending Operation"));
+    let soon = now + chrono::Duration::days(crate::domain::capf::EXPIRING_DAYS);
+    let held = || C::LscSerial.ne("");
+    match lsc {
+        LscFilter::Failed => Condition::all().add(failed),
+        LscFilter::OperationPending => Condition::all()
+            .add(C::CertificateOperationStatus.ne("Failed"))
+            .add(pending),
+        LscFilter::None => settled.add(
+            Condition::any()
+                .add(C::LscSerial.eq(""))
+                .add(C::LscNotAfter.is_null()),
+        ),
+        LscFilter::Valid => settled.add(held()).add(C::LscNotAfter.gt(soon)),
+        LscFilter::Expiring => settled
+            .add(held())
+            .add(C::LscNotAfter.gt(now))
+            .add(C::LscNotAfter.lte(soon)),
+        LscFilter::Expired => settled.add(held()).add(C::LscNotAfter.lte(now)),
+    }
 }
 
 /// How many devices there are per (configured mode, model, built-in bridge, device pool): the
@@ -414,4 +445,94 @@ pub async fn insert_new_many<C: ConnectionTrait>(
         )
         .exec_without_returning(db)
         .await
+}
+
+/// A certificate as a device row keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptCertificate {
+    /// Serial, upper-case hex.
+    pub serial: String,
+    /// Issuer (common name).
+    pub issuer: String,
+    /// SHA-256 fingerprint.
+    pub sha256: String,
+    /// Valid from.
+    pub not_before: chrono::DateTime<chrono::Utc>,
+    /// Valid until.
+    pub not_after: chrono::DateTime<chrono::Utc>,
+}
+
+/// What CAPF records on a device's row.
+#[derive(Debug, Clone)]
+pub struct CapfRecord {
+    /// The operation's state (stored name of `domain::capf::CapfState`).
+    pub state: &'static str,
+    /// The operation the state is about (label).
+    pub operation: String,
+    /// Why it failed (empty otherwise).
+    pub reason: String,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The operation is over: No Pending Operation, no deadline.
+    pub end_operation: bool,
+    /// The LSC: `Some(Some(..))` a new one, `Some(None)` none any more, `None` unchanged.
+    pub lsc: Option<Option<KeptCertificate>>,
+    /// The MIC the phone presented, if it did.
+    pub mic: Option<KeptCertificate>,
+}
+
+/// Records `r` on the device `name` in one statement, bumping its version — only while it still
+/// has the version `read` (any version when `None`). False when another change came first.
+pub async fn record_capf<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    read: Option<i32>,
+    r: &CapfRecord,
+) -> Result<bool, DbErr> {
+    use devices::Column as C;
+    let mut update = devices::Entity::update_many()
+        .col_expr(C::CertificateOperationStatus, Expr::value(r.state))
+        .col_expr(C::CapfOperation, Expr::value(r.operation.clone()))
+        .col_expr(C::CapfReason, Expr::value(r.reason.clone()))
+        .col_expr(C::CapfStatusAt, Expr::value(r.at))
+        .col_expr(C::Version, Expr::col(C::Version).add(1));
+    if r.end_operation {
+        update = update
+            .col_expr(C::CertificateOperation, Expr::value("No Pending Operation"))
+            .col_expr(
+                C::OperationCompletesBy,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            );
+    }
+    if let Some(lsc) = &r.lsc {
+        let text = |f: fn(&KeptCertificate) -> String| lsc.as_ref().map(f).unwrap_or_default();
+        update = update
+            .col_expr(
+                C::LscStatus,
+                Expr::value(if lsc.is_some() { "Installed" } else { "None" }),
+            )
+            .col_expr(C::LscSerial, Expr::value(text(|c| c.serial.clone())))
+            .col_expr(C::LscIssuer, Expr::value(text(|c| c.issuer.clone())))
+            .col_expr(C::LscSha256, Expr::value(text(|c| c.sha256.clone())))
+            .col_expr(
+                C::LscNotBefore,
+                Expr::value(lsc.as_ref().map(|c| c.not_before)),
+            )
+            .col_expr(
+                C::LscNotAfter,
+                Expr::value(lsc.as_ref().map(|c| c.not_after)),
+            );
+    }
+    if let Some(mic) = &r.mic {
+        update = update
+            .col_expr(C::MicSerial, Expr::value(mic.serial.clone()))
+            .col_expr(C::MicIssuer, Expr::value(mic.issuer.clone()))
+            .col_expr(C::MicSha256, Expr::value(mic.sha256.clone()))
+            .col_expr(C::MicNotAfter, Expr::value(Some(mic.not_after)));
+    }
+    let mut filter = Condition::all().add(C::Name.eq(name));
+    if let Some(v) = read {
+        filter = filter.add(C::Version.eq(v));
+    }
+    Ok(update.filter(filter).exec(db).await?.rows_affected == 1)
 }

@@ -151,10 +151,8 @@ pub struct DemoDevice<'a> {
     pub protocol: &'a str,
     /// Its device pool's id.
     pub pool_id: i32,
-    /// Its configured security mode.
+    /// Its configured security mode (it holds no LSC: only CAPF issues those).
     pub mode: ConfiguredMode,
-    /// Whether it has an LSC installed.
-    pub lsc: bool,
 }
 
 impl DemoDevice<'_> {
@@ -167,7 +165,6 @@ impl DemoDevice<'_> {
             protocol,
             pool_id,
             mode,
-            lsc,
         } = self;
         devices::ActiveModel {
             name: Set(name),
@@ -182,10 +179,8 @@ impl DemoDevice<'_> {
             authentication_string: Set(String::new()),
             key_size: Set(1024),
             operation_completes_by: Set(None),
-            certificate_operation_status: Set(
-                if lsc { "Upgrade Success" } else { "None" }.to_owned()
-            ),
-            lsc_status: Set(if lsc { "Installed" } else { "None" }.to_owned()),
+            certificate_operation_status: Set("None".to_owned()),
+            lsc_status: Set("None".to_owned()),
             gratuitous_arp: Set(true),
             web_access: Set(true),
             pc_voice_vlan_access: Set(true),

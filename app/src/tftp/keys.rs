@@ -224,6 +224,9 @@ pub struct CertificateRequest {
     pub names: Vec<String>,
     /// Years of validity.
     pub years: i64,
+    /// A certificate authority (the CAPF CA, which issues the phones' LSCs): Basic Constraints
+    /// CA:true and Key Usage keyCertSign, cRLSign, digitalSignature, keyEncipherment.
+    pub ca: bool,
 }
 
 /// A new RSA key, written to the new file `keys_dir/key_file` (0600), and its self-signed
@@ -258,6 +261,15 @@ pub fn generate(
     params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
     params.not_before = offset(now - Duration::days(1))?;
     params.not_after = offset(now + Duration::days(365 * request.years))?;
+    if request.ca {
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Constrained(0));
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+            rcgen::KeyUsagePurpose::KeyEncipherment,
+        ];
+    }
     let cert = params.self_signed(&pair)?;
     write_key(&keys_dir.join(key_file), pem.as_bytes())?;
     Ok(cert.der().to_vec())
@@ -345,6 +357,7 @@ mod tests {
             organization: "cluster".to_owned(),
             names: vec!["cm1".to_owned()],
             years: 5,
+            ca: false,
         };
         let path = keys.path().join("callmanager-CM_201.key");
         let der = generate(keys.path(), "callmanager-CM_201.key", &request, Utc::now()).unwrap();
@@ -386,6 +399,7 @@ mod tests {
             organization: "cluster".to_owned(),
             names: vec!["cm-pub".to_owned()],
             years: 5,
+            ca: false,
         };
         let der = generate(keys.path(), "tftp.pem", &request, Utc::now()).unwrap();
         let identity = SigningIdentity::load(&keys.path().join("tftp.pem"), &der).unwrap();

@@ -162,6 +162,7 @@ mod tests {
             organization: "Test".to_owned(),
             names: vec![name.to_owned()],
             years: 10,
+            ca: false,
         };
         let file = format!("{name}.key");
         let der = keys::generate(dir, &file, &request, chrono::Utc::now()).unwrap();

@@ -303,6 +303,21 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/certificates/{id}/offline",
             post(security::take_token_offline),
         ),
+        ep(
+            Method::GET,
+            "/manufacturer-cas",
+            get(security::list_manufacturer_cas),
+        ),
+        ep(
+            Method::POST,
+            "/manufacturer-cas",
+            post(security::add_manufacturer_ca),
+        ),
+        ep(
+            Method::DELETE,
+            "/manufacturer-cas/{id}",
+            delete(security::remove_manufacturer_ca),
+        ),
         ep(Method::GET, "/ctl", get(security::ctl_status)),
         ep(Method::POST, "/ctl", post(security::run_ctl)),
         ep(Method::GET, "/tftp-files", get(security::tftp_status)),

@@ -1,7 +1,8 @@
-//! `/api/v1/certificates`, `/api/v1/ctl` and `/api/v1/tftp-files` (functional group System).
+//! `/api/v1/certificates`, `/api/v1/manufacturer-cas`, `/api/v1/ctl` and `/api/v1/tftp-files`
+//! (functional group System).
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -9,11 +10,12 @@ use serde::Deserialize;
 use super::error::ApiError;
 use super::json::ApiJson;
 use app::model::security::{
-    CertificateInfo, CtlRequest, CtlResult, CtlStatus, Regenerated, TftpStatus, TokenUpload,
+    CertificateInfo, CtlRequest, CtlResult, CtlStatus, ManufacturerCa, Regenerated, TftpStatus,
+    TokenUpload,
 };
 use app::service::authz::{area, Privileges, Reads, Writes};
 use app::service::errors::internal;
-use app::service::{certificates, ctl, offline_tokens, tftp_files, AppState};
+use app::service::{capf, certificates, ctl, offline_tokens, tftp_files, AppState};
 use app::tftp::keys;
 
 /// `GET /certificates`.
@@ -23,6 +25,45 @@ pub async fn list_certificates(
 ) -> Result<Json<Vec<CertificateInfo>>, ApiError> {
     let grant = privileges.grant::<area::System, Reads>()?;
     Ok(Json(certificates::list(&state, &grant).await?))
+}
+
+/// `GET /manufacturer-cas`: the CAs trusted for the phones' MICs.
+pub async fn list_manufacturer_cas(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+) -> Result<Json<Vec<ManufacturerCa>>, ApiError> {
+    let grant = privileges.grant::<area::System, Reads>()?;
+    Ok(Json(capf::manufacturer_cas(&state, &grant).await?))
+}
+
+/// Body of `POST /manufacturer-cas`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManufacturerCaBody {
+    pem: String,
+}
+
+/// `POST /manufacturer-cas` `{"pem": …}`: trusts a manufacturer CA for MICs.
+pub async fn add_manufacturer_ca(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    ApiJson(body): ApiJson<ManufacturerCaBody>,
+) -> Result<Json<ManufacturerCa>, ApiError> {
+    let grant = privileges.cluster_keys()?;
+    Ok(Json(
+        capf::add_manufacturer_ca(&state, &grant, &body.pem).await?,
+    ))
+}
+
+/// `DELETE /manufacturer-cas/{id}`: stops trusting a manufacturer CA.
+pub async fn remove_manufacturer_ca(
+    State(state): State<AppState>,
+    Extension(privileges): Extension<Privileges>,
+    Path(id): Path<i32>,
+) -> Result<StatusCode, ApiError> {
+    let grant = privileges.cluster_keys()?;
+    capf::remove_manufacturer_ca(&state, &grant, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn attachment(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {

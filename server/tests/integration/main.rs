@@ -5,6 +5,7 @@
 mod access;
 mod backup;
 mod binary;
+mod capf;
 mod connection_limits;
 mod first_steps;
 mod offline_tokens;

@@ -11,6 +11,7 @@ use crate::components::form::{query_escape, AddLink, Pagination};
 use crate::components::layout::use_current_user;
 use crate::components::reset::{ResetChoice, ResetPanel};
 use crate::domain::access::{Access, FunctionalGroup};
+use crate::domain::capf::LscFilter;
 use crate::domain::dashboard::DeviceFinding;
 use crate::domain::security::{ConfiguredMode, SecurityMode};
 use crate::model::PhoneFilter;
@@ -127,8 +128,8 @@ pub fn FindPhonesPage() -> impl IntoView {
                             <label for="f-lsc">"LSC Status"</label>
                             <select id="f-lsc" name="lsc_status">
                                 <option value="">"Any"</option>
-                                {["None", "Installed"].into_iter().map(|s| view! {
-                                    <option value=s selected=move || selected("lsc_status", s.to_owned())>{s}</option>
+                                {LscFilter::ALL.into_iter().map(|f| view! {
+                                    <option value=f.label() selected=move || selected("lsc_status", f.label().to_owned())>{f.label()}</option>
                                 }).collect_view()}
                             </select>
                         </div>
@@ -255,7 +256,7 @@ pub fn FindPhonesPage() -> impl IntoView {
                                                         {p.effective.label()}
                                                         {differs.then_some(" *")}
                                                     </td>
-                                                    <td>{p.lsc_status}</td>
+                                                    <td>{p.lsc_status.label()}</td>
                                                     <td class="secure-srst">{if p.secure_srst { "Yes" } else { "No" }}</td>
                                                 </tr>
                                             }

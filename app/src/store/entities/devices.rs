@@ -37,6 +37,30 @@ pub struct Model {
     pub certificate_operation_status: String,
     /// `None` or `Installed`.
     pub lsc_status: String,
+    /// The LSC's serial (upper-case hex); empty without an LSC.
+    pub lsc_serial: String,
+    /// The LSC's issuer (common name).
+    pub lsc_issuer: String,
+    /// The LSC's SHA-256 fingerprint.
+    pub lsc_sha256: String,
+    /// The LSC is valid from.
+    pub lsc_not_before: Option<DateTimeUtc>,
+    /// The LSC is valid until.
+    pub lsc_not_after: Option<DateTimeUtc>,
+    /// The serial of the last MIC the phone presented.
+    pub mic_serial: String,
+    /// Its issuer (common name).
+    pub mic_issuer: String,
+    /// Its SHA-256 fingerprint.
+    pub mic_sha256: String,
+    /// Its end of validity.
+    pub mic_not_after: Option<DateTimeUtc>,
+    /// The operation the CAPF status is about (label).
+    pub capf_operation: String,
+    /// Why the last operation failed.
+    pub capf_reason: String,
+    /// When the CAPF status last changed.
+    pub capf_status_at: Option<DateTimeUtc>,
     /// Hardening: Gratuitous ARP enabled.
     pub gratuitous_arp: bool,
     /// Hardening: Web Access enabled.

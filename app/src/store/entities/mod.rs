@@ -15,6 +15,7 @@ pub mod enterprise_parameters;
 pub mod job_devices;
 pub mod jobs;
 pub mod login_throttle;
+pub mod manufacturer_cas;
 pub mod phone_models;
 pub mod phone_templates;
 pub mod regions;

@@ -974,6 +974,7 @@ mod tests {
             organization: "phone-sim".to_owned(),
             names: vec![name.to_ascii_lowercase()],
             years: 1,
+            ca: false,
         };
         let der = keys::generate(dir, &file, &request, chrono::Utc::now()).unwrap();
         SigningIdentity::load(&dir.join(file), &der).unwrap()
