@@ -6,6 +6,7 @@ mod access;
 mod backup;
 mod binary;
 mod capf;
+mod capf_phones;
 mod connection_limits;
 mod first_steps;
 mod offline_tokens;

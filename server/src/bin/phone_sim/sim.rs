@@ -26,6 +26,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
 
+use server::capf_client::{self, Authentication, Held, PhoneCertificates, Quirks};
 use server::cli::Settings;
 use server::tftp_client::{self, TftpClientError};
 
@@ -75,6 +76,17 @@ pub struct PhoneSimArgs {
     /// their CTL while their console was lost and restored.
     #[arg(long = "held-ctl", id = "held_ctl")]
     pub held_ctl: Option<PathBuf>,
+    /// CAPF's address, instead of the one the config file names (its publisher and CAPF Phone
+    /// Port).
+    #[arg(long = "capf", id = "capf_server")]
+    pub capf: Option<SocketAddr>,
+    /// Authentication strings the users type on their phones: lines `device,string`.
+    #[arg(long = "capf-strings", id = "capf_strings")]
+    pub capf_strings: Option<PathBuf>,
+    /// The simulated manufacturer's CA (PEM; its key beside it as `.key`), made when missing;
+    /// every phone's MIC is issued by it. Default: `phone-sim-maker-ca.pem` in the data dir.
+    #[arg(long = "manufacturer-ca", id = "manufacturer_ca")]
+    pub manufacturer_ca: Option<PathBuf>,
 }
 
 /// Why the simulator stopped.
@@ -111,6 +123,22 @@ pub enum PhoneSimError {
     /// The HTTPS client cannot be made.
     #[error("cannot make the HTTPS client: {0}")]
     Client(#[source] reqwest::Error),
+    /// The simulated manufacturer's CA cannot be made or read.
+    #[error("the manufacturer CA {}: {reason}", .path.display())]
+    Maker {
+        /// Its file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The authentication strings cannot be read.
+    #[error("--capf-strings {}: {reason}", .path.display())]
+    Strings {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The CTL file cannot be fetched.
     #[error("cannot fetch the CTL file: {0}")]
     CtlFetch(#[source] TftpClientError),
@@ -180,7 +208,21 @@ pub async fn run(settings: &Settings, args: &PhoneSimArgs) -> Result<(), PhoneSi
     let console = Console::new(settings, &args.console, args.bind)?;
     let ctl = initial_ctl(args.tftp, args.held_ctl.as_deref()).await?;
     let sockets = bind_sockets(args.bind, args.count.min(args.sockets)).await?;
-    let sim = Arc::new(Sim::new(names, &key, sockets, ctl, console, args)?);
+    let maker_path = args
+        .manufacturer_ca
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join("phone-sim-maker-ca.pem"));
+    let maker = manufacturer(&maker_path)?;
+    let strings = match &args.capf_strings {
+        Some(path) => capf_strings(path)?,
+        None => HashMap::new(),
+    };
+    let capf = Capf {
+        maker,
+        strings,
+        address: args.capf,
+    };
+    let sim = Arc::new(Sim::new(names, &key, sockets, ctl, console, capf, args)?);
     let mut loops = JoinSet::new();
     for index in 0..sim.sockets.len() {
         loops.spawn(receive_loop(Arc::clone(&sim), index));
@@ -205,6 +247,68 @@ pub async fn run(settings: &Settings, args: &PhoneSimArgs) -> Result<(), PhoneSi
         _ = terminate.recv() => {}
     }
     Ok(())
+}
+
+/// The simulated manufacturer's CA in `path` (certificate) and `path.key` (key), made when
+/// missing.
+fn manufacturer(path: &std::path::Path) -> Result<Held, PhoneSimError> {
+    let failed = |reason: String| PhoneSimError::Maker {
+        path: path.to_owned(),
+        reason,
+    };
+    let key_path = path.with_extension("key");
+    if path.exists() {
+        let cert = std::fs::read(path).map_err(|e| failed(e.to_string()))?;
+        let key = std::fs::read(&key_path).map_err(|e| failed(e.to_string()))?;
+        let der = openssl::x509::X509::from_pem(&cert)
+            .and_then(|c| c.to_der())
+            .map_err(|e| failed(e.to_string()))?;
+        let key =
+            openssl::pkey::PKey::private_key_from_pem(&key).map_err(|e| failed(e.to_string()))?;
+        return Ok(Held { der, key });
+    }
+    let ca = capf_client::new_manufacturer_ca(
+        "Simulated Phone Maker CA",
+        chrono::Utc::now() - chrono::Duration::days(1),
+    )
+    .map_err(|e| failed(e.to_string()))?;
+    let key = ca
+        .key
+        .private_key_to_pem_pkcs8()
+        .map_err(|e| failed(e.to_string()))?;
+    app::tftp::keys::write_new_private(&key_path, &key).map_err(|e| failed(e.to_string()))?;
+    let pem = openssl::x509::X509::from_der(&ca.der)
+        .and_then(|c| c.to_pem())
+        .map_err(|e| failed(e.to_string()))?;
+    std::fs::write(path, pem).map_err(|e| failed(e.to_string()))?;
+    Ok(ca)
+}
+
+/// The most authentication strings read.
+const MAX_STRINGS: usize = 200_000;
+
+/// `device,string` lines: what each phone's user types when asked.
+fn capf_strings(path: &std::path::Path) -> Result<HashMap<String, String>, PhoneSimError> {
+    let failed = |reason: String| PhoneSimError::Strings {
+        path: path.to_owned(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+    let mut out = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (device, string) = line
+            .split_once(',')
+            .ok_or_else(|| failed(format!("line {} is not device,string", n + 1)))?;
+        out.insert(device.trim().to_ascii_uppercase(), string.trim().to_owned());
+        if out.len() > MAX_STRINGS {
+            return Err(failed(format!("more than {MAX_STRINGS} lines")));
+        }
+    }
+    Ok(out)
 }
 
 /// The phones' names: `SEP` and the 12 uppercase hex digits of `first_mac` + i.
@@ -335,6 +439,28 @@ fn mode_of(content: &[u8]) -> SecurityMode {
         .unwrap_or(SecurityMode::NonSecure)
 }
 
+fn element<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let (_, rest) = text.split_once(open.as_str())?;
+    let (value, _) = rest.split_once(close.as_str())?;
+    Some(value.trim())
+}
+
+/// The CAPF request of a config file: `<capfAuthMode>` when not 0, and CAPF's address (the
+/// process node and phone port of its `<capfList>`).
+fn capf_request_of(content: &[u8]) -> Option<(u8, Option<SocketAddr>)> {
+    let text = String::from_utf8_lossy(content);
+    let mode: u8 = element(&text, "capfAuthMode")?.parse().ok()?;
+    if mode == 0 {
+        return None;
+    }
+    let address = element(&text, "processNodeName")
+        .zip(element(&text, "phonePort"))
+        .and_then(|(node, port)| format!("{node}:{port}").parse().ok());
+    Some((mode, address))
+}
+
 /// What a phone reports after fetching its config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Report {
@@ -343,6 +469,8 @@ struct Report {
     signature: Signature,
     /// The mode it runs with now.
     mode: SecurityMode,
+    /// What its CAPF session gave, when its file asked for one.
+    capf: Option<String>,
 }
 
 /// How a config file was signed.
@@ -368,6 +496,10 @@ impl Signature {
 struct PhoneState {
     ctl: Option<Ctl>,
     mode: SecurityMode,
+    /// Its MIC (issued when first needed) and LSC.
+    certificates: PhoneCertificates,
+    /// The CAPF request of the last file it took: its `<capfAuthMode>` and where CAPF is.
+    capf_request: Option<(u8, Option<SocketAddr>)>,
 }
 
 impl PhoneState {
@@ -377,6 +509,7 @@ impl PhoneState {
         let signature = match signed_content(bytes, ctl) {
             Some(content) => {
                 self.mode = mode_of(&content);
+                self.capf_request = capf_request_of(&content);
                 Signature::Valid
             }
             None => Signature::Invalid,
@@ -385,16 +518,19 @@ impl PhoneState {
             file,
             signature,
             mode: self.mode,
+            capf: None,
         }
     }
 
     /// Takes a plain config file and its mode.
     fn take_plain(&mut self, file: String, bytes: &[u8]) -> Report {
         self.mode = mode_of(bytes);
+        self.capf_request = capf_request_of(bytes);
         Report {
             file,
             signature: Signature::Unsigned,
             mode: self.mode,
+            capf: None,
         }
     }
 }
@@ -586,6 +722,17 @@ struct Sim {
     console: Console,
     tftp: SocketAddr,
     fetch: bool,
+    capf: Capf,
+}
+
+/// What the phones need for CAPF.
+struct Capf {
+    /// The manufacturer's CA, which issues the MICs.
+    maker: Held,
+    /// The strings the users type, by device.
+    strings: HashMap<String, String>,
+    /// CAPF's address when given on the command line.
+    address: Option<SocketAddr>,
 }
 
 impl Sim {
@@ -595,6 +742,7 @@ impl Sim {
         sockets: Vec<(UdpSocket, SocketAddr)>,
         ctl: Option<Ctl>,
         console: Console,
+        capf: Capf,
         args: &PhoneSimArgs,
     ) -> Result<Self, PhoneSimError> {
         let mut phones = Vec::with_capacity(names.len());
@@ -607,13 +755,19 @@ impl Sim {
             by_name.insert(name.clone(), index);
             phones.push(Phone {
                 credential: registrations::credential(key, &name),
-                name,
+                name: name.clone(),
                 socket,
                 contact: *contact,
                 dialogs: Mutex::new(Dialogs::default()),
                 state: Mutex::new(PhoneState {
                     ctl: ctl.clone(),
                     mode: SecurityMode::NonSecure,
+                    certificates: PhoneCertificates {
+                        name: name.clone(),
+                        mic: None,
+                        lsc: None,
+                    },
+                    capf_request: None,
                 }),
             });
         }
@@ -624,6 +778,7 @@ impl Sim {
             console,
             tftp: args.tftp,
             fetch: !args.no_fetch,
+            capf,
         })
     }
 
@@ -698,12 +853,17 @@ impl Sim {
         let line = match self.refresh(phone, &mut state, action).await {
             Ok(report) => match self.register(phone, Some(&report)).await {
                 Ok(()) => format!(
-                    "{} {}: {} signature {}, running {}",
+                    "{} {}: {} signature {}, running {}{}",
                     phone.name,
                     action.key(),
                     report.file,
                     report.signature.label(),
-                    report.mode.label()
+                    report.mode.label(),
+                    report
+                        .capf
+                        .as_ref()
+                        .map(|c| format!("; {c}"))
+                        .unwrap_or_default()
                 ),
                 Err(e) => format!("{} {}: cannot register: {e}", phone.name, action.key()),
             },
@@ -722,7 +882,76 @@ impl Sim {
         if action == DeviceAction::Reset {
             self.refresh_ctl(phone, state).await?;
         }
-        self.fetch_config(phone, state).await
+        let mut report = self.fetch_config(phone, state).await?;
+        if let Some((mode, address)) = state.capf_request.take() {
+            report.capf = Some(self.enrol(state, mode, address).await);
+        }
+        Ok(report)
+    }
+
+    /// The CAPF session a phone runs after a reset whose file carries a pending operation
+    /// (FORMATS.md: By Null String and By Existing Certificate at once; By Authentication
+    /// String once its user typed the string). Says how it ended.
+    async fn enrol(&self, state: &mut PhoneState, mode: u8, named: Option<SocketAddr>) -> String {
+        let name = state.certificates.name.clone();
+        let authentication = match mode {
+            1 => match self.capf.strings.get(&name) {
+                Some(s) => Authentication::String(s.clone()),
+                None => return "capf waits for the authentication string".to_owned(),
+            },
+            2 => Authentication::Null,
+            3 => Authentication::PreferLsc,
+            4 => Authentication::PreferMic,
+            other => return format!("capf mode {other} unknown"),
+        };
+        // CAPF is trusted through the CTL's CAPF record only.
+        let Some(capf_certificate) = state.ctl.as_ref().and_then(|ctl| {
+            ctl.iter()
+                .find(|r| r.role == ctl::Role::Capf)
+                .map(|r| r.certificate.clone())
+        }) else {
+            return "capf not trusted: no CTL with a CAPF record".to_owned();
+        };
+        let Some(address) = self.capf.address.or(named) else {
+            return "capf address unknown".to_owned();
+        };
+        if state.certificates.mic.is_none() {
+            let maker = Held {
+                der: self.capf.maker.der.clone(),
+                key: self.capf.maker.key.clone(),
+            };
+            let from = chrono::Utc::now() - chrono::Duration::hours(1);
+            let issued = tokio::task::spawn_blocking(move || {
+                capf_client::issue_mic(&maker, &name, 2048, from)
+            })
+            .await;
+            match issued {
+                Ok(Ok(mic)) => state.certificates.mic = Some(mic),
+                Ok(Err(e)) => return format!("capf cannot make its MIC: {e}"),
+                Err(e) => return format!("capf cannot make its MIC: {e}"),
+            }
+        }
+        match capf_client::session(
+            address,
+            &capf_certificate,
+            &mut state.certificates,
+            &authentication,
+            Quirks::default(),
+        )
+        .await
+        {
+            Ok(ended) => match ended.reason {
+                None => "capf busy, retry later".to_owned(),
+                Some(reason) => {
+                    let lsc = state.certificates.lsc.as_ref().map_or_else(
+                        || "no LSC".to_owned(),
+                        |h| format!("LSC {}", app::tftp::keys::fingerprint(&h.der)),
+                    );
+                    format!("capf ended {reason} {}, holds {lsc}", ended.info)
+                }
+            },
+            Err(e) => format!("capf failed: {e}"),
+        }
     }
 }
 
@@ -944,6 +1173,36 @@ mod tests {
         assert!(dialogs.tag_of(&format!("c{}", REMEMBERED + 4)).is_some());
     }
 
+    /// A file sends the phone to CAPF only while `<capfAuthMode>` is not 0, at the address its
+    /// `<capfList>` names.
+    #[test]
+    fn the_capf_request_is_read_from_the_file() {
+        let file = |mode: u8| {
+            format!(
+                "<device>\n  <capfAuthMode>{mode}</capfAuthMode>\n  <capfList>\n    <capf>\n      \
+                 <phonePort>3804</phonePort>\n      <processNodeName>10.0.0.1</processNodeName>\n    \
+                 </capf>\n  </capfList>\n</device>\n"
+            )
+        };
+        assert_eq!(capf_request_of(file(0).as_bytes()), None);
+        assert_eq!(
+            capf_request_of(file(2).as_bytes()),
+            Some((2, Some("10.0.0.1:3804".parse().unwrap())))
+        );
+        assert_eq!(capf_request_of(b"<device/>"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("strings");
+        std::fs::write(&path, "sep0a0000000001, 73519\n\nSEP0A0000000002,111\n").unwrap();
+        let strings = capf_strings(&path).unwrap();
+        assert_eq!(strings["SEP0A0000000001"], "73519");
+        assert_eq!(strings.len(), 2);
+        std::fs::write(&path, "SEP0A0000000001 73519\n").unwrap();
+        assert!(capf_strings(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("line 1 is not device,string"));
+    }
+
     #[test]
     fn the_registration_body_carries_the_report_after_a_reset() {
         let contact: SocketAddr = "127.0.0.1:40000".parse().unwrap();
@@ -955,6 +1214,7 @@ mod tests {
             file: "SEP0A0000000001.cnf.xml.sgn".to_owned(),
             signature: Signature::Valid,
             mode: SecurityMode::Encrypted,
+            capf: None,
         };
         let body = registration("SEP0A0000000001", contact, Some(&report));
         assert_eq!(body["running_mode"], "Encrypted");
@@ -1047,6 +1307,12 @@ mod tests {
         let mut state = PhoneState {
             ctl: Some(held.clone()),
             mode: SecurityMode::NonSecure,
+            certificates: PhoneCertificates {
+                name: "SEP0A0000000001".to_owned(),
+                mic: None,
+                lsc: None,
+            },
+            capf_request: None,
         };
         let good = state.take_signed(
             format!("{name}.sgn"),

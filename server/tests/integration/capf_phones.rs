@@ -1,0 +1,165 @@
+//! Issue 17 end to end: the real `ccmadmin` with Cisco Certificate Authority Proxy Function
+//! started and stopped by Control Center, and simulated phones (`phone-sim`) on a Mixed cluster.
+//! Twenty phones set Encrypted with Install/Upgrade By Null String are reset; each fetches its
+//! signed file, runs its CAPF session over TLS and stores its LSC; Find and List's LSC status
+//! finds twenty valid. A phone whose user types its string enrols By Authentication String.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::resets::{go_mixed, wait_files, wait_job, PhoneSim};
+use crate::support::{admin_client, call, demo, RunningServer};
+
+const PW: &str = "a long enough password";
+const PHONES: u32 = 20;
+
+fn phone_name(i: u32) -> String {
+    format!("SEP0A00000000{i:02X}")
+}
+
+#[tokio::test]
+async fn twenty_phones_enrol_by_null_string_after_their_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path(), 2);
+    let server = RunningServer::start(
+        dir.path(),
+        &[
+            ("CCMADMIN_BOOTSTRAP_PASSWORD", PW),
+            ("CCMADMIN_CAPF_BIND", "127.0.0.1:0"),
+        ],
+    );
+    let base = server.base_url.clone();
+    let client = admin_client(dir.path(), &base, PW).await;
+    go_mixed(&client, &base).await;
+
+    // Control Center: CAPF runs only once activated on the publisher, and stops for real.
+    let (_, servers) = call(&client, &base, "GET", "/api/v1/servers", None).await;
+    let publisher = servers[0]["fields"]["name"].as_str().unwrap().to_owned();
+    let (status, body) = call(
+        &client,
+        &base,
+        "PUT",
+        &format!("/api/v1/servers/{publisher}/services/capf"),
+        Some(json!({"activated": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let capf = server.wait_line("ccmadmin CAPF listening on tls ", Duration::from_secs(20));
+    let (status, body) = call(
+        &client,
+        &base,
+        "POST",
+        &format!("/api/v1/servers/{publisher}/services/capf/stop"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    server.wait_line("ccmadmin CAPF stopped", Duration::from_secs(20));
+    assert!(
+        std::net::TcpStream::connect(capf.as_str()).is_err(),
+        "CAPF no longer listens on {capf}"
+    );
+    let (status, body) = call(
+        &client,
+        &base,
+        "POST",
+        &format!("/api/v1/servers/{publisher}/services/capf/start"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let again = server.wait_line("ccmadmin CAPF listening on tls ", Duration::from_secs(20));
+    assert_eq!(again, capf, "a restarted CAPF keeps its port");
+
+    // Twenty phones, Encrypted, Install/Upgrade By Null String (the last By Authentication
+    // String, which its user types).
+    let (_, list) = call(&client, &base, "GET", "/api/v1/phones?per_page=1", None).await;
+    let template = list["items"][0]["name"].as_str().unwrap().to_owned();
+    let (_, phone) = call(
+        &client,
+        &base,
+        "GET",
+        &format!("/api/v1/phones/{template}"),
+        None,
+    )
+    .await;
+    for i in 1..=PHONES {
+        let mut fields = phone["fields"].clone();
+        fields["name"] = json!(phone_name(i));
+        fields["model"] = json!("Cisco 7970");
+        fields["protocol"] = json!("Sccp");
+        fields["security_mode"] = json!({"Explicit": "Encrypted"});
+        fields["certificate_operation"] = json!("InstallUpgrade");
+        if i == PHONES {
+            fields["authentication_mode"] = json!("ByAuthenticationString");
+            fields["authentication_string"] = json!("246810");
+        } else {
+            fields["authentication_mode"] = json!("ByNullString");
+        }
+        fields["key_size"] = json!(1024);
+        let (status, body) = call(&client, &base, "POST", "/api/v1/phones", Some(fields)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let strings = dir.path().join("strings.csv");
+    std::fs::write(&strings, format!("{},246810\n", phone_name(PHONES))).unwrap();
+    let sim = PhoneSim::start_with(
+        dir.path(),
+        &server,
+        PHONES,
+        &["--capf", &capf, "--capf-strings", strings.to_str().unwrap()],
+    );
+    wait_files(&client, &base).await;
+    let (status, job) = call(
+        &client,
+        &base,
+        "POST",
+        "/api/v1/phones/reset",
+        Some(json!({"filter": {"name": "SEP0A"}, "type": "reset", "rate": 0})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = wait_job(
+        &client,
+        &base,
+        job["id"].as_i64().unwrap(),
+        Duration::from_secs(90),
+    )
+    .await;
+    assert_eq!(job["counts"]["acknowledged"], PHONES, "{job}");
+    for line in sim.lines(PHONES as usize, Duration::from_secs(120)) {
+        assert!(
+            line.contains(".cnf.xml.sgn signature valid, running Encrypted; capf ended 1"),
+            "{line}"
+        );
+        assert!(line.contains("holds LSC "), "{line}");
+    }
+    let (_, valid) = call(
+        &client,
+        &base,
+        "GET",
+        "/api/v1/phones?name=SEP0A&lsc_status=Valid&per_page=50",
+        None,
+    )
+    .await;
+    assert_eq!(valid["total"], PHONES, "{valid}");
+    let (_, one) = call(
+        &client,
+        &base,
+        "GET",
+        &format!("/api/v1/phones/{}", phone_name(PHONES)),
+        None,
+    )
+    .await;
+    assert_eq!(
+        one["certificate_operation_status"],
+        "Install/Upgrade success"
+    );
+    assert_eq!(one["lsc"]["issuer"], "CAPF");
+    // The simulated maker's CA is written for the admin to upload.
+    let maker = std::fs::read_to_string(dir.path().join("phone-sim-maker-ca.pem")).unwrap();
+    assert!(maker.starts_with("-----BEGIN CERTIFICATE-----"));
+    drop(sim);
+    server.kill();
+}
