@@ -19,6 +19,8 @@ export default async function globalSetup(config: FullConfig) {
     CCMADMIN_TFTP_BIND: '127.0.0.1:0',
     CCMADMIN_SIP_BIND: '127.0.0.1:0',
     CCMADMIN_CTL_PROVIDER_BIND: '127.0.0.1:0',
+    // CAPF listens once a spec activates it; on a port the specs know (the HTTPS port + 1).
+    CCMADMIN_CAPF_BIND: `127.0.0.1:${Number(port) + 1}`,
     CCMADMIN_SITE_ROOT: process.env.CCMADMIN_SITE_ROOT ?? path.join(root, 'target/site'),
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
   };
@@ -55,7 +57,8 @@ export default async function globalSetup(config: FullConfig) {
   mkdirSync(stateDir, { recursive: true });
   // The login of an earlier run is no login on this server: the setup project saves a new one.
   rmSync(path.join(stateDir, 'admin.json'), { force: true });
-  writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ password, dataDir, tftp }));
+  const capf = `127.0.0.1:${Number(port) + 1}`;
+  writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ password, dataDir, tftp, capf }));
   console.log(`ccmadmin started on port ${port} with data dir ${dataDir} (${env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'})`);
 
   return async () => {

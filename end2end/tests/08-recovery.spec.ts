@@ -24,8 +24,8 @@ test('Backup Now shows its progress, lists the new backup and checks it with its
   await expect(row).toHaveCount(1);
   await expect(row).toContainText('CCMAdministrator');
   await page.screenshot({ path: 'test-results/disaster-recovery.png', fullPage: true });
-  // Up to here nothing was refused: the page logged no error (a refusal below answers 500, as
-  // every refused server function does).
+  // Up to here nothing was refused: the page logged no error (a refusal below answers 422, which
+  // the browser logs as a failed resource).
   expect(problems).toEqual([]);
 
   await row.getByLabel(`Passphrase of ${name}`).fill('not the passphrase');

@@ -1,6 +1,6 @@
 //! Request middleware: cross-site refusal for every state-changing request, the one permission
-//! check (deny by default) for pages, server functions and the JSON API, and the security headers
-//! of every response.
+//! check (deny by default) for pages, server functions and the JSON API, the status of a server
+//! function's refusal, and the security headers of every response.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,6 +19,30 @@ use app::service::auth;
 use app::service::authz::{self, ClientAddress, DeviceIdentity, Privileges, Rule};
 use app::service::principal::Actor;
 use app::service::{registrations, tokens, AppState};
+
+/// The largest error body of a server function read to find its status.
+const SERVER_FN_ERROR_MAX: usize = 64 * 1024;
+
+/// A server function that returns an error is answered 500 by Leptos whatever the error; this
+/// gives it the status the error stands for (422 for a refused field, 403, 404, 409…), as the
+/// JSON API answers. The body, the error as the page decodes it, is unchanged.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let is_server_fn = req.uri().path().starts_with("/fn/");
+    let res = next.run(req).await;
+    if !is_server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, SERVER_FN_ERROR_MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status_code()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
 
 /// Refuses a non-GET request sent from another site: `Sec-Fetch-Site`, when the browser sends it,
 /// must be `same-origin`, and `Origin`, when sent, must be this console's own. It fails closed: a

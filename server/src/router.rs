@@ -138,6 +138,7 @@ pub fn build_with_timeout(
             ServerState,
             _,
         >(context, shell))
+        .layer(axum::middleware::from_fn(middleware::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             gate,
             middleware::authorize,

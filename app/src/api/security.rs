@@ -6,8 +6,8 @@ use leptos::server_fn::codec::Json;
 use crate::error::AppError;
 
 use crate::model::security::{
-    CertificateInfo, CtlRequest, CtlResult, CtlStatus, Regenerated, TftpStatus, TokenExport,
-    TokenUpload,
+    CertificateInfo, CtlRequest, CtlResult, CtlStatus, ManufacturerCa, Regenerated, TftpStatus,
+    TokenExport, TokenUpload,
 };
 
 #[cfg(feature = "ssr")]
@@ -56,6 +56,31 @@ pub async fn take_token_offline(
     let (state, privileges) = ctx::privileges().await?;
     let grant = privileges.cluster_keys()?;
     crate::service::offline_tokens::take_offline(&state, &grant, id, version, &token).await
+}
+
+/// The manufacturer CAs trusted for the phones' MICs.
+#[server(prefix = "/fn", endpoint = "list_manufacturer_cas")]
+pub async fn list_manufacturer_cas() -> Result<Vec<ManufacturerCa>, AppError> {
+    use crate::service::authz::{area, Reads};
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.grant::<area::System, Reads>()?;
+    crate::service::capf::manufacturer_cas(&state, &grant).await
+}
+
+/// Trusts the manufacturer CA in `pem` for MICs.
+#[server(prefix = "/fn", endpoint = "add_manufacturer_ca", input = Json)]
+pub async fn add_manufacturer_ca(pem: String) -> Result<ManufacturerCa, AppError> {
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.cluster_keys()?;
+    crate::service::capf::add_manufacturer_ca(&state, &grant, &pem).await
+}
+
+/// Stops trusting manufacturer CA `id`.
+#[server(prefix = "/fn", endpoint = "remove_manufacturer_ca")]
+pub async fn remove_manufacturer_ca(id: i32) -> Result<(), AppError> {
+    let (state, privileges) = ctx::privileges().await?;
+    let grant = privileges.cluster_keys()?;
+    crate::service::capf::remove_manufacturer_ca(&state, &grant, id).await
 }
 
 /// The CTL page.

@@ -204,7 +204,7 @@ fn openssl(args: &[&str]) -> String {
 /// pending; a troubleshoot by the existing LSC reports it; a delete clears it (and the MIC
 /// stays, R14). On SQLite and PostgreSQL.
 #[tokio::test]
-async fn install_by_null_string_then_troubleshoot_then_delete() {
+async fn r13_r14_install_by_null_string_then_troubleshoot_then_delete() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let dir = tempfile::tempdir().unwrap();
@@ -459,7 +459,7 @@ async fn after_the_deadline_the_operation_ends_expired() {
 /// device's MIC are refused; the MIC seen is recorded. Then By Existing Certificate
 /// (Precedence to LSC) renews with the LSC.
 #[tokio::test]
-async fn existing_certificates_need_a_trusted_issuer_and_a_raw_proof() {
+async fn r14_existing_certificates_need_a_trusted_issuer_and_a_raw_proof() {
     let db = TestDb::new(backends()[0]).await;
     let dir = tempfile::tempdir().unwrap();
     let capf = capf_cluster(&db, dir.path(), quick()).await;
@@ -623,6 +623,30 @@ async fn existing_certificates_need_a_trusted_issuer_and_a_raw_proof() {
     .await;
     assert_eq!(valid["total"], 1, "{valid}");
     drop(capf);
+    db.finish().await;
+}
+
+/// A refused server function answers with the refusal's status, as the JSON API does, and the
+/// page still reads the error's field and reason.
+#[tokio::test]
+async fn a_refused_server_function_answers_422_naming_the_field() {
+    let db = TestDb::new(backends()[0]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (console, cookie) = crate::support::demo_console(&db, 2, PW, Some(dir.path())).await;
+    let res = console
+        .send(
+            "POST",
+            "/fn/add_manufacturer_ca",
+            Some(&cookie),
+            Some(json!({ "pem": "not a certificate" })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error = json_body(res).await;
+    assert_eq!(
+        error["Invalid"]["field"], "Manufacturer CA Certificate",
+        "{error}"
+    );
     db.finish().await;
 }
 

@@ -330,8 +330,29 @@ fn PhoneForm(
         .map(|n| format!("/add-phone?copy={}", query_escape(n)));
     let status = detail
         .as_ref()
-        .map(|d| d.certificate_operation_status.clone())
+        .map(|d| match d.certificate_operation_status_at {
+            Some(at) => format!(
+                "{} ({})",
+                d.certificate_operation_status,
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            None => d.certificate_operation_status.clone(),
+        })
         .unwrap_or_else(|| "None".to_owned());
+    let runs = detail.as_ref().and_then(|d| d.operation_runs.clone());
+    let lsc_state = detail
+        .as_ref()
+        .map(|d| d.lsc_status.label())
+        .unwrap_or("None");
+    let held = detail
+        .as_ref()
+        .map(|d| {
+            [("LSC", d.lsc.clone()), ("MIC (last seen)", d.mic.clone())]
+                .into_iter()
+                .filter_map(|(kind, c)| c.map(|c| (kind, c)))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
     let completes = detail
         .as_ref()
         .and_then(|d| d.operation_completes_by)
@@ -426,6 +447,29 @@ fn PhoneForm(
                 {field_note("Key Size (Bits)")}
                 <p><strong>"Operation Completes By: "</strong>{completes}</p>
                 <p><strong>"Certificate Operation Status: "</strong><span data-testid="cert-status">{status}</span></p>
+                {runs.map(|r| view! { <p class="hint" data-testid="cert-runs">{r}</p> })}
+                <p><strong>"LSC Status: "</strong><span data-testid="lsc-state">{lsc_state}</span></p>
+                {(!held.is_empty()).then(|| view! {
+                    <table class="list compact" data-testid="device-certificates">
+                        <caption>"Certificates the phone holds"</caption>
+                        <thead><tr>
+                            <th scope="col">"Certificate"</th><th scope="col">"Serial"</th>
+                            <th scope="col">"Issuer"</th><th scope="col">"Valid until"</th>
+                            <th scope="col">"SHA-256 fingerprint"</th>
+                        </tr></thead>
+                        <tbody>
+                            {held.into_iter().map(|(kind, c)| view! {
+                                <tr>
+                                    <th scope="row">{kind}</th>
+                                    <td class="mono">{c.serial}</td>
+                                    <td>{c.issuer}</td>
+                                    <td>{c.not_after.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()}</td>
+                                    <td class="mono fingerprint">{c.sha256}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })}
                 {move || (!capf_enabled.get() && may_write).then(|| view! { <p class="hint">"This model supports no authentication, so it takes no LSC (R7)."</p> })}
             </fieldset>
             <fieldset class="choices">

@@ -1,6 +1,6 @@
 //! Security > Certificates: subject, issuer, validity and fingerprint of every certificate of the
 //! cluster; downloads of the certificates (DER, PEM — never a key); regeneration with a
-//! confirmation that states what it requires (R10, R17).
+//! confirmation that states what it requires (R10, R17); the manufacturer CAs trusted for MICs.
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -10,6 +10,7 @@ use crate::api::security::{list_certificates, RegenerateCertificate};
 use crate::components::form::{last_error, ErrorBox};
 use crate::components::layout::use_current_user;
 use crate::domain::access::{Access, FunctionalGroup};
+use crate::pages::security::manufacturer_cas::ManufacturerCas;
 use crate::pages::security::token_files::OfflineTokens;
 
 /// Security > Certificates.
@@ -98,6 +99,7 @@ pub fn CertificatesPage() -> impl IntoView {
                             </table>
                         </div>
                         {holds_keys.then(|| view! { <OfflineTokens certificates=rows changed=Callback::new(move |()| list.refetch()) /> })}
+                        <ManufacturerCas may_change=holds_keys />
                     }),
                     Err(e) => Either::Right(view! { <p class="error-box" role="alert">{e.to_string()}</p> }),
                 }
