@@ -19,6 +19,7 @@ export default async function globalSetup(config: FullConfig) {
     CCMADMIN_TFTP_BIND: '127.0.0.1:0',
     CCMADMIN_SIP_BIND: '127.0.0.1:0',
     CCMADMIN_CTL_PROVIDER_BIND: '127.0.0.1:0',
+    CCMADMIN_SIP_TLS_BIND: '127.0.0.1:0',
     // CAPF listens once a spec activates it; on a port the specs know (the HTTPS port + 1).
     CCMADMIN_CAPF_BIND: `127.0.0.1:${Number(port) + 1}`,
     CCMADMIN_SITE_ROOT: process.env.CCMADMIN_SITE_ROOT ?? path.join(root, 'target/site'),

@@ -1,7 +1,9 @@
 //! CAPF enrolment (issue 17): each device keeps the LSC CAPF issued it (serial, issuer,
 //! validity, SHA-256 fingerprint) and the last MIC it presented, and its certificate
 //! operation's outcome (the operation that ran, the reason of a failure, when); the
-//! manufacturer CAs trusted for MICs get their own table. On PostgreSQL `authentication_mode`
+//! manufacturer CAs trusted for MICs get their own table. Each device contact says how the device
+//! registered (`registration`: "TLS with LSC serial …", "TLS with MIC …", "UDP") and why its last
+//! secure registration was refused, and when. On PostgreSQL `authentication_mode`
 //! grows to 64 characters: "By Existing Certificate (Precedence to LSC)" did not fit in 32
 //! (SQLite does not enforce a length).
 
@@ -32,6 +34,14 @@ enum Devices {
     CapfReason,
     CapfStatusAt,
     AuthenticationMode,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum DeviceContacts {
+    Table,
+    Registration,
+    Refusal,
+    RefusedAt,
 }
 
 #[derive(DeriveIden)]
@@ -109,6 +119,33 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        for column in [DeviceContacts::Registration, DeviceContacts::Refusal] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(DeviceContacts::Table)
+                        .add_column(
+                            ColumnDef::new(column)
+                                .string_len(255)
+                                .not_null()
+                                .default(""),
+                        )
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(DeviceContacts::Table)
+                    .add_column(
+                        ColumnDef::new(DeviceContacts::RefusedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -171,6 +208,20 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(ManufacturerCas::Table).to_owned())
             .await?;
+        for column in [
+            DeviceContacts::Registration,
+            DeviceContacts::Refusal,
+            DeviceContacts::RefusedAt,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(DeviceContacts::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         for column in TEXT.into_iter().chain(TIMES) {
             manager
                 .alter_table(

@@ -33,7 +33,7 @@ run() {
   dir=$(mktemp -d)
   env=(CCMADMIN_DATA_DIR="$dir" CCMADMIN_BIND="127.0.0.1:$PORT" CCMADMIN_BOOTSTRAP_PASSWORD="$PASSWORD"
        CCMADMIN_TFTP_BIND="127.0.0.1:$TFTP_PORT" CCMADMIN_SIP_BIND=127.0.0.1:0
-       CCMADMIN_CTL_PROVIDER_BIND=127.0.0.1:0 RUST_LOG=warn)
+       CCMADMIN_CTL_PROVIDER_BIND=127.0.0.1:0 CCMADMIN_SIP_TLS_BIND=127.0.0.1:0 CCMADMIN_CAPF_BIND=127.0.0.1:0 RUST_LOG=warn)
   [ -n "$url" ] && env+=(DATABASE_URL="$url")
   echo "== $label"
   env "${env[@]}" "$BIN" demo --phones "$COUNT" >/dev/null

@@ -104,11 +104,11 @@ pub enum ClientError {
     Crypto(String),
 }
 
-/// Trusts exactly the CAPF certificate of the phone's CTL (and checks the handshake's
-/// signatures, so the server must hold its key).
+/// Trusts exactly the certificates of the phone's CTL given (CAPF's, or CallManager's), and
+/// checks the handshake's signatures, so the server must hold the key.
 #[derive(Debug)]
 struct CtlPinned {
-    certificate: Vec<u8>,
+    certificates: Vec<Vec<u8>>,
     provider: Arc<CryptoProvider>,
 }
 
@@ -121,11 +121,15 @@ impl ServerCertVerifier for CtlPinned {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.certificate.as_slice() {
+        if self
+            .certificates
+            .iter()
+            .any(|c| c.as_slice() == end_entity.as_ref())
+        {
             Ok(ServerCertVerified::assertion())
         } else {
             Err(rustls::Error::General(
-                "CAPF's certificate is not the one the CTL lists".to_owned(),
+                "the server's certificate is not one the CTL lists".to_owned(),
             ))
         }
     }
@@ -209,31 +213,56 @@ async fn receive<S: tokio::io::AsyncRead + Unpin>(s: &mut S) -> Result<Message, 
         .map_err(ClientError::from)
 }
 
-/// TLS to CAPF at `addr`, trusting exactly `capf_certificate` (from the phone's CTL).
-pub async fn connect(
-    addr: SocketAddr,
-    capf_certificate: &[u8],
-) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ClientError> {
+/// A TLS client trusting exactly `trusted` (certificates of the phone's CTL), presenting
+/// `client` when given.
+pub fn pinned_config(
+    trusted: &[Vec<u8>],
+    client: Option<&Held>,
+) -> Result<ClientConfig, ClientError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider.clone())
+    let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(CtlPinned {
-            certificate: capf_certificate.to_vec(),
+            certificates: trusted.to_vec(),
             provider,
-        }))
-        .with_no_client_auth();
+        }));
+    Ok(match client {
+        Some(held) => {
+            let key = held.key.private_key_to_pkcs8().map_err(crypto)?;
+            builder.with_client_auth_cert(
+                vec![CertificateDer::from(held.der.clone())],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.into()),
+            )?
+        }
+        None => builder.with_no_client_auth(),
+    })
+}
+
+/// TLS to `addr` (CAPF, or CallManager's secured SIP port) with `config`.
+pub async fn connect_with(
+    addr: SocketAddr,
+    config: ClientConfig,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ClientError> {
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let tcp = TcpStream::connect(addr)
         .await
         .map_err(ClientError::Connect)?;
-    let name = ServerName::try_from("capf")
+    let name = ServerName::try_from("ccmadmin")
         .map_err(|e| ClientError::Protocol(e.to_string()))?
         .to_owned();
     connector
         .connect(name, tcp)
         .await
         .map_err(ClientError::Connect)
+}
+
+/// TLS to CAPF at `addr`, trusting exactly `capf_certificate` (from the phone's CTL).
+pub async fn connect(
+    addr: SocketAddr,
+    capf_certificate: &[u8],
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ClientError> {
+    connect_with(addr, pinned_config(&[capf_certificate.to_vec()], None)?).await
 }
 
 /// Runs one session with CAPF at `addr`, trusting `capf_certificate` (from the phone's CTL).

@@ -113,6 +113,14 @@ pub struct Settings {
         global = true
     )]
     pub ctl_provider_bind: SocketAddr,
+    /// TLS address of Cisco CallManager's SIP registrar (the secured SIP port).
+    #[arg(
+        long,
+        env = "CCMADMIN_SIP_TLS_BIND",
+        default_value = "127.0.0.1:5061",
+        global = true
+    )]
+    pub sip_tls_bind: SocketAddr,
     /// TLS address of Cisco Certificate Authority Proxy Function (publisher only); unset:
     /// loopback on the CAPF Phone Port enterprise parameter.
     #[arg(long, env = "CCMADMIN_CAPF_BIND", global = true)]

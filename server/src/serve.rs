@@ -322,11 +322,19 @@ async fn start_services(
             source,
         })?;
     let timers = Timers::with_t1(Duration::from_millis(settings.sip_t1_ms.max(1)));
-    let (sender, outcomes) = Sender::start(sip, timers).map_err(|source| ServeError::Listen {
-        addr: format!("udp {}", settings.sip_bind),
-        source,
-    })?;
+    let (registers, incoming) = tokio::sync::mpsc::channel(1024);
+    let (sender, outcomes) =
+        Sender::start(sip, timers, Some(registers)).map_err(|source| ServeError::Listen {
+            addr: format!("udp {}", settings.sip_bind),
+            source,
+        })?;
     announce(&format!("ccmadmin SIP on udp {}", sender.local));
+    tokio::spawn(crate::registrar::serve_udp(
+        state.clone(),
+        Internal::at_start("SIP registrar"),
+        sender.socket.clone(),
+        incoming,
+    ));
     let me = settings
         .node
         .clone()
@@ -348,6 +356,7 @@ async fn start_services(
             bind: settings.capf_bind,
             ..crate::capf::Options::default()
         },
+        sip_tls: settings.sip_tls_bind,
         internal: Internal::at_start("service supervisor"),
     })
     .await;

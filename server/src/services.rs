@@ -2,8 +2,8 @@
 //! services of this node's server and starts or stops the work behind them — Cisco TFTP is the
 //! TFTP listener and the file pipeline, Cisco CTL Provider listens on its TLS port and hands out
 //! the CTL file, Cisco Certificate Authority Proxy Function serves CAPF sessions on its TLS port
-//! (`capf`), Cisco CallManager answers registrations and sends resets (both read its state in
-//! the store). A service asked to start (or restart) is Starting until the work runs, then
+//! (`capf`), Cisco CallManager answers registrations — over UDP and, on the secured SIP port,
+//! over TLS (`registrar`) — and sends resets (both read its state in the store). A service asked to start (or restart) is Starting until the work runs, then
 //! Started; a start that fails goes back to Stopped with the reason.
 
 use std::net::SocketAddr;
@@ -23,7 +23,7 @@ use app::service::{control, AppState};
 use app::tftp::{TftpDirs, CTL_FILE};
 
 use crate::serve::announce;
-use crate::{capf, limits, pipeline, tftp};
+use crate::{capf, limits, pipeline, registrar, tftp};
 
 /// What the supervisor needs to start the services.
 #[derive(Debug, Clone)]
@@ -36,6 +36,8 @@ pub struct Supervised {
     pub ctl_provider: (SocketAddr, Arc<ServerConfig>),
     /// How CAPF listens (it runs where Control Center says: the publisher).
     pub capf: capf::Options,
+    /// Where Cisco CallManager's registrar listens for REGISTER over TLS.
+    pub sip_tls: SocketAddr,
     /// The supervisor's capability: it records the services' states without a user's grant.
     pub internal: Internal,
 }
@@ -45,11 +47,15 @@ struct Running {
     tftp: Vec<JoinHandle<()>>,
     ctl_provider: Option<JoinHandle<()>>,
     capf: Option<JoinHandle<()>>,
+    sip_tls: Option<JoinHandle<()>>,
+    /// Why the TLS registrar last failed to start (logged once, tried again every second).
+    sip_tls_failed: Option<String>,
     /// The addresses bound at the first start (a port 0 becomes the port the system chose, so
     /// a restarted service is found where it was).
     tftp_bound: Option<SocketAddr>,
     ctl_bound: Option<SocketAddr>,
     capf_bound: Option<SocketAddr>,
+    sip_tls_bound: Option<SocketAddr>,
 }
 
 async fn stop(tasks: Vec<JoinHandle<()>>) {
@@ -165,6 +171,29 @@ async fn reconcile(
             }
         }
         Service::CallManager => {
+            let is_running = running.sip_tls.is_some();
+            if is_running && (!wanted || restart) {
+                stop(running.sip_tls.take().into_iter().collect()).await;
+            }
+            // The TLS registrar needs this server's CallManager certificate: until it exists,
+            // Cisco CallManager runs without it (UDP and the HTTPS endpoint answer) and tries
+            // again each second.
+            if wanted && running.sip_tls.is_none() {
+                let bind = running.sip_tls_bound.unwrap_or(s.sip_tls);
+                match registrar::start_tls(s.state.clone(), s.internal.clone(), bind).await {
+                    Ok((task, local)) => {
+                        running.sip_tls = Some(task);
+                        running.sip_tls_bound = Some(local);
+                        running.sip_tls_failed = None;
+                    }
+                    Err(e) => {
+                        if running.sip_tls_failed.as_deref() != Some(e.as_str()) {
+                            tracing::warn!("Cisco CallManager: no SIP over TLS yet: {e}");
+                        }
+                        running.sip_tls_failed = Some(e);
+                    }
+                }
+            }
             if restart {
                 mark_started(s, service, Ok(())).await?;
             }

@@ -23,6 +23,7 @@ pub mod servers;
 pub mod services;
 pub mod session_policy;
 pub mod sip;
+pub mod sip_register;
 pub mod srst;
 pub mod stored;
 pub mod tftp_share;

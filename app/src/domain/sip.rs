@@ -309,7 +309,12 @@ pub fn parse_request(bytes: &[u8]) -> Option<Request> {
     if parts.next().is_some() || !is_token(method) || !version.eq_ignore_ascii_case(SIP_VERSION) {
         return None;
     }
-    let uri_user = sip_uri_user(uri)?;
+    // A REGISTER's Request-URI names the registrar's domain, without a user.
+    let uri_user = match sip_uri_user(uri) {
+        Some(user) => user,
+        None if method == "REGISTER" && sip_uri_host(uri) => "",
+        None => return None,
+    };
     let body = std::str::from_utf8(limit_body(&headers, body)?).ok()?;
     Some(Request {
         method: method.to_owned(),
@@ -508,9 +513,36 @@ fn is_token(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
 }
 
+/// Whether `uri` is `sip:host[:port][;params]` (or `sips:`), without a user part.
+fn sip_uri_host(uri: &str) -> bool {
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        return false;
+    };
+    let hostport = rest
+        .split_once([';', '?'])
+        .map_or(rest, |(hostport, _)| hostport);
+    (scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips"))
+        && !rest.contains('@')
+        && valid_hostport(hostport)
+}
+
+/// The port of `sip:user@host:port…` (or `sips:`), when it has one.
+pub(crate) fn sip_uri_port(uri: &str) -> Option<u16> {
+    sip_uri_user(uri)?;
+    let (_, hostport) = uri.split_once('@')?;
+    let hostport = hostport
+        .split_once([';', '?', '>'])
+        .map_or(hostport, |(hostport, _)| hostport);
+    let port = match hostport.strip_prefix('[') {
+        Some(rest) => rest.split_once("]:")?.1,
+        None => hostport.rsplit_once(':')?.1,
+    };
+    parse_digits(port)
+}
+
 /// The user part of `sip:user[:password]@host[:port][;params][?headers]` (or `sips:`), when the
 /// host and port are well formed.
-fn sip_uri_user(uri: &str) -> Option<&str> {
+pub(crate) fn sip_uri_user(uri: &str) -> Option<&str> {
     let (scheme, rest) = uri.split_once(':')?;
     if !scheme.eq_ignore_ascii_case("sip") && !scheme.eq_ignore_ascii_case("sips") {
         return None;

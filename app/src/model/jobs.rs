@@ -16,7 +16,7 @@ pub struct DeviceContact {
     pub address: String,
     /// UDP port.
     pub port: u16,
-    /// Transport (`udp`).
+    /// Transport of the last registration (`udp`, `tls`).
     pub transport: String,
     /// `device` (it registered) or the administrator who entered it.
     pub source: String,
@@ -30,6 +30,16 @@ pub struct DeviceContact {
     pub signature: Option<String>,
     /// When it last reported.
     pub reported_at: Option<DateTime<Utc>>,
+    /// How it last registered through the SIP registrar ("TLS with LSC serial …", "UDP"); empty
+    /// when it did not.
+    #[serde(default)]
+    pub registration: String,
+    /// Why its last registration was refused (empty: none was).
+    #[serde(default)]
+    pub refusal: String,
+    /// When it was refused.
+    #[serde(default)]
+    pub refused_at: Option<DateTime<Utc>>,
     /// Optimistic-concurrency version.
     pub version: i32,
 }

@@ -33,6 +33,7 @@ pub mod phones;
 pub mod principal;
 pub mod reference;
 pub mod regions;
+pub mod registrar;
 pub mod registrations;
 pub mod resets;
 pub mod restores;

@@ -262,6 +262,9 @@ fn contact_of(row: device_contacts::Model) -> DeviceContact {
         config_file: row.config_file,
         signature: row.signature,
         reported_at: row.reported_at,
+        registration: row.registration,
+        refusal: row.refusal,
+        refused_at: row.refused_at,
         version: row.version,
     }
 }

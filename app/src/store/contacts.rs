@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use super::entities::device_contacts;
 use super::versioned;
@@ -48,6 +48,9 @@ fn new_row(
         config_file: Set(None),
         signature: Set(None),
         reported_at: Set(None),
+        registration: Set(String::new()),
+        refusal: Set(String::new()),
+        refused_at: Set(None),
         version: Set(1),
     }
 }
@@ -141,4 +144,65 @@ pub async fn delete<C: ConnectionTrait>(db: &C, device_id: i32, read: i32) -> Re
         Some(read),
     )
     .await
+}
+
+/// Records a registration through the SIP registrar in one statement: the contact (made at
+/// version 1, or replaced and its version bumped), its `transport` (`udp`, `tls`) and how it
+/// registered; a refusal recorded before is cleared.
+pub async fn register_sip<C: ConnectionTrait>(
+    db: &C,
+    device_id: i32,
+    address: &str,
+    port: u16,
+    transport: &str,
+    registration: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut row = new_row(device_id, address, port, "device", now);
+    row.transport = Set(transport.to_owned());
+    row.registration = Set(registration.to_owned());
+    device_contacts::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(device_contacts::Column::DeviceId)
+                .update_columns([
+                    device_contacts::Column::Address,
+                    device_contacts::Column::Port,
+                    device_contacts::Column::Transport,
+                    device_contacts::Column::Source,
+                    device_contacts::Column::LastSeen,
+                    device_contacts::Column::Registration,
+                    device_contacts::Column::Refusal,
+                    device_contacts::Column::RefusedAt,
+                ])
+                .value(
+                    device_contacts::Column::Version,
+                    Expr::col((device_contacts::Entity, device_contacts::Column::Version)).add(1),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Records why a registration of the device `device_id` was refused at `now`, on the contact it
+/// has (its address and port stay); false when it has none.
+pub async fn refuse<C: ConnectionTrait>(
+    db: &C,
+    device_id: i32,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    Ok(device_contacts::Entity::update_many()
+        .col_expr(device_contacts::Column::Refusal, Expr::value(reason))
+        .col_expr(device_contacts::Column::RefusedAt, Expr::value(Some(now)))
+        .col_expr(
+            device_contacts::Column::Version,
+            Expr::col(device_contacts::Column::Version).add(1),
+        )
+        .filter(device_contacts::Column::DeviceId.eq(device_id))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
 }

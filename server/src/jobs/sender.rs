@@ -90,19 +90,34 @@ pub struct Sender {
     submit: mpsc::UnboundedSender<Transaction>,
     /// The console's SIP address (Via, From, Contact).
     pub local: SocketAddr,
+    /// The SIP socket, for the registrar's answers.
+    pub socket: Arc<UdpSocket>,
 }
 
+/// The REGISTERs the SIP socket receives, for the registrar: the datagram and who sent it.
+pub type Registers = mpsc::Sender<(Vec<u8>, SocketAddr)>;
+
 impl Sender {
-    /// Starts the sending task on `socket`; outcomes arrive on the returned receiver.
+    /// Starts the sending task on `socket`; outcomes arrive on the returned receiver, and the
+    /// REGISTER requests the socket receives go to `registers` (dropped while it is full).
     pub fn start(
         socket: UdpSocket,
         timers: Timers,
+        registers: Option<Registers>,
     ) -> std::io::Result<(Self, mpsc::UnboundedReceiver<Outcome>)> {
         let local = socket.local_addr()?;
+        let socket = Arc::new(socket);
         let (submit, queue) = mpsc::unbounded_channel();
         let (done, outcomes) = mpsc::unbounded_channel();
-        tokio::spawn(run(Arc::new(socket), timers, queue, done));
-        Ok((Self { submit, local }, outcomes))
+        tokio::spawn(run(socket.clone(), timers, queue, done, registers));
+        Ok((
+            Self {
+                submit,
+                local,
+                socket,
+            },
+            outcomes,
+        ))
     }
 
     /// Queues a transaction; false when the sending task has stopped.
@@ -116,6 +131,7 @@ async fn run(
     timers: Timers,
     mut queue: mpsc::UnboundedReceiver<Transaction>,
     done: mpsc::UnboundedSender<Outcome>,
+    registers: Option<Registers>,
 ) {
     let mut open: HashMap<String, Open> = HashMap::new();
     let mut due: BinaryHeap<Reverse<(Instant, String)>> = BinaryHeap::new();
@@ -143,7 +159,12 @@ async fn run(
                         continue;
                     }
                 };
-                let Some(response) = parse_response(&buf[..n]) else { continue };
+                let Some(response) = parse_response(&buf[..n]) else {
+                    if let Some(to) = registers.as_ref().filter(|_| buf[..n].starts_with(b"REGISTER ")) {
+                        let _ = to.try_send((buf[..n].to_vec(), from));
+                    }
+                    continue;
+                };
                 if response.method != "NOTIFY" || response.code < 200 {
                     continue;
                 }

@@ -13,6 +13,7 @@ mod offline_tokens;
 mod permissions;
 mod phones;
 mod recovery_phones;
+mod registrar;
 mod resets;
 mod restarts;
 mod restore_from_page;

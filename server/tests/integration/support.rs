@@ -379,6 +379,8 @@ impl RunningServer {
             .env("CCMADMIN_TFTP_BIND", "127.0.0.1:0")
             .env("CCMADMIN_SIP_BIND", "127.0.0.1:0")
             .env("CCMADMIN_CTL_PROVIDER_BIND", "127.0.0.1:0")
+            .env("CCMADMIN_SIP_TLS_BIND", "127.0.0.1:0")
+            .env("CCMADMIN_CAPF_BIND", "127.0.0.1:0")
             .env("CCMADMIN_DATA_DIR", data_dir)
             .env("CCMADMIN_SITE_ROOT", data_dir.join("site"))
             .env_remove("DATABASE_URL")

@@ -13,7 +13,7 @@ pub struct Model {
     pub address: String,
     /// UDP port of the contact.
     pub port: i32,
-    /// Transport: `udp`.
+    /// Transport of the last registration: `udp` or `tls`.
     pub transport: String,
     /// `device` when the device registered itself, else the administrator who entered it.
     pub source: String,
@@ -27,6 +27,13 @@ pub struct Model {
     pub signature: Option<String>,
     /// When it last reported.
     pub reported_at: Option<DateTimeUtc>,
+    /// How it last registered through the SIP registrar: "TLS with LSC serial …", "TLS with MIC
+    /// serial …", "TLS", "UDP"; empty when only through the HTTPS endpoint or an administrator.
+    pub registration: String,
+    /// Why its last registration was refused (empty: none was).
+    pub refusal: String,
+    /// When it was refused.
+    pub refused_at: Option<DateTimeUtc>,
     /// Optimistic-concurrency version.
     pub version: i32,
 }
