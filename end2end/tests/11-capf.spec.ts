@@ -19,10 +19,11 @@ import { asAdmin, openHydrated, runState, watchConsole } from './state';
 
 // Certificate Authority Proxy Function (issue 17): a manufacturer CA uploaded and removed on
 // Security > Certificates; an Install/Upgrade scheduled on Phone Configuration whose status goes
-// from pending to success once a simulated phone (phone-sim) is reset and enrols over the real
-// CAPF protocol; Find and List's LSC column and filter. The cluster is made Mixed and CAPF
-// activated on the publisher for it; at the end the mode, the activations and the phone's fields
-// are as they were (the phone keeps the LSC it now holds, as a real one would).
+// from pending to success once a simulated phone (phone-sim) is reset, enrols over the real CAPF
+// protocol and registers over TLS with its LSC; Find and List's LSC column and filter. The
+// cluster is made Mixed and CAPF activated on the publisher for it; at the end the mode, the
+// activations and the phone's fields are as they were (the phone keeps the LSC it now holds, as
+// a real one would).
 test.describe.configure({ mode: 'serial' });
 
 let api: APIRequestContext;
@@ -114,6 +115,8 @@ test('an Install/Upgrade goes from pending to success when the phone enrols', as
   await page.getByLabel('Device Security Mode').selectOption('Encrypted');
   await page.getByLabel('Certificate Operation').selectOption({ label: 'Install/Upgrade' });
   await page.getByLabel('Authentication Mode').selectOption({ label: 'By Null String' });
+  // TLS registration here takes a 2048-bit key.
+  await page.getByLabel('Key Size (Bits)').selectOption('2048');
   await page.getByRole('button', { name: 'Update' }).click();
   await expect(page.getByTestId('save-result')).toContainText(`Reset ${name} (R10)`);
   await openHydrated(page, `/phones/${name}`);
@@ -121,12 +124,12 @@ test('an Install/Upgrade goes from pending to success when the phone enrols', as
   await expect(page.getByTestId('cert-runs')).toContainText('Runs when the phone next contacts CAPF');
 
   // The phone: phone-sim, registered with the console, told where CAPF listens.
-  const { dataDir, tftp, capf } = runState();
+  const { dataDir, tftp, capf, sipTls, sipUdp } = runState();
   const bin = process.env.CCMADMIN_SIM_BIN ?? path.resolve(__dirname, '../../target/debug/phone-sim');
   sim = spawn(bin, [
     '--count', '1', '--first-mac', name.slice(3), '--tftp', tftp,
     '--console', `https://127.0.0.1:${process.env.CCMADMIN_E2E_PORT ?? '18443'}`,
-    '--capf', capf,
+    '--capf', capf, '--sip', sipUdp, '--sip-tls', sipTls,
   ], { env: { ...process.env, CCMADMIN_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   sim.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
@@ -138,11 +141,14 @@ test('an Install/Upgrade goes from pending to success when the phone enrols', as
   await expect(page).toHaveURL(/\/jobs\/\d+$/);
   await expect(page.getByTestId('job-status')).toHaveText('Done');
   await expect.poll(() => out, { timeout: 60_000 }).toContain('capf ended 1');
+  await expect.poll(() => out, { timeout: 30_000 }).toContain('sip tls with LSC: 200');
   await openHydrated(page, `/phones/${name}`);
   await expect(page.getByTestId('cert-status')).toContainText('Install/Upgrade success');
   await expect(page.getByTestId('lsc-state')).toHaveText('Valid');
   const held = page.getByTestId('device-certificates');
   await expect(held.getByRole('row', { name: /^LSC/ })).toContainText('CAPF');
+  // R13: it registered over TLS with that LSC.
+  await expect(page.getByTestId('registered-over')).toContainText('TLS with LSC serial');
   await page.screenshot({ path: 'test-results/phone-lsc.png', fullPage: true });
 
   // Find and List: the LSC column, and the filter.

@@ -22,7 +22,14 @@ export const NO_LOGIN = { cookies: [], origins: [] };
 
 /** What global setup recorded: the one-time password of CCMAdministrator, the data dir, and the
  * address of the TFTP server. */
-export function runState(): { password: string; dataDir: string; tftp: string; capf: string } {
+export function runState(): {
+  password: string;
+  dataDir: string;
+  tftp: string;
+  capf: string;
+  sipTls: string;
+  sipUdp: string;
+} {
   return JSON.parse(readFileSync(path.join(RUN_DIR, 'state.json'), 'utf8'));
 }
 

@@ -1,9 +1,13 @@
 //! Issue 17 end to end: the real `ccmadmin` with Cisco Certificate Authority Proxy Function
 //! started and stopped by Control Center, and simulated phones (`phone-sim`) on a Mixed cluster.
 //! Twenty phones set Encrypted with Install/Upgrade By Null String are reset; each fetches its
-//! signed file, runs its CAPF session over TLS and stores its LSC; Find and List's LSC status
-//! finds twenty valid. A phone whose user types its string enrols By Authentication String.
+//! signed file, runs its CAPF session over TLS, stores its LSC and registers over TLS with it
+//! (R13); Find and List's LSC status finds twenty valid. A phone whose user types its string
+//! enrols By Authentication String. A phone whose LSC is deleted registers with its MIC once its
+//! maker's CA is uploaded (R14); a phone without the CTL cannot open TLS, and its UDP
+//! registration is refused with the reason.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -17,6 +21,62 @@ const PHONES: u32 = 20;
 
 fn phone_name(i: u32) -> String {
     format!("SEP0A00000000{i:02X}")
+}
+
+/// The rest of each line of `server` starting with one of `prefixes` (those printed since it
+/// started included), waiting for all of them.
+fn wait_all(server: &RunningServer, prefixes: &[&str]) -> HashMap<String, String> {
+    let mut found = HashMap::new();
+    // Lines printed before it listened are kept in `stdout`.
+    for line in &server.stdout {
+        for p in prefixes {
+            if let Some(rest) = line.strip_prefix(p) {
+                found.insert((*p).to_owned(), rest.to_owned());
+            }
+        }
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while found.len() < prefixes.len() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = server
+            .lines
+            .recv_timeout(left)
+            .unwrap_or_else(|e| panic!("{prefixes:?}: only {found:?} ({e})"));
+        for p in prefixes {
+            if let Some(rest) = line.strip_prefix(p) {
+                found.insert((*p).to_owned(), rest.to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// Resets the phones whose name contains `name` and waits for the job and `lines` lines of `sim`.
+async fn reset(
+    client: &reqwest::Client,
+    base: &str,
+    name: &str,
+    sim: &PhoneSim,
+    lines: usize,
+) -> Vec<String> {
+    let (status, job) = call(
+        client,
+        base,
+        "POST",
+        "/api/v1/phones/reset",
+        Some(json!({"filter": {"name": name}, "type": "reset", "rate": 0})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = wait_job(
+        client,
+        base,
+        job["id"].as_i64().unwrap(),
+        Duration::from_secs(90),
+    )
+    .await;
+    assert_eq!(job["counts"]["acknowledged"], lines, "{job}");
+    sim.lines(lines, Duration::from_secs(120))
 }
 
 #[tokio::test]
@@ -33,6 +93,11 @@ async fn twenty_phones_enrol_by_null_string_after_their_reset() {
     let base = server.base_url.clone();
     let client = admin_client(dir.path(), &base, PW).await;
     go_mixed(&client, &base).await;
+    let sip = wait_all(&server, &["ccmadmin SIP on udp ", "ccmadmin SIP on tls "]);
+    let (sip_udp, sip_tls) = (
+        sip["ccmadmin SIP on udp "].clone(),
+        sip["ccmadmin SIP on tls "].clone(),
+    );
 
     // Control Center: CAPF runs only once activated on the publisher, and stops for real.
     let (_, servers) = call(&client, &base, "GET", "/api/v1/servers", None).await;
@@ -85,7 +150,7 @@ async fn twenty_phones_enrol_by_null_string_after_their_reset() {
         None,
     )
     .await;
-    for i in 1..=PHONES {
+    for i in 1..=PHONES + 1 {
         let mut fields = phone["fields"].clone();
         fields["name"] = json!(phone_name(i));
         fields["model"] = json!("Cisco 7970");
@@ -98,7 +163,12 @@ async fn twenty_phones_enrol_by_null_string_after_their_reset() {
         } else {
             fields["authentication_mode"] = json!("ByNullString");
         }
-        fields["key_size"] = json!(1024);
+        if i > PHONES {
+            // The phone without a CTL: nothing scheduled.
+            fields["certificate_operation"] = json!("NoPendingOperation");
+        }
+        // TLS here takes 2048-bit keys (ring refuses smaller RSA keys).
+        fields["key_size"] = json!(2048);
         let (status, body) = call(&client, &base, "POST", "/api/v1/phones", Some(fields)).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
@@ -108,32 +178,30 @@ async fn twenty_phones_enrol_by_null_string_after_their_reset() {
         dir.path(),
         &server,
         PHONES,
-        &["--capf", &capf, "--capf-strings", strings.to_str().unwrap()],
+        &[
+            "--capf",
+            &capf,
+            "--capf-strings",
+            strings.to_str().unwrap(),
+            "--sip",
+            &sip_udp,
+            "--sip-tls",
+            &sip_tls,
+        ],
     );
     wait_files(&client, &base).await;
-    let (status, job) = call(
-        &client,
-        &base,
-        "POST",
-        "/api/v1/phones/reset",
-        Some(json!({"filter": {"name": "SEP0A"}, "type": "reset", "rate": 0})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
-    let job = wait_job(
-        &client,
-        &base,
-        job["id"].as_i64().unwrap(),
-        Duration::from_secs(90),
-    )
-    .await;
-    assert_eq!(job["counts"]["acknowledged"], PHONES, "{job}");
-    for line in sim.lines(PHONES as usize, Duration::from_secs(120)) {
+    for i in 1..=PHONES {
+        let lines = reset(&client, &base, &phone_name(i), &sim, 1).await;
+        let line = &lines[0];
         assert!(
             line.contains(".cnf.xml.sgn signature valid, running Encrypted; capf ended 1"),
             "{line}"
         );
         assert!(line.contains("holds LSC "), "{line}");
+        assert!(
+            line.contains("; sip tls with LSC: 200 TLS with LSC serial "),
+            "{line}"
+        );
     }
     let (_, valid) = call(
         &client,

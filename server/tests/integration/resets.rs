@@ -63,19 +63,24 @@ impl PhoneSim {
         Self::start_with(dir, server, count, &[])
     }
 
-    /// Starts `count` phones with the extra options `extra` (`--held-ctl FILE`).
+    /// Starts `count` phones with the extra options `extra` (`--held-ctl FILE`, `--first-mac`).
     pub(crate) fn start_with(
         dir: &Path,
         server: &RunningServer,
         count: u32,
         extra: &[&str],
     ) -> Self {
+        // The first MAC unless `extra` names its own.
+        let first_mac: &[&str] = if extra.contains(&"--first-mac") {
+            &[]
+        } else {
+            &["--first-mac", "0A0000000001"]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_phone-sim"))
+            .args(first_mac)
             .args([
                 "--count",
                 &count.to_string(),
-                "--first-mac",
-                "0A0000000001",
                 "--tftp",
                 &server.tftp_addr.unwrap().to_string(),
                 "--console",

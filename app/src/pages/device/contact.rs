@@ -48,6 +48,15 @@ pub fn ContactSection(
                                         <dt>"Contact"</dt><dd data-testid="contact-address">{format!("{}:{} ({})", c.address, c.port, c.transport.to_uppercase())}</dd>
                                         <dt>"Registered by"</dt><dd>{if c.source == "device" { "the device".to_owned() } else { c.source.clone() }}</dd>
                                         <dt>"Last seen"</dt><dd>{c.last_seen.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</dd>
+                                        <dt>"Registered over"</dt>
+                                        <dd data-testid="registered-over">{if c.registration.is_empty() { "the HTTPS registration endpoint (no SIP REGISTER yet)".to_owned() } else { c.registration.clone() }}</dd>
+                                        {(!c.refusal.is_empty()).then(|| view! {
+                                            <dt>"Registration refused"</dt>
+                                            <dd data-testid="registration-refused">{match c.refused_at {
+                                                Some(at) => format!("{} ({})", c.refusal, at.format("%Y-%m-%d %H:%M:%S UTC")),
+                                                None => c.refusal.clone(),
+                                            }}</dd>
+                                        })}
                                         <dt>"Running with"</dt>
                                         <dd data-testid="running-mode">{c.running_mode.clone().unwrap_or_else(|| "not reported".to_owned())}</dd>
                                         {c.config_file.clone().map(|f| view! {

@@ -28,6 +28,7 @@ use tokio::task::JoinSet;
 
 use server::capf_client::{self, Authentication, Held, PhoneCertificates, Quirks};
 use server::cli::Settings;
+use server::sip_client;
 use server::tftp_client::{self, TftpClientError};
 
 /// The block size the phones ask for (what fits an Ethernet frame).
@@ -76,6 +77,10 @@ pub struct PhoneSimArgs {
     /// their CTL while their console was lost and restored.
     #[arg(long = "held-ctl", id = "held_ctl")]
     pub held_ctl: Option<PathBuf>,
+    /// Phones that hold no CTL and never take one (a phone whose CTL was never installed): they
+    /// take plain files, trust no CAPF and cannot open TLS (R13).
+    #[arg(long = "without-ctl", id = "without_ctl", conflicts_with = "held_ctl")]
+    pub without_ctl: bool,
     /// CAPF's address, instead of the one the config file names (its publisher and CAPF Phone
     /// Port).
     #[arg(long = "capf", id = "capf_server")]
@@ -83,6 +88,14 @@ pub struct PhoneSimArgs {
     /// Authentication strings the users type on their phones: lines `device,string`.
     #[arg(long = "capf-strings", id = "capf_strings")]
     pub capf_strings: Option<PathBuf>,
+    /// Cisco CallManager's SIP address (UDP): after a reset each phone sends its REGISTER there
+    /// (a Non-Secure phone, or a secure one that cannot open TLS).
+    #[arg(long = "sip", id = "sip_server")]
+    pub sip: Option<SocketAddr>,
+    /// Cisco CallManager's secured SIP port: an Authenticated or Encrypted phone that holds a
+    /// CTL listing CallManager registers over TLS there with its LSC (else its MIC).
+    #[arg(long = "sip-tls", id = "sip_tls_server")]
+    pub sip_tls: Option<SocketAddr>,
     /// The simulated manufacturer's CA (PEM; its key beside it as `.key`), made when missing;
     /// every phone's MIC is issued by it. Default: `phone-sim-maker-ca.pem` in the data dir.
     #[arg(long = "manufacturer-ca", id = "manufacturer_ca")]
@@ -206,7 +219,11 @@ pub async fn run(settings: &Settings, args: &PhoneSimArgs) -> Result<(), PhoneSi
     let key = registrations::load_key(&TftpDirs::under(&settings.data_dir))
         .map_err(PhoneSimError::Key)?;
     let console = Console::new(settings, &args.console, args.bind)?;
-    let ctl = initial_ctl(args.tftp, args.held_ctl.as_deref()).await?;
+    let ctl = if args.without_ctl {
+        None
+    } else {
+        initial_ctl(args.tftp, args.held_ctl.as_deref()).await?
+    };
     let sockets = bind_sockets(args.bind, args.count.min(args.sockets)).await?;
     let maker_path = args
         .manufacturer_ca
@@ -221,6 +238,7 @@ pub async fn run(settings: &Settings, args: &PhoneSimArgs) -> Result<(), PhoneSi
         maker,
         strings,
         address: args.capf,
+        sip: (args.sip, args.sip_tls),
     };
     let sim = Arc::new(Sim::new(names, &key, sockets, ctl, console, capf, args)?);
     let mut loops = JoinSet::new();
@@ -722,6 +740,7 @@ struct Sim {
     console: Console,
     tftp: SocketAddr,
     fetch: bool,
+    without_ctl: bool,
     capf: Capf,
 }
 
@@ -733,6 +752,8 @@ struct Capf {
     strings: HashMap<String, String>,
     /// CAPF's address when given on the command line.
     address: Option<SocketAddr>,
+    /// Cisco CallManager's SIP addresses: UDP, TLS.
+    sip: (Option<SocketAddr>, Option<SocketAddr>),
 }
 
 impl Sim {
@@ -778,6 +799,7 @@ impl Sim {
             console,
             tftp: args.tftp,
             fetch: !args.no_fetch,
+            without_ctl: args.without_ctl,
             capf,
         })
     }
@@ -801,6 +823,9 @@ impl Sim {
     /// On a reset: takes the TFTP server's CTL when a SAST the phone trusts signed it. A phone
     /// keeps the CTL it holds when the server has none or one it does not trust.
     async fn refresh_ctl(&self, phone: &Phone, state: &mut PhoneState) -> Result<(), FetchFailure> {
+        if self.without_ctl {
+            return Ok(());
+        }
         match self.fetch(CTL_FILE).await {
             Ok(bytes) => match accept_ctl(&bytes, state.ctl.as_deref()) {
                 Ok(records) => state.ctl = Some(records),
@@ -853,7 +878,7 @@ impl Sim {
         let line = match self.refresh(phone, &mut state, action).await {
             Ok(report) => match self.register(phone, Some(&report)).await {
                 Ok(()) => format!(
-                    "{} {}: {} signature {}, running {}{}",
+                    "{} {}: {} signature {}, running {}{}{}",
                     phone.name,
                     action.key(),
                     report.file,
@@ -863,6 +888,10 @@ impl Sim {
                         .capf
                         .as_ref()
                         .map(|c| format!("; {c}"))
+                        .unwrap_or_default(),
+                    self.sip_register(phone, &mut state)
+                        .await
+                        .map(|s| format!("; {s}"))
                         .unwrap_or_default()
                 ),
                 Err(e) => format!("{} {}: cannot register: {e}", phone.name, action.key()),
@@ -887,6 +916,78 @@ impl Sim {
             report.capf = Some(self.enrol(state, mode, address).await);
         }
         Ok(report)
+    }
+
+    /// Gives the phone its MIC (2048-bit, by the simulated maker) when it has none yet.
+    async fn ensure_mic(&self, state: &mut PhoneState) -> Result<(), String> {
+        if state.certificates.mic.is_some() {
+            return Ok(());
+        }
+        let maker = Held {
+            der: self.capf.maker.der.clone(),
+            key: self.capf.maker.key.clone(),
+        };
+        let name = state.certificates.name.clone();
+        let from = chrono::Utc::now() - chrono::Duration::hours(1);
+        let issued =
+            tokio::task::spawn_blocking(move || capf_client::issue_mic(&maker, &name, 2048, from))
+                .await;
+        match issued {
+            Ok(Ok(mic)) => {
+                state.certificates.mic = Some(mic);
+                Ok(())
+            }
+            Ok(Err(e)) => Err(format!("cannot make its MIC: {e}")),
+            Err(e) => Err(format!("cannot make its MIC: {e}")),
+        }
+    }
+
+    /// The phone's SIP REGISTER after a reset (R13, R14): over TLS with its LSC (else its MIC)
+    /// when it runs Authenticated or Encrypted and holds a CTL listing CallManager; else over
+    /// UDP. Says how it went; `None` when no SIP address was given.
+    async fn sip_register(&self, phone: &Phone, state: &mut PhoneState) -> Option<String> {
+        let (udp, tls) = self.capf.sip;
+        let callmanagers: Vec<Vec<u8>> = state
+            .ctl
+            .iter()
+            .flat_map(|ctl| ctl.iter())
+            .filter(|r| matches!(r.role, ctl::Role::CallManager | ctl::Role::CallManagerTftp))
+            .map(|r| r.certificate.clone())
+            .collect();
+        let secure = state.mode != SecurityMode::NonSecure;
+        if let (true, false, Some(tls)) = (secure, callmanagers.is_empty(), tls) {
+            if state.certificates.lsc.is_none() {
+                if let Err(e) = self.ensure_mic(state).await {
+                    return Some(format!("sip {e}"));
+                }
+            }
+            let (with, certificate) = match (&state.certificates.lsc, &state.certificates.mic) {
+                (Some(lsc), _) => ("LSC", lsc),
+                (None, Some(mic)) => ("MIC", mic),
+                (None, None) => return Some("sip: no certificate".to_owned()),
+            };
+            return Some(
+                match sip_client::register_tls(
+                    tls,
+                    &callmanagers,
+                    Some(certificate),
+                    &phone.name,
+                    phone.contact,
+                )
+                .await
+                {
+                    Ok(r) => format!("sip tls with {with}: {} {}", r.code, r.reason),
+                    Err(e) => format!("sip tls with {with} failed: {e}"),
+                },
+            );
+        }
+        let udp = udp?;
+        Some(
+            match sip_client::register_udp(udp, &phone.name, phone.contact).await {
+                Ok(r) => format!("sip udp: {} {}", r.code, r.reason),
+                Err(e) => format!("sip udp failed: {e}"),
+            },
+        )
     }
 
     /// The CAPF session a phone runs after a reset whose file carries a pending operation
@@ -915,21 +1016,8 @@ impl Sim {
         let Some(address) = self.capf.address.or(named) else {
             return "capf address unknown".to_owned();
         };
-        if state.certificates.mic.is_none() {
-            let maker = Held {
-                der: self.capf.maker.der.clone(),
-                key: self.capf.maker.key.clone(),
-            };
-            let from = chrono::Utc::now() - chrono::Duration::hours(1);
-            let issued = tokio::task::spawn_blocking(move || {
-                capf_client::issue_mic(&maker, &name, 2048, from)
-            })
-            .await;
-            match issued {
-                Ok(Ok(mic)) => state.certificates.mic = Some(mic),
-                Ok(Err(e)) => return format!("capf cannot make its MIC: {e}"),
-                Err(e) => return format!("capf cannot make its MIC: {e}"),
-            }
+        if let Err(e) = self.ensure_mic(state).await {
+            return format!("capf {e}");
         }
         match capf_client::session(
             address,
