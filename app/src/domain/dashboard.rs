@@ -165,6 +165,9 @@ pub struct Dashboard {
     /// Why the last scheduled backup failed, while it is the last one.
     #[serde(default)]
     pub backup_failure: Option<String>,
+    /// Devices per LSC status (R13, R14), every status listed.
+    #[serde(default)]
+    pub lsc: Vec<(super::capf::LscFilter, u64)>,
 }
 
 /// The figures of `groups` under `facts`; `references` are every SRST reference, `r3_warnings`
@@ -249,6 +252,7 @@ pub fn summarize(
         findings,
         pending_actions,
         backup_failure: None,
+        lsc: Vec::new(),
     }
 }
 

@@ -199,8 +199,9 @@ mod tests {
         assert!(message_length(huge.as_bytes()).is_err());
         let lying = "REGISTER sip:x SIP/2.0\r\nContent-Length: 99999\r\n\r\n";
         assert!(message_length(lying.as_bytes()).is_err());
-        for cut in 0..sample().len() {
-            let bytes = &sample().as_bytes()[..cut];
+        let whole = sample();
+        for cut in 0..whole.len() {
+            let bytes = &whole.as_bytes()[..cut];
             let _ = message_length(bytes);
             if let Some(req) = parse_request(bytes) {
                 let _ = register_of(&req);

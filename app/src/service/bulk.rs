@@ -22,6 +22,7 @@ use super::phones::{facts, Facts};
 use super::principal::Actor;
 use super::AppState;
 use crate::domain::audit::{object, AuditAction};
+use crate::domain::device::{AuthenticationMode, CertificateOperation};
 use crate::domain::security::{refuse_mode, ConfiguredMode, DeviceClass};
 use crate::error::AppError;
 use crate::model::{BulkPreview, BulkRequest, JobInfo};
@@ -29,6 +30,7 @@ use crate::store::actions;
 use crate::store::cluster;
 use crate::store::entities::{devices, jobs};
 use crate::store::phones::{self, PhoneQuery};
+use chrono::{DateTime, Utc};
 
 /// The most phones a request may name one by one.
 pub const MAX_NAMES: usize = 1_000;
@@ -44,10 +46,39 @@ pub const KIND: &str = "bulk_phone_change";
 enum Target {
     Mode(ConfiguredMode),
     Hardening(devices::Column, bool),
+    /// A CAPF certificate operation (CallManager 4.1 did bulk CAPF through BAT): each phone
+    /// keeps its authentication mode and key size.
+    Operation(CertificateOperation),
+    /// How the phones authenticate to CAPF.
+    Authentication(AuthenticationMode),
 }
 
 fn parse_target(field: &str, value: &str) -> Result<Target, AppError> {
     let hardening = match field {
+        "certificate_operation" => {
+            let op = CertificateOperation::parse(value).ok_or_else(|| {
+                AppError::invalid(
+                    "Certificate Operation",
+                    format!("{value:?} is not a certificate operation"),
+                )
+            })?;
+            return Ok(Target::Operation(op));
+        }
+        "authentication_mode" => {
+            let mode = AuthenticationMode::parse(value).ok_or_else(|| {
+                AppError::invalid(
+                    "Authentication Mode",
+                    format!("{value:?} is not an authentication mode"),
+                )
+            })?;
+            if mode == AuthenticationMode::ByAuthenticationString {
+                return Err(AppError::invalid(
+                    "Authentication Mode",
+                    "By Authentication String is set phone by phone: each phone needs a string of its own",
+                ));
+            }
+            return Ok(Target::Authentication(mode));
+        }
         "security_mode" => {
             let mode = ConfiguredMode::parse(value).ok_or_else(|| {
                 AppError::invalid("Device Security Mode", format!("{value:?} is not a mode"))
@@ -84,6 +115,32 @@ impl Target {
         match self {
             Target::Mode(_) => devices::Column::SecurityMode,
             Target::Hardening(col, _) => col,
+            Target::Operation(_) => devices::Column::CertificateOperation,
+            Target::Authentication(_) => devices::Column::AuthenticationMode,
+        }
+    }
+
+    /// The other columns set with it: a newly scheduled operation is pending until `deadline`
+    /// (a cancelled one has no status and no deadline).
+    fn also(self, deadline: DateTime<Utc>) -> Vec<(devices::Column, sea_orm::Value)> {
+        match self {
+            Target::Operation(CertificateOperation::NoPendingOperation) => vec![
+                (devices::Column::CertificateOperationStatus, "None".into()),
+                (
+                    devices::Column::OperationCompletesBy,
+                    Option::<DateTime<Utc>>::None.into(),
+                ),
+            ],
+            Target::Operation(_) => vec![
+                (
+                    devices::Column::CertificateOperationStatus,
+                    "Pending".into(),
+                ),
+                (devices::Column::OperationCompletesBy, Some(deadline).into()),
+                (devices::Column::CapfOperation, "".into()),
+                (devices::Column::CapfReason, "".into()),
+            ],
+            _ => Vec::new(),
         }
     }
 
@@ -99,6 +156,13 @@ impl Target {
                 caps.class.label()
             )),
             Target::Hardening(..) => None,
+            Target::Operation(_) | Target::Authentication(_) if !caps.authentication => {
+                Some(format!(
+                    "{}: supports no authentication, so it takes no LSC (R7)",
+                    model.name
+                ))
+            }
+            Target::Operation(_) | Target::Authentication(_) => None,
         }
     }
 
@@ -107,6 +171,8 @@ impl Target {
         match self {
             Target::Mode(mode) => mode.key().into(),
             Target::Hardening(_, on) => on.into(),
+            Target::Operation(op) => op.label().into(),
+            Target::Authentication(mode) => mode.label().into(),
         }
     }
 }
@@ -155,11 +221,15 @@ async fn tally(
         }
     };
     match target {
-        Target::Mode(mode) => {
+        Target::Mode(_) | Target::Operation(_) | Target::Authentication(_) => {
+            let wanted = match target.value() {
+                sea_orm::Value::String(Some(v)) => *v,
+                _ => String::new(),
+            };
             for (model, current, n) in
                 phones::counts_by_model_and::<_, String>(&state.db, query, target.column()).await?
             {
-                add(model, current == mode.key(), n);
+                add(model, current == wanted, n);
             }
         }
         Target::Hardening(_, on) => {
@@ -351,11 +421,12 @@ async fn run(
             tracing::warn!("bulk job {job_id}: no longer held by {claim}; stopped");
             return Ok(());
         }
+        let deadline = now + chrono::Duration::days(super::phones::expiry_days(&txn).await?);
         let updated = phones::set_in_bulk(
             &txn,
             ids.clone(),
-            target.column(),
-            target.value(),
+            (target.column(), target.value()),
+            target.also(deadline),
             now,
             &who,
         )
@@ -380,7 +451,8 @@ async fn run(
             },
         )
         .await?;
-        // Security mode and hardening both need a reset of each changed device (R10).
+        // Security mode, hardening and a CAPF operation all need a reset of each changed device
+        // (R10): the phone reads its new file then.
         actions::record_device_resets(&txn, now, &ids, &detail, audit_id).await?;
         let progress = crate::store::jobs::Progress {
             processed: n,

@@ -51,5 +51,13 @@ pub async fn dashboard(
     );
     dashboard.backup_failure =
         crate::store::backup_schedule::last_failure(&state.db, state.clock.now()).await?;
+    let counts = phones::lsc_counts(&state.db, now).await?;
+    dashboard.lsc = crate::domain::capf::LscFilter::ALL
+        .into_iter()
+        .map(|f| {
+            let n = counts.iter().find(|(c, _)| *c == f).map_or(0, |(_, n)| *n);
+            (f, n)
+        })
+        .collect();
     Ok(dashboard)
 }

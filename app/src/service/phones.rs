@@ -580,7 +580,7 @@ pub(crate) fn apply(
 
 /// Days a CAPF operation has to complete: the enterprise parameter "CAPF Operation Expires in
 /// (days)", else its default.
-async fn expiry_days<C: sea_orm::ConnectionTrait>(db: &C) -> Result<i64, AppError> {
+pub(crate) async fn expiry_days<C: sea_orm::ConnectionTrait>(db: &C) -> Result<i64, AppError> {
     Ok(
         crate::store::parameters::find(db, crate::domain::parameters::CAPF_OPERATION_EXPIRES_DAYS)
             .await?

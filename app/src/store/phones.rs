@@ -222,6 +222,46 @@ pub async fn fact_counts<C: ConnectionTrait>(
         .await
 }
 
+/// How many devices are in each LSC status at `now` (as [`lsc_condition`] reads one row): one
+/// grouped count, whatever the number of devices. Statuses no device is in are left out.
+pub async fn lsc_counts<C: ConnectionTrait>(
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(LscFilter, u64)>, DbErr> {
+    use sea_orm::sea_query::{Alias, CaseStatement, SimpleExpr};
+    let position = |f: LscFilter| {
+        LscFilter::ALL
+            .iter()
+            .position(|x| *x == f)
+            .and_then(|i| i32::try_from(i).ok())
+            .unwrap_or(0)
+    };
+    let case = LscFilter::ALL
+        .into_iter()
+        .fold(CaseStatement::new(), |case, f| {
+            case.case(lsc_condition(f, now), Expr::val(position(f)))
+        })
+        .finally(Expr::val(position(LscFilter::None)));
+    let rows: Vec<(i32, i64)> = devices::Entity::find()
+        .select_only()
+        .column_as(Into::<SimpleExpr>::into(case), "lsc_state")
+        .column_as(
+            Expr::col((devices::Entity, devices::Column::Id)).count(),
+            "n",
+        )
+        .group_by(Expr::col(Alias::new("lsc_state")))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(state, n)| {
+            let f = *LscFilter::ALL.get(usize::try_from(state).ok()?)?;
+            Some((f, u64::try_from(n).unwrap_or(0)))
+        })
+        .collect())
+}
+
 /// How many phones matching `q` there are per (model, value of `column`).
 pub async fn counts_by_model_and<C, T>(
     db: &C,
@@ -407,18 +447,22 @@ pub async fn delete<C: ConnectionTrait>(
     versioned::delete::<devices::Entity, _>(db, devices::Column::Id.eq(id), read).await
 }
 
-/// Sets `column` to `value` on the phones `ids` in one statement, bumping each one's version and
-/// recording `who` changed it at `now`; returns how many changed.
+/// Sets `set` (a column and its value) and the columns `also` on the phones `ids` in one
+/// statement, bumping each one's version and recording `who` changed it at `now`; returns how
+/// many changed.
 pub async fn set_in_bulk<C: ConnectionTrait>(
     db: &C,
     ids: Vec<i32>,
-    column: devices::Column,
-    value: sea_orm::Value,
+    set: (devices::Column, sea_orm::Value),
+    also: Vec<(devices::Column, sea_orm::Value)>,
     now: chrono::DateTime<chrono::Utc>,
     who: &str,
 ) -> Result<u64, DbErr> {
-    Ok(devices::Entity::update_many()
-        .col_expr(column, Expr::value(value))
+    let mut update = devices::Entity::update_many().col_expr(set.0, Expr::value(set.1));
+    for (column, value) in also {
+        update = update.col_expr(column, Expr::value(value));
+    }
+    Ok(update
         .col_expr(
             devices::Column::Version,
             Expr::col(devices::Column::Version).add(1),

@@ -252,6 +252,16 @@ async fn r13_r14_install_by_null_string_then_troubleshoot_then_delete() {
             "NoPendingOperation"
         );
         assert_eq!(record["lsc_status"], "Valid");
+        // The dashboard counts it, with every other status.
+        let dash = json_body(
+            capf.console
+                .send("GET", "/api/v1/dashboard", Some(&capf.cookie), None)
+                .await,
+        )
+        .await;
+        let counts = dash["lsc"].as_array().unwrap();
+        assert_eq!(counts.len(), 6, "{dash}");
+        assert!(counts.contains(&json!(["Valid", 1])), "{dash}");
         let serial = record["lsc"]["serial"].as_str().unwrap().to_owned();
         assert_eq!(serial.len(), 32);
         assert_eq!(record["lsc"]["issuer"], "CAPF");
@@ -622,6 +632,109 @@ async fn r14_existing_certificates_need_a_trusted_issuer_and_a_raw_proof() {
     )
     .await;
     assert_eq!(valid["total"], 1, "{valid}");
+    drop(capf);
+    db.finish().await;
+}
+
+async fn job_done(capf: &Capf, id: i64) -> Value {
+    for _ in 0..300 {
+        let job = json_body(
+            capf.console
+                .send(
+                    "GET",
+                    &format!("/api/v1/jobs/{id}"),
+                    Some(&capf.cookie),
+                    None,
+                )
+                .await,
+        )
+        .await;
+        if job["status"] != "running" {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("job {id} did not end");
+}
+
+/// Bulk CAPF from Find and List (as CallManager 4.1 did through BAT): the preview refuses the
+/// models that take no LSC (R7) and By Authentication String (a string each); the job schedules
+/// Install/Upgrade on every other matching phone — pending, with its deadline, its file sending
+/// it to CAPF and its reset recorded (R10) — and a second job cancels it.
+#[tokio::test]
+async fn bulk_capf_operations_schedule_and_cancel_many_phones() {
+    let db = TestDb::new(backends()[0]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let capf = capf_cluster(&db, dir.path(), quick()).await;
+    let bulk = |field: &str, value: &str, preview: bool| {
+        capf.console.send(
+            "POST",
+            "/api/v1/phones/bulk",
+            Some(&capf.cookie),
+            Some(json!({
+                "filter": {}, "field": field, "value": value, "preview": preview,
+            })),
+        )
+    };
+    let res = bulk("authentication_mode", "By Authentication String", true).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let preview = json_body(bulk("certificate_operation", "Install/Upgrade", true).await).await;
+    let reasons = preview["refused"].to_string();
+    assert!(
+        reasons.contains("takes no LSC (R7)") && reasons.contains("Cisco 7912"),
+        "{reasons}"
+    );
+    let will = preview["will_change"].as_u64().unwrap();
+    assert!(will > 0, "{preview}");
+    let started = bulk("certificate_operation", "Install/Upgrade", false).await;
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let id = json_body(started).await["id"].as_i64().unwrap();
+    let done = job_done(&capf, id).await;
+    assert_eq!(done["changed"].as_u64().unwrap(), will, "{done}");
+    let pending = json_body(
+        capf.console
+            .send(
+                "GET",
+                "/api/v1/phones?lsc_status=Operation%20pending&per_page=1",
+                Some(&capf.cookie),
+                None,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(pending["total"].as_u64().unwrap(), will, "{pending}");
+    let name = capf.phones[0].clone();
+    let record = capf.phone(&name).await;
+    assert_eq!(
+        record["certificate_operation_status"],
+        "Install/Upgrade pending"
+    );
+    assert!(record["operation_completes_by"].is_string(), "{record}");
+    let actions = json_body(
+        capf.console
+            .send("GET", "/api/v1/pending-actions", Some(&capf.cookie), None)
+            .await,
+    )
+    .await
+    .to_string();
+    // The resets are recorded (merged into the Reset All Devices the CTL operation left).
+    assert!(
+        actions.contains("Bulk change: certificate_operation set to Install/Upgrade"),
+        "{actions}"
+    );
+    let latest = app::store::files::latest_change(&db.db).await.unwrap();
+    server::pipeline::build(&capf.console.state, latest)
+        .await
+        .unwrap();
+    let file = std::fs::read_to_string(dir.path().join(format!("tftp/{name}.cnf.xml"))).unwrap();
+    assert!(!file.contains("<capfAuthMode>0</capfAuthMode>"), "{file}");
+    // Cancelled in bulk: no operation, no status, no deadline.
+    let started = bulk("certificate_operation", "No Pending Operation", false).await;
+    let id = json_body(started).await["id"].as_i64().unwrap();
+    job_done(&capf, id).await;
+    let record = capf.phone(&name).await;
+    assert_eq!(record["certificate_operation_status"], "None");
+    assert!(record["operation_completes_by"].is_null(), "{record}");
     drop(capf);
     db.finish().await;
 }

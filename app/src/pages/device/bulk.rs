@@ -7,12 +7,15 @@ use leptos::prelude::*;
 
 use crate::api::phones::{get_job, PreviewBulk, StartBulk};
 use crate::components::form::{last_error, ErrorBox};
+use crate::domain::device::{AuthenticationMode, CertificateOperation};
 use crate::domain::jobs::JobStatus;
 use crate::domain::security::ConfiguredMode;
 use crate::model::{BulkRequest, JobInfo, PhoneFilter};
 
-const FIELDS: [(&str, &str); 6] = [
+const FIELDS: [(&str, &str); 8] = [
     ("security_mode", "Device Security Mode"),
+    ("certificate_operation", "Certificate Operation (CAPF)"),
+    ("authentication_mode", "Authentication Mode (CAPF)"),
     ("gratuitous_arp", "Gratuitous ARP"),
     ("web_access", "Web Access"),
     ("pc_voice_vlan_access", "PC Voice VLAN Access"),
@@ -21,13 +24,22 @@ const FIELDS: [(&str, &str); 6] = [
 ];
 
 fn values_of(field: &str) -> Vec<String> {
-    if field == "security_mode" {
-        ConfiguredMode::ALL
+    match field {
+        "security_mode" => ConfiguredMode::ALL
             .iter()
             .map(|m| m.label().to_owned())
-            .collect()
-    } else {
-        vec!["Enabled".to_owned(), "Disabled".to_owned()]
+            .collect(),
+        "certificate_operation" => CertificateOperation::ALL
+            .iter()
+            .map(|o| o.label().to_owned())
+            .collect(),
+        // By Authentication String is set phone by phone (a string each).
+        "authentication_mode" => AuthenticationMode::ALL
+            .iter()
+            .filter(|a| **a != AuthenticationMode::ByAuthenticationString)
+            .map(|a| a.label().to_owned())
+            .collect(),
+        _ => vec!["Enabled".to_owned(), "Disabled".to_owned()],
     }
 }
 

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 
 use crate::api::system::get_dashboard;
 use crate::components::chart::{BarChart, BarGroup};
+use crate::components::form::query_escape;
 use crate::domain::dashboard::Dashboard;
 
 fn percent(part: u64, whole: u64) -> String {
@@ -82,6 +83,23 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                 <dd data-testid="dash-pending">{d.pending_actions.to_string()}</dd>
             </div>
         </dl>
+        <table class="data-table" data-testid="dash-lsc">
+            <caption>"Devices by LSC status (CAPF)"</caption>
+            <thead>
+                <tr><th scope="col">"LSC status"</th><th scope="col">"Devices"</th></tr>
+            </thead>
+            <tbody>
+                {d.lsc.iter().map(|(f, n)| {
+                    let href = format!("/phones?lsc_status={}", query_escape(f.label()));
+                    view! {
+                        <tr>
+                            <th scope="row"><a href=href>{f.label()}</a></th>
+                            <td>{n.to_string()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
         <div class="dashboard-modes">
             <BarChart
                 title="Devices by security mode: configured (solid) and effective (hatched)".to_owned()
