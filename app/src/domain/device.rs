@@ -144,6 +144,10 @@ pub struct PhoneFields {
     pub authentication_string: String,
     /// Key Size (Bits).
     pub key_size: u32,
+    /// Operation Completes By: the deadline of the pending operation; `None` for the default
+    /// (now + "CAPF Operation Expires in (days)").
+    #[serde(default)]
+    pub operation_completes_by: Option<chrono::DateTime<chrono::Utc>>,
     /// Phone hardening.
     pub hardening: Hardening,
 }
@@ -163,6 +167,7 @@ impl PhoneFields {
             authentication_mode: AuthenticationMode::ByNullString,
             authentication_string: String::new(),
             key_size: 1024,
+            operation_completes_by: None,
             hardening: Hardening::default(),
         }
     }

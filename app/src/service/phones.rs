@@ -193,6 +193,7 @@ impl Facts {
                     .unwrap_or(AuthenticationMode::ByNullString),
                 authentication_string: row.authentication_string,
                 key_size: u32::try_from(row.key_size).unwrap_or(1024),
+                operation_completes_by: row.operation_completes_by,
                 hardening: Hardening {
                     gratuitous_arp: row.gratuitous_arp,
                     web_access: row.web_access,
@@ -590,6 +591,27 @@ pub(crate) async fn expiry_days<C: sea_orm::ConnectionTrait>(db: &C) -> Result<i
     )
 }
 
+/// The deadline of an operation scheduled at `now`: the one the admin chose, which must be later
+/// than now and within a year, else now + `days`.
+fn deadline(
+    chosen: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    days: i64,
+) -> Result<DateTime<Utc>, AppError> {
+    match chosen {
+        None => Ok(now + Duration::days(days)),
+        Some(d) if d <= now => Err(AppError::invalid(
+            "Operation Completes By",
+            "must be later than now",
+        )),
+        Some(d) if d > now + Duration::days(365) => Err(AppError::invalid(
+            "Operation Completes By",
+            "must be within a year",
+        )),
+        Some(d) => Ok(d),
+    }
+}
+
 /// Inserts a phone.
 pub async fn create(
     state: &AppState,
@@ -608,10 +630,15 @@ pub async fn create(
     }
     let pending = fields.certificate_operation != CertificateOperation::NoPendingOperation;
     let days = expiry_days(&txn).await?;
+    let completes_by = if pending {
+        Some(deadline(fields.operation_completes_by, now, days)?)
+    } else {
+        None
+    };
     let mut active = devices::ActiveModel {
         certificate_operation_status: Set(if pending { "Pending" } else { "None" }.to_owned()),
         lsc_status: Set("None".to_owned()),
-        operation_completes_by: Set(pending.then(|| now + Duration::days(days))),
+        operation_completes_by: Set(completes_by),
         version: Set(1),
         updated_at: Set(now),
         updated_by: Set(grant.actor.name.clone().unwrap_or_default()),
@@ -677,7 +704,18 @@ pub async fn update(
     {
         active.certificate_operation_status =
             Set(if pending { "Pending" } else { "None" }.to_owned());
-        active.operation_completes_by = Set(pending.then(|| now + Duration::days(days)));
+        active.operation_completes_by = Set(if pending {
+            Some(deadline(fields.operation_completes_by, now, days)?)
+        } else {
+            None
+        });
+    } else if pending
+        && fields.operation_completes_by.is_some()
+        && fields.operation_completes_by != before.fields.operation_completes_by
+    {
+        // The same operation, a new deadline.
+        active.operation_completes_by =
+            Set(Some(deadline(fields.operation_completes_by, now, days)?));
     }
     active.updated_at = Set(now);
     active.updated_by = Set(grant.actor.name.clone().unwrap_or_default());

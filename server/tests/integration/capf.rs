@@ -429,7 +429,36 @@ async fn after_the_deadline_the_operation_ends_expired() {
         .as_str()
         .unwrap()
         .starts_with("Runs when the phone next contacts CAPF"));
-    capf.console.clock.advance(chrono::Duration::days(11));
+    assert_eq!(
+        saved["phone"]["operation_completes_by"], "2026-12-06T09:00:00Z",
+        "the default: CAPF Operation Expires in (days), 10"
+    );
+    // The admin's own deadline: not in the past, then two hours from now.
+    let path = format!("/api/v1/phones/{name}");
+    let mut fields = saved["phone"]["fields"].clone();
+    fields["version"] = saved["phone"]["version"].clone();
+    fields["operation_completes_by"] = json!("2026-11-26T08:00:00Z");
+    let res = capf
+        .console
+        .send("PUT", &path, Some(&capf.cookie), Some(fields.clone()))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        json_body(res).await["error"],
+        "Operation Completes By: must be later than now"
+    );
+    fields["operation_completes_by"] = json!("2026-11-26T11:00:00Z");
+    let res = capf
+        .console
+        .send("PUT", &path, Some(&capf.cookie), Some(fields))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let saved = json_body(res).await;
+    assert_eq!(
+        saved["phone"]["operation_completes_by"],
+        "2026-11-26T11:00:00Z"
+    );
+    capf.console.clock.advance(chrono::Duration::hours(3));
     let mut capf = capf;
     capf.cookie = capf.console.login("admin", PW, None).await;
     let mut phone = bare(&name);

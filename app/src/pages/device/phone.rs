@@ -83,7 +83,7 @@ pub fn AddPhonePage() -> impl IntoView {
                 match (context.await, source.await) {
                     (Ok(ctx), Ok(source)) => {
                         let fields = match source {
-                            Some(detail) => PhoneFields { name: String::new(), ..detail.fields },
+                            Some(detail) => PhoneFields { name: String::new(), operation_completes_by: None, ..detail.fields },
                             None => PhoneFields::new(
                                 "",
                                 ctx.models.iter().find(|m| m.caps.encryption).or(ctx.models.first()).map(|m| m.name.as_str()).unwrap_or_default(),
@@ -188,6 +188,13 @@ fn PhoneForm(
     let auth_mode = RwSignal::new(fields.authentication_mode);
     let auth_string = RwSignal::new(fields.authentication_string.clone());
     let key_size = RwSignal::new(fields.key_size);
+    // Operation Completes By, as the datetime-local input holds it (UTC, to the minute).
+    let completes_by = RwSignal::new(
+        fields
+            .operation_completes_by
+            .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default(),
+    );
     let h = fields.hardening;
     let garp = RwSignal::new(h.gratuitous_arp);
     let web = RwSignal::new(h.web_access);
@@ -210,6 +217,12 @@ fn PhoneForm(
         authentication_mode: auth_mode.get(),
         authentication_string: auth_string.get(),
         key_size: key_size.get(),
+        operation_completes_by: chrono::NaiveDateTime::parse_from_str(
+            &completes_by.get(),
+            "%Y-%m-%dT%H:%M",
+        )
+        .ok()
+        .map(|t| t.and_utc()),
         hardening: crate::domain::security::Hardening {
             gratuitous_arp: garp.get(),
             web_access: web.get(),
@@ -445,7 +458,13 @@ fn PhoneForm(
                     label_of=|k: &u32| k.to_string()
                     value=key_size enabled=capf_enabled />
                 {field_note("Key Size (Bits)")}
-                <p><strong>"Operation Completes By: "</strong>{completes}</p>
+                <label for="completes-by">"Operation Completes By (UTC)"</label>
+                <input id="completes-by" type="datetime-local" step="3600"
+                    disabled=move || !capf_enabled.get() || cert_op.get() == CertificateOperation::NoPendingOperation
+                    prop:value=move || completes_by.get()
+                    on:input=move |ev| { completes_by.set(event_target_value(&ev)); touched.set(true); } />
+                <p class="hint">{format!("Empty: set by the CAPF Operation Expires in (days) parameter when the operation is scheduled. Now: {completes}.")}</p>
+                {field_note("Operation Completes By")}
                 <p><strong>"Certificate Operation Status: "</strong><span data-testid="cert-status">{status}</span></p>
                 {runs.map(|r| view! { <p class="hint" data-testid="cert-runs">{r}</p> })}
                 <p><strong>"LSC Status: "</strong><span data-testid="lsc-state">{lsc_state}</span></p>
