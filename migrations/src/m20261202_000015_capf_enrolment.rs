@@ -33,6 +33,7 @@ enum Devices {
     CapfOperation,
     CapfReason,
     CapfStatusAt,
+    CapfAttempts,
     AuthenticationMode,
 }
 
@@ -119,6 +120,19 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Devices::Table)
+                    .add_column(
+                        ColumnDef::new(Devices::CapfAttempts)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         for column in [DeviceContacts::Registration, DeviceContacts::Refusal] {
             manager
                 .alter_table(
@@ -222,7 +236,7 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        for column in TEXT.into_iter().chain(TIMES) {
+        for column in TEXT.into_iter().chain(TIMES).chain([Devices::CapfAttempts]) {
             manager
                 .alter_table(
                     Table::alter()

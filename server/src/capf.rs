@@ -97,8 +97,12 @@ pub async fn start(
         key_generation: settings.key_generation,
     };
     let task = tokio::spawn(async move {
+        // The sessions belong to this task: stopping CAPF (aborting it) drops the set, which
+        // aborts every session still running.
+        let mut running = tokio::task::JoinSet::new();
         let mut backoff = limits::ACCEPT_BACKOFF_MIN;
         loop {
+            while running.try_join_next().is_some() {}
             // The semaphore is never closed.
             let Ok(permit) = connections.clone().acquire_owned().await else {
                 return;
@@ -128,9 +132,8 @@ pub async fn start(
                 sessions: sessions.clone(),
                 timeouts,
                 queue_wait: options.queue_wait,
-                window: settings.window,
             };
-            tokio::spawn(async move {
+            running.spawn(async move {
                 let (_permit, _share) = (permit, share);
                 if let Err(e) = connection.serve(tcp, peer).await {
                     tracing::info!("CAPF: {peer}: {e}");
@@ -148,7 +151,6 @@ struct Connection {
     sessions: Arc<Semaphore>,
     timeouts: Timeouts,
     queue_wait: Duration,
-    window: Option<app::domain::capf::Window>,
 }
 
 impl Connection {
@@ -172,10 +174,14 @@ impl Connection {
         let authority = service::authority(&self.state, &self.internal)
             .await
             .map_err(|e| e.to_string())?;
+        // The window as stored now: Phone Configuration says the same.
+        let window = service::window(&self.state.db)
+            .await
+            .map_err(|e| e.to_string())?;
         let registry = StoreRegistry::new(
             &self.state,
             &self.internal,
-            self.window,
+            window,
             Some(peer.ip().to_string()),
         );
         let now = self.state.clock.now();

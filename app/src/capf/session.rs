@@ -28,6 +28,11 @@ pub struct Ticket {
     pub key_size: u16,
     /// The device row's version when it was read.
     pub version: i32,
+    /// Refused tries so far.
+    pub attempts: i32,
+    /// The SHA-256 fingerprint of the LSC CAPF last issued the device (empty: none): the only
+    /// LSC it may prove itself with.
+    pub lsc_sha256: String,
 }
 
 /// What the store says of a device that connects.
@@ -41,6 +46,8 @@ pub enum Lookup {
     Expired(Ticket),
     /// Scheduled, but outside the operations window (R19): it waits.
     Waiting,
+    /// Another session of the device is in progress.
+    Busy,
     /// Scheduled now.
     Scheduled(Ticket),
 }
@@ -59,6 +66,8 @@ pub enum Outcome {
     Reported(Option<(CertType, CertificateRecord)>),
     /// The operation failed.
     Failed(String),
+    /// The phone's authentication was refused (a wrong string, a refused certificate).
+    Refused(String),
 }
 
 /// Where CAPF finds and records operations (the store, in the console).
@@ -236,6 +245,14 @@ where
                 .await?;
             return Ok(summary("waits for the operations window"));
         }
+        Lookup::Busy => {
+            c.end(
+                reason::NO_ACTION,
+                "another session of this phone is in progress",
+            )
+            .await?;
+            return Ok(summary("another session is in progress"));
+        }
         Lookup::Expired(ticket) => {
             registry.expire(&device, &ticket).await?;
             c.end(reason::NO_ACTION, "").await?;
@@ -248,10 +265,10 @@ where
         Ok(mic) => mic,
         Err(why) => {
             registry
-                .finish(&device, &ticket, Outcome::Failed(why.clone()))
+                .finish(&device, &ticket, Outcome::Refused(why.clone()))
                 .await?;
             c.end(reason::INVALID, &why).await?;
-            return Ok(summary(&format!("failed: {why}")));
+            return Ok(summary(&format!("refused: {why}")));
         }
     };
     registry.begin(&device, &mut ticket, mic.as_ref()).await?;
@@ -282,10 +299,10 @@ where
         Outcome::Deleted { held: false } => "the phone held no LSC".to_owned(),
         Outcome::Reported(Some((kind, r))) => format!("reported {kind:?} {}", r.serial),
         Outcome::Reported(None) => "reported no certificate".to_owned(),
-        Outcome::Failed(why) => format!("failed: {why}"),
+        Outcome::Failed(why) | Outcome::Refused(why) => format!("failed: {why}"),
     };
     let (code, info) = match &outcome {
-        Outcome::Failed(why) => (reason::INVALID, why.clone()),
+        Outcome::Failed(why) | Outcome::Refused(why) => (reason::INVALID, why.clone()),
         Outcome::Reported(_) => (reason::NO_ACTION, String::new()),
         _ => (reason::SUCCESS, String::new()),
     };
@@ -338,6 +355,10 @@ fn authenticate(
             };
             let public = lsc::check_presented(&der, device, anchors, now)
                 .map_err(|e| format!("the {label} is refused: {e}"))?;
+            // Only the LSC CAPF last issued this phone: not one it replaced or deleted.
+            if kind == CertType::Lsc && crate::tftp::keys::fingerprint(&der) != ticket.lsc_sha256 {
+                return Err("the LSC is not the one CAPF last issued this phone".to_owned());
+            }
             let data = proof::signed_data(device, &der);
             let sha1 = auth
                 .find(|e| match e {

@@ -127,7 +127,7 @@ pub fn message_length(buffer: &[u8]) -> Result<Option<usize>, String> {
             }
         }
     }
-    let total = end + 4 + length;
+    let total = (end + 4).saturating_add(length);
     if total > MAX_REGISTER_BYTES {
         return Err(format!(
             "a message of {total} bytes is longer than {MAX_REGISTER_BYTES}"
@@ -199,6 +199,11 @@ mod tests {
         assert!(message_length(huge.as_bytes()).is_err());
         let lying = "REGISTER sip:x SIP/2.0\r\nContent-Length: 99999\r\n\r\n";
         assert!(message_length(lying.as_bytes()).is_err());
+        let overflowing = format!(
+            "REGISTER sip:x SIP/2.0\r\nContent-Length: {}\r\n\r\n",
+            usize::MAX
+        );
+        assert!(message_length(overflowing.as_bytes()).is_err());
         let whole = sample();
         for cut in 0..whole.len() {
             let bytes = &whole.as_bytes()[..cut];

@@ -139,6 +139,7 @@ impl Target {
                 (devices::Column::OperationCompletesBy, Some(deadline).into()),
                 (devices::Column::CapfOperation, "".into()),
                 (devices::Column::CapfReason, "".into()),
+                (devices::Column::CapfAttempts, 0.into()),
             ],
             _ => Vec::new(),
         }

@@ -31,6 +31,18 @@ use crate::store::manufacturer_cas::{self as cas, NewCa};
 use crate::store::phones::{self, CapfRecord, KeptCertificate};
 use crate::store::{certificates, parameters, servers, service_settings};
 
+/// Refused tries (a wrong string, a refused certificate) that end a scheduled operation.
+pub const MAX_REFUSED: i32 = 5;
+/// How long a session in progress keeps another session of its phone out.
+const IN_PROGRESS_FOR: chrono::Duration = chrono::Duration::minutes(2);
+/// The longest reason or certificate field kept on a device (its text is partly the phone's).
+const KEPT_CHARS: usize = 200;
+
+/// `text` cut to [`KEPT_CHARS`] characters.
+fn kept_text(text: &str) -> String {
+    text.chars().take(KEPT_CHARS).collect()
+}
+
 /// The longest manufacturer CA upload (PEM).
 pub const CA_UPLOAD_MAX_BYTES: usize = 64 * 1024;
 /// The most manufacturer CAs kept.
@@ -47,8 +59,6 @@ pub struct Settings {
     pub max_sessions: usize,
     /// The time a phone has for its key generation.
     pub key_generation: Duration,
-    /// The operations window, when set.
-    pub window: Option<Window>,
 }
 
 async fn service_value<C: ConnectionTrait>(
@@ -89,13 +99,11 @@ pub async fn settings(state: &AppState, _internal: &Internal) -> Result<Settings
         service_value(db, publisher, params::CAPF_MAX_SESSIONS).await?,
         4,
     );
-    let window = window(db).await?;
     Ok(Settings {
         port,
         validity_days: u32::try_from(years.clamp(1, 20) * 365).unwrap_or(365),
         max_sessions: usize::try_from(sessions.clamp(1, 100)).unwrap_or(1),
         key_generation: Duration::from_secs(minutes.clamp(1, 120) * 60),
-        window,
     })
 }
 
@@ -188,6 +196,10 @@ impl StoreRegistry {
         r: CapfRecord,
         detail: String,
     ) -> Result<bool, AppError> {
+        let r = CapfRecord {
+            reason: kept_text(&r.reason),
+            ..r
+        };
         let txn = self.state.db.begin().await?;
         if !phones::record_capf(&txn, device, read, &r).await? {
             return Ok(false);
@@ -218,8 +230,8 @@ impl StoreRegistry {
 
 fn kept(r: &CertificateRecord) -> KeptCertificate {
     KeptCertificate {
-        serial: r.serial.clone(),
-        issuer: r.issuer.clone(),
+        serial: kept_text(&r.serial),
+        issuer: kept_text(&r.issuer),
         sha256: r.sha256.clone(),
         not_before: r.not_before,
         not_after: r.not_after,
@@ -237,6 +249,8 @@ fn ticket(row: &devices::Model) -> Option<Ticket> {
         string: row.authentication_string.clone(),
         key_size: u16::try_from(row.key_size).ok()?,
         version: row.version,
+        attempts: row.capf_attempts,
+        lsc_sha256: row.lsc_sha256.clone(),
     })
 }
 
@@ -255,6 +269,13 @@ impl Registry for StoreRegistry {
         if self.window.is_some_and(|w| !w.contains(now)) {
             return Ok(Lookup::Waiting);
         }
+        let in_progress = row.certificate_operation_status == CapfState::InProgress.key()
+            && row
+                .capf_status_at
+                .is_some_and(|at| at > now - IN_PROGRESS_FOR);
+        if in_progress {
+            return Ok(Lookup::Busy);
+        }
         Ok(Lookup::Scheduled(t))
     }
 
@@ -272,6 +293,8 @@ impl Registry for StoreRegistry {
             end_operation: false,
             lsc: None,
             mic: mic.map(kept),
+            attempts: None,
+            facts_only: false,
         };
         // A change the admin made since the lookup wins; the session records nothing more.
         let detail = format!("CAPF: {} in progress", ticket.operation.label());
@@ -292,6 +315,7 @@ impl Registry for StoreRegistry {
     ) -> Result<(), AppError> {
         let label = ticket.operation.label().to_owned();
         let at = self.state.clock.now();
+        let mut attempts = None;
         let (state, reason, end_operation, lsc) = match &outcome {
             Outcome::Installed(r) => (CapfState::Success, String::new(), true, Some(Some(kept(r)))),
             Outcome::Deleted { held } => (
@@ -304,6 +328,7 @@ impl Registry for StoreRegistry {
                 true,
                 Some(None),
             ),
+            // What the phone reports is its word only: shown, not kept as its certificate.
             Outcome::Reported(found) => (
                 CapfState::Success,
                 match found {
@@ -314,10 +339,21 @@ impl Registry for StoreRegistry {
                 None,
             ),
             Outcome::Failed(why) => (CapfState::Failed, why.clone(), false, None),
-        };
-        let mic = match &outcome {
-            Outcome::Reported(Some((crate::capf::codec::CertType::Mic, r))) => Some(kept(r)),
-            _ => None,
+            // A wrong string can be guessed only so often: the fifth refusal ends the operation.
+            Outcome::Refused(why) => {
+                let n = ticket.attempts.saturating_add(1);
+                attempts = Some(n);
+                if n >= MAX_REFUSED {
+                    (
+                        CapfState::Failed,
+                        format!("{why}; {n} refused tries: the operation is cancelled, schedule it again"),
+                        true,
+                        None,
+                    )
+                } else {
+                    (CapfState::Failed, why.clone(), false, None)
+                }
+            }
         };
         let detail = crate::domain::capf::status_text(&label, state, &reason);
         let r = CapfRecord {
@@ -327,7 +363,9 @@ impl Registry for StoreRegistry {
             at,
             end_operation,
             lsc: lsc.clone(),
-            mic: mic.clone(),
+            mic: None,
+            attempts,
+            facts_only: false,
         };
         if self
             .record(device, Some(ticket.version), r, format!("CAPF: {detail}"))
@@ -337,7 +375,7 @@ impl Registry for StoreRegistry {
         }
         // The admin changed the phone meanwhile: the certificate the phone now holds is still
         // a fact to keep; the operation and its status are theirs.
-        if lsc.is_some() || mic.is_some() {
+        if lsc.is_some() {
             let facts = CapfRecord {
                 state: state.key(),
                 operation: ticket.operation.label().to_owned(),
@@ -345,7 +383,9 @@ impl Registry for StoreRegistry {
                 at,
                 end_operation: false,
                 lsc,
-                mic,
+                mic: None,
+                attempts: None,
+                facts_only: true,
             };
             self.record(device, None, facts, format!("CAPF: {detail}"))
                 .await?;
@@ -362,6 +402,8 @@ impl Registry for StoreRegistry {
             end_operation: true,
             lsc: None,
             mic: None,
+            attempts: None,
+            facts_only: false,
         };
         let detail = format!("CAPF: {} failed: expired", ticket.operation.label());
         self.record(device, Some(ticket.version), r, detail).await?;

@@ -591,6 +591,11 @@ pub(crate) async fn expiry_days<C: sea_orm::ConnectionTrait>(db: &C) -> Result<i
     )
 }
 
+/// A deadline to the minute, as the page shows and sends it.
+fn to_minute(at: Option<DateTime<Utc>>) -> Option<i64> {
+    at.map(|t| t.timestamp().div_euclid(60))
+}
+
 /// The deadline of an operation scheduled at `now`: the one the admin chose, which must be later
 /// than now and within a year, else now + `days`.
 fn deadline(
@@ -709,9 +714,11 @@ pub async fn update(
         } else {
             None
         });
+        active.capf_attempts = Set(0);
     } else if pending
         && fields.operation_completes_by.is_some()
-        && fields.operation_completes_by != before.fields.operation_completes_by
+        && to_minute(fields.operation_completes_by)
+            != to_minute(before.fields.operation_completes_by)
     {
         // The same operation, a new deadline.
         active.operation_completes_by =

@@ -103,6 +103,7 @@ fn refusal(lsc: &LscError, mic: Option<&LscError>) -> String {
 async fn judge_certificate(
     state: &AppState,
     device: &str,
+    current_lsc: &str,
     chain: &[Vec<u8>],
 ) -> Result<Result<String, String>, AppError> {
     let Some(leaf) = chain.first() else {
@@ -114,6 +115,13 @@ async fn judge_certificate(
         .map(|c| c.der);
     let lsc_anchors: Vec<Vec<u8>> = capf.into_iter().collect();
     let lsc_refused = match lsc::check_presented(leaf, device, &lsc_anchors, now) {
+        // Only the LSC CAPF last issued the device counts: not one it replaced or deleted.
+        Ok(_) if crate::tftp::keys::fingerprint(leaf) != current_lsc => {
+            return Ok(Err(
+                "not the device's current LSC: CAPF issued it another one, or deleted it"
+                    .to_owned(),
+            ));
+        }
         Ok(_) => {
             let r = lsc::record(leaf).map_err(internal)?;
             return Ok(Ok(format!("TLS with LSC serial {}", r.serial)));
@@ -171,7 +179,9 @@ pub async fn register(
                 .to_owned(),
         ),
         (Transport::Udp, false) => Ok("UDP".to_owned()),
-        (Transport::Tls(chain), true) => judge_certificate(state, &register.device, chain).await?,
+        (Transport::Tls(chain), true) => {
+            judge_certificate(state, &register.device, &row.lsc_sha256, chain).await?
+        }
         (Transport::Tls(_), false) => Ok("TLS".to_owned()),
     };
     let now = state.clock.now();

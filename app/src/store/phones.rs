@@ -523,6 +523,10 @@ pub struct CapfRecord {
     pub lsc: Option<Option<KeptCertificate>>,
     /// The MIC the phone presented, if it did.
     pub mic: Option<KeptCertificate>,
+    /// The refused tries of the operation, when they change.
+    pub attempts: Option<i32>,
+    /// Only the certificates (`lsc`, `mic`): the operation and its status stay as they are.
+    pub facts_only: bool,
 }
 
 /// Records `r` on the device `name` in one statement, bumping its version — only while it still
@@ -534,13 +538,19 @@ pub async fn record_capf<C: ConnectionTrait>(
     r: &CapfRecord,
 ) -> Result<bool, DbErr> {
     use devices::Column as C;
-    let mut update = devices::Entity::update_many()
-        .col_expr(C::CertificateOperationStatus, Expr::value(r.state))
-        .col_expr(C::CapfOperation, Expr::value(r.operation.clone()))
-        .col_expr(C::CapfReason, Expr::value(r.reason.clone()))
-        .col_expr(C::CapfStatusAt, Expr::value(r.at))
-        .col_expr(C::Version, Expr::col(C::Version).add(1));
-    if r.end_operation {
+    let mut update =
+        devices::Entity::update_many().col_expr(C::Version, Expr::col(C::Version).add(1));
+    if !r.facts_only {
+        update = update
+            .col_expr(C::CertificateOperationStatus, Expr::value(r.state))
+            .col_expr(C::CapfOperation, Expr::value(r.operation.clone()))
+            .col_expr(C::CapfReason, Expr::value(r.reason.clone()))
+            .col_expr(C::CapfStatusAt, Expr::value(r.at));
+    }
+    if let Some(n) = r.attempts.filter(|_| !r.facts_only) {
+        update = update.col_expr(C::CapfAttempts, Expr::value(n));
+    }
+    if r.end_operation && !r.facts_only {
         update = update
             .col_expr(C::CertificateOperation, Expr::value("No Pending Operation"))
             .col_expr(

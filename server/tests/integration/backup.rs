@@ -900,6 +900,35 @@ async fn scheduled_backups_are_taken_once_per_slot_by_the_node_holding_the_key_a
 /// `archive` rewritten as the release before this schema wrote it: the manifest names the
 /// schema before the last migration, and the certificates rows lack the column that migration
 /// added (`key_offline_at`), as every row of that release's backups did.
+/// What the last migration (`m20261202_000015_capf_enrolment`) added: a table, and columns of two.
+const LAST_MIGRATION_TABLES: [&str; 1] = ["manufacturer_cas"];
+const LAST_MIGRATION_COLUMNS: [(&str, &[&str]); 2] = [
+    (
+        "devices",
+        &[
+            "lsc_serial",
+            "lsc_issuer",
+            "lsc_sha256",
+            "lsc_not_before",
+            "lsc_not_after",
+            "mic_serial",
+            "mic_issuer",
+            "mic_sha256",
+            "mic_not_after",
+            "capf_operation",
+            "capf_reason",
+            "capf_status_at",
+            "capf_attempts",
+        ],
+    ),
+    (
+        "device_contacts",
+        &["registration", "refusal", "refused_at"],
+    ),
+];
+
+/// `archive` rewritten as a backup of the schema `schema` would be: the table and the columns
+/// the last migration added are left out.
 fn as_previous_schema(archive: &Path, pass: &str, out: &Path, schema: &str) {
     use age::secrecy::SecretString;
     use app::backup::archive;
@@ -913,15 +942,25 @@ fn as_previous_schema(archive: &Path, pass: &str, out: &Path, schema: &str) {
     let entries: Vec<(String, Vec<u8>)> = contents
         .entries
         .iter()
+        .filter(|(name, _)| {
+            !LAST_MIGRATION_TABLES
+                .iter()
+                .any(|t| **name == format!("store/{t}.jsonl"))
+        })
         .map(|(name, bytes)| {
-            if name != "store/certificates.jsonl" {
+            let Some((_, columns)) = LAST_MIGRATION_COLUMNS
+                .iter()
+                .find(|(t, _)| *name == format!("store/{t}.jsonl"))
+            else {
                 return (name.clone(), bytes.clone());
-            }
+            };
             let mut out = Vec::new();
             for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
                 let mut row: serde_json::Map<String, serde_json::Value> =
                     serde_json::from_slice(line).unwrap();
-                assert!(row.remove("key_offline_at").is_some());
+                for column in *columns {
+                    assert!(row.remove(*column).is_some(), "{name}: {column}");
+                }
                 out.extend(serde_json::to_vec(&row).unwrap());
                 out.push(b'\n');
             }
@@ -994,9 +1033,10 @@ async fn an_archive_of_the_previous_schema_is_restored_then_migrated_and_a_newer
             }
             assert_eq!(source_rows, &after[table], "{backend:?}: {table}");
         }
-        assert!(after["certificates"]
+        assert!(after["devices"]
             .iter()
-            .all(|c| c["key_offline_at"].is_null()));
+            .all(|d| d["lsc_serial"] == "" && d["capf_status_at"].is_null()));
+        assert!(after["manufacturer_cas"].is_empty());
         let applied = migrations::Migrator::get_applied_migrations(&restored_db)
             .await
             .unwrap();

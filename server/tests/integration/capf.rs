@@ -99,23 +99,6 @@ fn quick() -> Options {
 }
 
 impl Capf {
-    /// Stops CAPF and starts it again (as Control Center's Restart does).
-    async fn restart(&mut self, options: Options) {
-        self.task.abort();
-        let (task, addr) = server::capf::start(
-            self.console.state.clone(),
-            Internal::at_start("test"),
-            Options {
-                bind: Some("127.0.0.1:0".parse().unwrap()),
-                ..options
-            },
-        )
-        .await
-        .unwrap();
-        self.task = task;
-        self.addr = addr;
-    }
-
     async fn phone(&self, name: &str) -> Value {
         json_body(
             self.console
@@ -402,6 +385,46 @@ async fn a_wrong_string_fails_and_the_right_one_installs() {
         record["certificate_operation_status"],
         "Install/Upgrade success"
     );
+    // Guessing: the fifth refused try cancels the operation; the right string then finds
+    // nothing scheduled.
+    let guessed = capf.phones[6].clone();
+    capf.schedule(
+        &guessed,
+        "InstallUpgrade",
+        "ByAuthenticationString",
+        "13579",
+        512,
+    )
+    .await;
+    let mut guesser = bare(&guessed);
+    for n in 1..=5 {
+        let ended = capf
+            .run(
+                &mut guesser,
+                Authentication::String(format!("{n}{n}{n}{n}")),
+                Quirks::default(),
+            )
+            .await;
+        assert_eq!(ended.reason, Some(reason::INVALID), "try {n}");
+    }
+    let record = capf.phone(&guessed).await;
+    assert_eq!(
+        record["certificate_operation_status"],
+        "Install/Upgrade failed: wrong authentication string; 5 refused tries: the operation is cancelled, schedule it again"
+    );
+    assert_eq!(
+        record["fields"]["certificate_operation"],
+        "NoPendingOperation"
+    );
+    let ended = capf
+        .run(
+            &mut guesser,
+            Authentication::String("13579".into()),
+            Quirks::default(),
+        )
+        .await;
+    assert_eq!(ended.reason, Some(reason::NO_ACTION));
+    assert!(guesser.lsc.is_none());
     assert_eq!(
         openssl::x509::X509::from_der(&phone.lsc.unwrap().der)
             .unwrap()
@@ -633,6 +656,10 @@ async fn r14_existing_certificates_need_a_trusted_issuer_and_a_raw_proof() {
     );
     assert_eq!(record["mic"]["issuer"], "Maker CA");
     let first_lsc = record["lsc"]["serial"].clone();
+    let first = phone.lsc.as_ref().map(|h| Held {
+        der: h.der.clone(),
+        key: h.key.clone(),
+    });
 
     // Renewal by the existing LSC (Precedence to LSC): a new serial.
     capf.schedule(
@@ -649,6 +676,31 @@ async fn r14_existing_certificates_need_a_trusted_issuer_and_a_raw_proof() {
     assert_eq!(ended.reason, Some(reason::SUCCESS), "{ended:?}");
     let record = capf.phone(&name).await;
     assert_ne!(record["lsc"]["serial"], first_lsc);
+    // The LSC it replaced proves nothing any more.
+    capf.schedule(&name, "Troubleshoot", "ByExistingCertificateLsc", "", 2048)
+        .await;
+    let mut holder_of_old = PhoneCertificates {
+        name: name.clone(),
+        mic: None,
+        lsc: first,
+    };
+    let ended = capf
+        .run(
+            &mut holder_of_old,
+            Authentication::PreferLsc,
+            Quirks::default(),
+        )
+        .await;
+    assert_eq!(ended.reason, Some(reason::INVALID));
+    assert!(
+        ended.info.contains("not the one CAPF last issued"),
+        "{ended:?}"
+    );
+    // The current one does.
+    let ended = capf
+        .run(&mut phone, Authentication::PreferLsc, Quirks::default())
+        .await;
+    assert_eq!(ended.reason, Some(reason::NO_ACTION), "{ended:?}");
     let valid = json_body(
         capf.console
             .send(
@@ -909,9 +961,7 @@ async fn r19_sessions_are_bounded_and_operations_wait_for_their_window() {
             .await;
         assert_eq!(res.status(), StatusCode::OK, "{}", json_body(res).await);
     }
-    // The parameters take effect when CAPF restarts (R10 records it).
-    let mut capf = capf;
-    capf.restart(quick()).await;
+    // The window applies to the next session (CAPF reads it for each one).
     let record = capf.phone(&name).await;
     assert!(
         record["operation_runs"]

@@ -126,7 +126,36 @@ async fn r13_r14_secure_registration_takes_an_lsc_or_a_trusted_mic_naming_the_de
 
     // Its LSC (issued by the CAPF CA): registered, the contact from the connection.
     let lsc = capf_client::issue_mic(&capf_ca, &name, 2048, t0()).unwrap();
-    let serial = app::capf::lsc::record(&lsc.der).unwrap().serial;
+    let record = app::capf::lsc::record(&lsc.der).unwrap();
+    let serial = record.serial.clone();
+    // As CAPF records it once the phone stored it.
+    let kept = app::store::phones::KeptCertificate {
+        serial: record.serial,
+        issuer: record.issuer,
+        sha256: record.sha256,
+        not_before: record.not_before,
+        not_after: record.not_after,
+    };
+    assert!(app::store::phones::record_capf(
+        &db.db,
+        &name,
+        None,
+        &app::store::phones::CapfRecord {
+            state: "Success",
+            operation: "Install/Upgrade".into(),
+            reason: String::new(),
+            at: t0(),
+            end_operation: true,
+            lsc: Some(Some(kept)),
+            mic: None,
+            attempts: None,
+            facts_only: false,
+        },
+    )
+    .await
+    .unwrap());
+    // Another LSC the CAPF CA issued it (one it replaced, say) is not its current one.
+    let replaced = capf_client::issue_mic(&capf_ca, &name, 2048, t0()).unwrap();
     let ok = register(Some(lsc), name.clone()).await;
     assert_eq!(
         (ok.code, ok.reason.as_str()),
@@ -141,6 +170,13 @@ async fn r13_r14_secure_registration_takes_an_lsc_or_a_trusted_mic_naming_the_de
     assert_eq!(seen["transport"], "tls");
     assert_eq!(seen["address"], "127.0.0.1");
     assert_eq!(seen["port"], 40123);
+
+    let refused = register(Some(replaced), name.clone()).await;
+    assert_eq!(refused.code, 403);
+    assert!(
+        refused.reason.starts_with("not the device's current LSC"),
+        "{refused:?}"
+    );
 
     // No certificate.
     let refused = register(None, name.clone()).await;

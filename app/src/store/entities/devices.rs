@@ -61,6 +61,8 @@ pub struct Model {
     pub capf_reason: String,
     /// When the CAPF status last changed.
     pub capf_status_at: Option<DateTimeUtc>,
+    /// Refused tries (wrong string, refused certificate) of the scheduled operation.
+    pub capf_attempts: i32,
     /// Hardening: Gratuitous ARP enabled.
     pub gratuitous_arp: bool,
     /// Hardening: Web Access enabled.
