@@ -254,10 +254,12 @@ mod tests {
         assert_eq!(r.issuer, "CAPF");
         assert_eq!(r.not_after - r.not_before, Duration::days(30));
         assert_eq!(r.sha256, keys::fingerprint(&der));
-        assert!(check_presented(&der, "SEP0A0000000001", &[ca_der.clone()], now).is_ok());
+        assert!(
+            check_presented(&der, "SEP0A0000000001", std::slice::from_ref(&ca_der), now).is_ok()
+        );
         // Another device's name, an untrusted issuer, after its end.
         assert!(matches!(
-            check_presented(&der, "SEP0A0000000002", &[ca_der.clone()], now),
+            check_presented(&der, "SEP0A0000000002", std::slice::from_ref(&ca_der), now),
             Err(LscError::NameMismatch { .. })
         ));
         let other = tempfile::tempdir().unwrap();
