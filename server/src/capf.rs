@@ -22,6 +22,7 @@ use app::service::authz::Internal;
 use app::service::capf::{self as service, StoreRegistry};
 use app::service::AppState;
 
+use crate::accept::{accept_loop, Bounds};
 use crate::limits;
 use crate::serve::announce;
 
@@ -89,58 +90,30 @@ pub async fn start(
         .map_err(|e| format!("cannot listen on tcp {bind}: {e}"))?;
     announce(&format!("ccmadmin CAPF listening on tls {local}"));
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let connections = Arc::new(Semaphore::new(limits::CAPF_MAX_CONNECTIONS));
     let sessions = Arc::new(Semaphore::new(settings.max_sessions));
-    let shares = limits::SourceShares::new(limits::CAPF_MAX_PER_SOURCE);
     let timeouts = Timeouts {
         step: options.step,
         key_generation: settings.key_generation,
     };
-    let task = tokio::spawn(async move {
-        // The sessions belong to this task: stopping CAPF (aborting it) drops the set, which
-        // aborts every session still running.
-        let mut running = tokio::task::JoinSet::new();
-        let mut backoff = limits::ACCEPT_BACKOFF_MIN;
-        loop {
-            while running.try_join_next().is_some() {}
-            // The semaphore is never closed.
-            let Ok(permit) = connections.clone().acquire_owned().await else {
-                return;
-            };
-            let (tcp, peer, share) = match listener.accept().await {
-                Ok((tcp, peer)) => {
-                    backoff = limits::ACCEPT_BACKOFF_MIN;
-                    let Some(share) = shares.take(peer.ip()) else {
-                        continue;
-                    };
-                    (tcp, peer, share)
-                }
-                Err(e) => {
-                    tracing::warn!(
-                        "CAPF: cannot accept a connection ({e}); trying again in {} ms",
-                        backoff.as_millis()
-                    );
-                    tokio::time::sleep(backoff).await;
-                    backoff = limits::next_backoff(backoff);
-                    continue;
-                }
-            };
-            let connection = Connection {
-                state: state.clone(),
-                internal: internal.clone(),
-                acceptor: acceptor.clone(),
-                sessions: sessions.clone(),
-                timeouts,
-                queue_wait: options.queue_wait,
-            };
-            running.spawn(async move {
-                let (_permit, _share) = (permit, share);
-                if let Err(e) = connection.serve(tcp, peer).await {
-                    tracing::info!("CAPF: {peer}: {e}");
-                }
-            });
+    let bounds = Bounds {
+        max: limits::CAPF_MAX_CONNECTIONS,
+        per_source: limits::CAPF_MAX_PER_SOURCE,
+    };
+    let task = tokio::spawn(accept_loop(listener, bounds, "CAPF", move |tcp, peer| {
+        let connection = Connection {
+            state: state.clone(),
+            internal: internal.clone(),
+            acceptor: acceptor.clone(),
+            sessions: sessions.clone(),
+            timeouts,
+            queue_wait: options.queue_wait,
+        };
+        async move {
+            if let Err(e) = connection.serve(tcp, peer).await {
+                tracing::info!("CAPF: {peer}: {e}");
+            }
         }
-    });
+    }));
     Ok((task, local))
 }
 

@@ -2,6 +2,7 @@
 //! and its client, the service supervisor, the reset-job worker, the phone simulator and the
 //! `verify` command.
 
+pub mod accept;
 pub mod backup;
 pub mod backup_schedule;
 pub mod capf;

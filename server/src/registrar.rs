@@ -26,7 +26,7 @@ use app::service::authz::Internal;
 use app::service::registrar::{self, Answer, Transport};
 use app::service::AppState;
 
-use crate::limits;
+use crate::accept::{accept_loop, Bounds};
 use crate::serve::announce;
 
 /// Time a TLS connection has for its handshake, and for each REGISTER after it.
@@ -199,38 +199,23 @@ pub async fn start_tls(
         .local_addr()
         .map_err(|e| format!("cannot listen on tcp {bind}: {e}"))?;
     announce(&format!("ccmadmin SIP on tls {local}"));
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let shares = limits::SourceShares::new(MAX_PER_SOURCE);
-    let task = tokio::spawn(async move {
-        let mut backoff = limits::ACCEPT_BACKOFF_MIN;
-        loop {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                return;
-            };
-            let (tcp, peer, share) = match listener.accept().await {
-                Ok((tcp, peer)) => {
-                    backoff = limits::ACCEPT_BACKOFF_MIN;
-                    let Some(share) = shares.take(peer.ip()) else {
-                        continue;
-                    };
-                    (tcp, peer, share)
-                }
-                Err(e) => {
-                    tracing::warn!("SIP over TLS: cannot accept ({e}); trying again");
-                    tokio::time::sleep(backoff).await;
-                    backoff = limits::next_backoff(backoff);
-                    continue;
-                }
-            };
+    let bounds = Bounds {
+        max: MAX_CONNECTIONS,
+        per_source: MAX_PER_SOURCE,
+    };
+    let task = tokio::spawn(accept_loop(
+        listener,
+        bounds,
+        "SIP over TLS",
+        move |tcp, peer| {
             let (state, internal, acceptor) = (state.clone(), internal.clone(), acceptor.clone());
-            tokio::spawn(async move {
-                let (_permit, _share) = (permit, share);
+            async move {
                 if let Err(e) = connection(&state, &internal, &acceptor, tcp, peer).await {
                     tracing::debug!("SIP over TLS: {peer}: {e}");
                 }
-            });
-        }
-    });
+            }
+        },
+    ));
     Ok((task, local))
 }
 

@@ -14,7 +14,6 @@ use std::time::Duration;
 use rustls::ServerConfig;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use app::domain::services::{Service, ServiceState};
@@ -22,6 +21,7 @@ use app::service::authz::Internal;
 use app::service::{control, AppState};
 use app::tftp::{TftpDirs, CTL_FILE};
 
+use crate::accept::{accept_loop, Bounds};
 use crate::serve::announce;
 use crate::{capf, limits, pipeline, registrar, tftp};
 
@@ -243,12 +243,10 @@ async fn start_tftp(
 }
 
 /// Binds the CTL Provider's TLS port: each connection gets the current CTL file, then closes.
-/// At most [`limits::CTL_PROVIDER_MAX_CONNECTIONS`] are served at once (the next one waits in the
-/// listen backlog), [`limits::CTL_PROVIDER_MAX_PER_SOURCE`] from one source address, each within [`limits::CTL_PROVIDER_TIMEOUT`] for its handshake and the
-/// file; when accepting fails (out of file descriptors, say) the loop pauses, from
-/// [`limits::ACCEPT_BACKOFF_MIN`] doubling to [`limits::ACCEPT_BACKOFF_MAX`], instead of
-/// spinning. A failed handshake only closes its own connection: pausing the loop for it would
-/// let a client sending garbage delay everyone else.
+/// At most [`limits::CTL_PROVIDER_MAX_CONNECTIONS`] are served at once,
+/// [`limits::CTL_PROVIDER_MAX_PER_SOURCE`] from one source address (`accept::accept_loop`),
+/// each within [`limits::CTL_PROVIDER_TIMEOUT`] for its handshake and the file. A failed
+/// handshake only closes its own connection.
 async fn start_ctl_provider(
     bind: SocketAddr,
     config: Arc<ServerConfig>,
@@ -262,38 +260,17 @@ async fn start_ctl_provider(
         .map_err(|e| format!("cannot listen on tcp {bind}: {e}"))?;
     announce(&format!("ccmadmin CTL Provider listening on tls {local}"));
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let permits = Arc::new(Semaphore::new(limits::CTL_PROVIDER_MAX_CONNECTIONS));
-    let shares = limits::SourceShares::new(limits::CTL_PROVIDER_MAX_PER_SOURCE);
-    let task = tokio::spawn(async move {
-        let mut backoff = limits::ACCEPT_BACKOFF_MIN;
-        loop {
-            // The semaphore is never closed.
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                return;
-            };
-            let (tcp, share) = match listener.accept().await {
-                Ok((tcp, peer)) => {
-                    backoff = limits::ACCEPT_BACKOFF_MIN;
-                    // One source holds at most its share: closed at once beyond it.
-                    let Some(share) = shares.take(peer.ip()) else {
-                        continue;
-                    };
-                    (tcp, share)
-                }
-                Err(e) => {
-                    tracing::warn!(
-                        "CTL Provider: cannot accept a connection ({e}); trying again in {} ms",
-                        backoff.as_millis()
-                    );
-                    tokio::time::sleep(backoff).await;
-                    backoff = limits::next_backoff(backoff);
-                    continue;
-                }
-            };
-            let acceptor = acceptor.clone();
-            let files = files.clone();
-            tokio::spawn(async move {
-                let (_permit, _share) = (permit, share);
+    let bounds = Bounds {
+        max: limits::CTL_PROVIDER_MAX_CONNECTIONS,
+        per_source: limits::CTL_PROVIDER_MAX_PER_SOURCE,
+    };
+    let task = tokio::spawn(accept_loop(
+        listener,
+        bounds,
+        "CTL Provider",
+        move |tcp, _peer| {
+            let (acceptor, files) = (acceptor.clone(), files.clone());
+            async move {
                 match tokio::time::timeout(
                     limits::CTL_PROVIDER_TIMEOUT,
                     send_ctl(acceptor, tcp, files),
@@ -307,9 +284,9 @@ async fn start_ctl_provider(
                         limits::CTL_PROVIDER_TIMEOUT.as_secs()
                     ),
                 }
-            });
-        }
-    });
+            }
+        },
+    ));
     Ok((task, local))
 }
 
