@@ -115,8 +115,6 @@ test('an Install/Upgrade goes from pending to success when the phone enrols', as
   await page.getByLabel('Device Security Mode').selectOption('Encrypted');
   await page.getByLabel('Certificate Operation').selectOption({ label: 'Install/Upgrade' });
   await page.getByLabel('Authentication Mode').selectOption({ label: 'By Null String' });
-  // TLS registration here takes a 2048-bit key.
-  await page.getByLabel('Key Size (Bits)').selectOption('2048');
   await page.getByRole('button', { name: 'Update' }).click();
   await expect(page.getByTestId('save-result')).toContainText(`Reset ${name} (R10)`);
   await openHydrated(page, `/phones/${name}`);

@@ -228,13 +228,11 @@ pub fn pinned_config(
             provider,
         }));
     Ok(match client {
-        Some(held) => {
-            let key = held.key.private_key_to_pkcs8().map_err(crypto)?;
-            builder.with_client_auth_cert(
-                vec![CertificateDer::from(held.der.clone())],
-                rustls::pki_types::PrivateKeyDer::Pkcs8(key.into()),
-            )?
-        }
+        // Signed by OpenSSL: a phone's key may be smaller than ring takes (a 1024-bit LSC).
+        Some(held) => builder.with_client_cert_resolver(crate::rsa_handshake::client_certificate(
+            held.der.clone(),
+            held.key.clone(),
+        )),
         None => builder.with_no_client_auth(),
     })
 }

@@ -17,6 +17,7 @@ pub mod process;
 pub mod registrar;
 pub mod rest;
 pub mod router;
+pub mod rsa_handshake;
 pub mod serve;
 pub mod services;
 pub mod sip_client;

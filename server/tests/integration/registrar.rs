@@ -125,7 +125,8 @@ async fn r13_r14_secure_registration_takes_an_lsc_or_a_trusted_mic_naming_the_de
     };
 
     // Its LSC (issued by the CAPF CA): registered, the contact from the connection.
-    let lsc = capf_client::issue_mic(&capf_ca, &name, 2048, t0()).unwrap();
+    // A 1024-bit LSC, as 79xx phones hold (smaller than ring takes: OpenSSL checks it).
+    let lsc = capf_client::issue_mic(&capf_ca, &name, 1024, t0()).unwrap();
     let record = app::capf::lsc::record(&lsc.der).unwrap();
     let serial = record.serial.clone();
     // As CAPF records it once the phone stored it.
@@ -156,6 +157,7 @@ async fn r13_r14_secure_registration_takes_an_lsc_or_a_trusted_mic_naming_the_de
     .unwrap());
     // Another LSC the CAPF CA issued it (one it replaced, say) is not its current one.
     let replaced = capf_client::issue_mic(&capf_ca, &name, 2048, t0()).unwrap();
+    let lsc_der = lsc.der.clone();
     let ok = register(Some(lsc), name.clone()).await;
     assert_eq!(
         (ok.code, ok.reason.as_str()),
@@ -177,6 +179,15 @@ async fn r13_r14_secure_registration_takes_an_lsc_or_a_trusted_mic_naming_the_de
         refused.reason.starts_with("not the device's current LSC"),
         "{refused:?}"
     );
+
+    // The certificate without its key (copied off the phone): the handshake's signature fails.
+    let stolen = Held {
+        der: lsc_der,
+        key: PKey::from_rsa(openssl::rsa::Rsa::generate(1024).unwrap()).unwrap(),
+    };
+    assert!(register_tls(addr, &trusted, Some(&stolen), &name, contact)
+        .await
+        .is_err());
 
     // No certificate.
     let refused = register(None, name.clone()).await;

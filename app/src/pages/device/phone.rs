@@ -457,7 +457,7 @@ fn PhoneForm(
                 <Choice id="key-size" label="Key Size (Bits)" options=KEY_SIZES.to_vec()
                     label_of=|k: &u32| k.to_string()
                     value=key_size enabled=capf_enabled />
-                <p class="hint">"Registering over TLS with the LSC takes 2048 bits on this console."</p>
+                <p class="hint">"A 512-bit key is too small to register over TLS (TLS 1.3 signs with RSA-PSS)."</p>
                 {field_note("Key Size (Bits)")}
                 <label for="completes-by">"Operation Completes By (UTC)"</label>
                 <input id="completes-by" type="datetime-local" step="3600"
