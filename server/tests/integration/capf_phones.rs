@@ -1,11 +1,12 @@
 //! Issue 17 end to end: the real `ccmadmin` with Cisco Certificate Authority Proxy Function
 //! started and stopped by Control Center, and simulated phones (`phone-sim`) on a Mixed cluster.
-//! Twenty phones set Encrypted with Install/Upgrade By Null String are reset; each fetches its
-//! signed file, runs its CAPF session over TLS, stores its LSC and registers over TLS with it
-//! (R13); Find and List's LSC status finds twenty valid. A phone whose user types its string
-//! enrols By Authentication String. A phone whose LSC is deleted registers with its MIC once its
-//! maker's CA is uploaded (R14); a phone without the CTL cannot open TLS, and its UDP
-//! registration is refused with the reason.
+//! Twenty phones set Encrypted get Install/Upgrade By Null String in bulk, which leaves their
+//! resets pending (R10); one Reset Devices job follows, and each phone fetches its signed file,
+//! runs its CAPF session over TLS, stores its LSC and registers over TLS with it (R13); Find and
+//! List's LSC status finds twenty valid. A phone whose user types its string enrols By
+//! Authentication String. A phone whose LSC is deleted registers with its MIC once its maker's
+//! CA is uploaded (R14); a phone without the CTL cannot open TLS, and its UDP registration is
+//! refused with the reason.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -80,7 +81,7 @@ async fn reset(
 }
 
 #[tokio::test]
-async fn twenty_phones_enrol_by_null_string_after_their_reset() {
+async fn r13_r14_twenty_phones_enrol_after_their_reset_and_register_over_tls() {
     let dir = tempfile::tempdir().unwrap();
     demo(dir.path(), 2);
     let server = RunningServer::start(
@@ -138,8 +139,8 @@ async fn twenty_phones_enrol_by_null_string_after_their_reset() {
     let again = server.wait_line("ccmadmin CAPF listening on tls ", Duration::from_secs(20));
     assert_eq!(again, capf, "a restarted CAPF keeps its port");
 
-    // Twenty phones, Encrypted, Install/Upgrade By Null String (the last By Authentication
-    // String, which its user types).
+    // Twenty phones set Encrypted; a twenty-first whose user types its string; a twenty-second
+    // that will never take the CTL.
     let (_, list) = call(&client, &base, "GET", "/api/v1/phones?per_page=1", None).await;
     let template = list["items"][0]["name"].as_str().unwrap().to_owned();
     let (_, phone) = call(
@@ -150,34 +151,72 @@ async fn twenty_phones_enrol_by_null_string_after_their_reset() {
         None,
     )
     .await;
-    for i in 1..=PHONES + 1 {
+    for i in 1..=PHONES + 2 {
         let mut fields = phone["fields"].clone();
         fields["name"] = json!(phone_name(i));
         fields["model"] = json!("Cisco 7970");
         fields["protocol"] = json!("Sccp");
         fields["security_mode"] = json!({"Explicit": "Encrypted"});
-        fields["certificate_operation"] = json!("InstallUpgrade");
-        if i == PHONES {
+        fields["certificate_operation"] = json!("NoPendingOperation");
+        fields["authentication_mode"] = json!("ByNullString");
+        fields["operation_completes_by"] = json!(null);
+        if i == PHONES + 1 {
+            fields["certificate_operation"] = json!("InstallUpgrade");
             fields["authentication_mode"] = json!("ByAuthenticationString");
             fields["authentication_string"] = json!("246810");
-        } else {
-            fields["authentication_mode"] = json!("ByNullString");
-        }
-        if i > PHONES {
-            // The phone without a CTL: nothing scheduled.
-            fields["certificate_operation"] = json!("NoPendingOperation");
         }
         // The 79xx phones' key size: TLS takes it (OpenSSL checks the handshake).
         fields["key_size"] = json!(1024);
         let (status, body) = call(&client, &base, "POST", "/api/v1/phones", Some(fields)).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
+    // Install/Upgrade By Null String on the twenty, in bulk as an admin would: each is pending
+    // with its deadline, and their resets are pending actions (R10).
+    let twenty: Vec<String> = (1..=PHONES).map(phone_name).collect();
+    let (status, job) = call(
+        &client,
+        &base,
+        "POST",
+        "/api/v1/phones/bulk",
+        Some(json!({
+            "names": twenty, "field": "certificate_operation", "value": "Install/Upgrade",
+            "preview": false,
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let id = job["id"].as_i64().unwrap();
+    let job = loop {
+        let (_, job) = call(&client, &base, "GET", &format!("/api/v1/jobs/{id}"), None).await;
+        if job["status"] != "running" {
+            break job;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(job["changed"], PHONES, "{job}");
+    let (_, pending) = call(&client, &base, "GET", "/api/v1/pending-actions", None).await;
+    assert!(
+        pending.to_string().contains(&format!(
+            "Bulk change: certificate_operation set to Install/Upgrade on {PHONES} phones"
+        )),
+        "{pending}"
+    );
+    let (_, scheduled) = call(
+        &client,
+        &base,
+        "GET",
+        "/api/v1/phones?name=SEP0A&lsc_status=Operation%20pending&per_page=50",
+        None,
+    )
+    .await;
+    assert_eq!(scheduled["total"], PHONES + 1, "{scheduled}");
+
     let strings = dir.path().join("strings.csv");
-    std::fs::write(&strings, format!("{},246810\n", phone_name(PHONES))).unwrap();
+    std::fs::write(&strings, format!("{},246810\n", phone_name(PHONES + 1))).unwrap();
     let sim = PhoneSim::start_with(
         dir.path(),
         &server,
-        PHONES,
+        PHONES + 1,
         &[
             "--capf",
             &capf,
@@ -190,9 +229,26 @@ async fn twenty_phones_enrol_by_null_string_after_their_reset() {
         ],
     );
     wait_files(&client, &base).await;
-    for i in 1..=PHONES {
-        let lines = reset(&client, &base, &phone_name(i), &sim, 1).await;
-        let line = &lines[0];
+    // Reset Devices: one job for the twenty. Each fetches its signed file, enrols, and
+    // registers over TLS with its new LSC (R13).
+    let (status, job) = call(
+        &client,
+        &base,
+        "POST",
+        "/api/v1/phones/reset",
+        Some(json!({"names": twenty, "type": "reset", "rate": 0})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = wait_job(
+        &client,
+        &base,
+        job["id"].as_i64().unwrap(),
+        Duration::from_secs(90),
+    )
+    .await;
+    assert_eq!(job["counts"]["acknowledged"], PHONES, "{job}");
+    for line in sim.lines(PHONES as usize, Duration::from_secs(120)) {
         assert!(
             line.contains(".cnf.xml.sgn signature valid, running Encrypted; capf ended 1"),
             "{line}"
@@ -212,11 +268,33 @@ async fn twenty_phones_enrol_by_null_string_after_their_reset() {
     )
     .await;
     assert_eq!(valid["total"], PHONES, "{valid}");
+    for name in &twenty {
+        let (_, contact) = call(
+            &client,
+            &base,
+            "GET",
+            &format!("/api/v1/phones/{name}/contact"),
+            None,
+        )
+        .await;
+        assert!(
+            contact["registration"]
+                .as_str()
+                .unwrap()
+                .starts_with("TLS with LSC serial "),
+            "{contact}"
+        );
+    }
+
+    // The twenty-first, By Authentication String: its user types the string.
+    let typed = phone_name(PHONES + 1);
+    let line = reset(&client, &base, &typed, &sim, 1).await.remove(0);
+    assert!(line.contains("capf ended 1"), "{line}");
     let (_, one) = call(
         &client,
         &base,
         "GET",
-        &format!("/api/v1/phones/{}", phone_name(PHONES)),
+        &format!("/api/v1/phones/{typed}"),
         None,
     )
     .await;
@@ -225,9 +303,118 @@ async fn twenty_phones_enrol_by_null_string_after_their_reset() {
         "Install/Upgrade success"
     );
     assert_eq!(one["lsc"]["issuer"], "CAPF");
-    // The simulated maker's CA is written for the admin to upload.
+    let serial = one["lsc"]["serial"].as_str().unwrap().to_owned();
+    let (_, contact) = call(
+        &client,
+        &base,
+        "GET",
+        &format!("/api/v1/phones/{typed}/contact"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        contact["registration"],
+        format!("TLS with LSC serial {serial}"),
+        "{contact}"
+    );
+    assert_eq!(contact["transport"], "tls");
+
+    // The simulated maker's CA, written for the admin to upload, is uploaded; the first phone's
+    // LSC is deleted, and it registers with its MIC (R14).
     let maker = std::fs::read_to_string(dir.path().join("phone-sim-maker-ca.pem")).unwrap();
     assert!(maker.starts_with("-----BEGIN CERTIFICATE-----"));
+    let (status, body) = call(
+        &client,
+        &base,
+        "POST",
+        "/api/v1/manufacturer-cas",
+        Some(json!({ "pem": maker })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let first = phone_name(1);
+    let (_, phone) = call(
+        &client,
+        &base,
+        "GET",
+        &format!("/api/v1/phones/{first}"),
+        None,
+    )
+    .await;
+    let mut fields = phone["fields"].clone();
+    fields["certificate_operation"] = json!("Delete");
+    fields["version"] = phone["version"].clone();
+    let (status, body) = call(
+        &client,
+        &base,
+        "PUT",
+        &format!("/api/v1/phones/{first}"),
+        Some(fields),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    wait_files(&client, &base).await;
+    let line = reset(&client, &base, &first, &sim, 1).await.remove(0);
+    assert!(line.contains("capf ended 1 , holds no LSC"), "{line}");
+    assert!(
+        line.contains("; sip tls with MIC: 200 TLS with MIC serial "),
+        "{line}"
+    );
+    let (_, contact) = call(
+        &client,
+        &base,
+        "GET",
+        &format!("/api/v1/phones/{first}/contact"),
+        None,
+    )
+    .await;
+    assert!(
+        contact["registration"]
+            .as_str()
+            .unwrap()
+            .starts_with("TLS with MIC serial"),
+        "{contact}"
+    );
+
+    // A phone that never took the CTL: it cannot open TLS (R13); its UDP REGISTER is refused
+    // and its contact says why.
+    let last = phone_name(PHONES + 2);
+    let lone = PhoneSim::start_with(
+        dir.path(),
+        &server,
+        1,
+        &[
+            "--first-mac",
+            &last[3..],
+            "--without-ctl",
+            "--sip",
+            &sip_udp,
+            "--sip-tls",
+            &sip_tls,
+        ],
+    );
+    let line = reset(&client, &base, &last, &lone, 1).await.remove(0);
+    assert!(line.contains("running Encrypted"), "{line}");
+    assert!(
+        line.contains("; sip udp: 403 registered over UDP"),
+        "{line}"
+    );
+    let (_, contact) = call(
+        &client,
+        &base,
+        "GET",
+        &format!("/api/v1/phones/{last}/contact"),
+        None,
+    )
+    .await;
+    assert!(
+        contact["refusal"]
+            .as_str()
+            .unwrap()
+            .contains("registers over TLS (R13)"),
+        "{contact}"
+    );
+    drop(lone);
     drop(sim);
     server.kill();
 }
