@@ -17,12 +17,13 @@ export default async function globalSetup(config: FullConfig) {
     CCMADMIN_BIND: `127.0.0.1:${port}`,
     CCMADMIN_DATA_DIR: dataDir,
     CCMADMIN_TFTP_BIND: '127.0.0.1:0',
-    // Cisco CallManager's SIP ports, known to the specs: UDP on the HTTPS port + 3, TLS + 2.
-    CCMADMIN_SIP_BIND: `127.0.0.1:${Number(port) + 3}`,
+    // Cisco CallManager's SIP ports, known to the specs: UDP on the HTTPS port + 13, TLS + 12
+    // (the empty server of some specs takes + 2).
+    CCMADMIN_SIP_BIND: `127.0.0.1:${Number(port) + 13}`,
     CCMADMIN_CTL_PROVIDER_BIND: '127.0.0.1:0',
-    CCMADMIN_SIP_TLS_BIND: `127.0.0.1:${Number(port) + 2}`,
-    // CAPF listens once a spec activates it; on a port the specs know (the HTTPS port + 1).
-    CCMADMIN_CAPF_BIND: `127.0.0.1:${Number(port) + 1}`,
+    CCMADMIN_SIP_TLS_BIND: `127.0.0.1:${Number(port) + 12}`,
+    // CAPF listens once a spec activates it; on a port the specs know (the HTTPS port + 11).
+    CCMADMIN_CAPF_BIND: `127.0.0.1:${Number(port) + 11}`,
     CCMADMIN_SITE_ROOT: process.env.CCMADMIN_SITE_ROOT ?? path.join(root, 'target/site'),
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
   };
@@ -59,9 +60,9 @@ export default async function globalSetup(config: FullConfig) {
   mkdirSync(stateDir, { recursive: true });
   // The login of an earlier run is no login on this server: the setup project saves a new one.
   rmSync(path.join(stateDir, 'admin.json'), { force: true });
-  const capf = `127.0.0.1:${Number(port) + 1}`;
-  const sipTls = `127.0.0.1:${Number(port) + 2}`;
-  const sipUdp = `127.0.0.1:${Number(port) + 3}`;
+  const capf = `127.0.0.1:${Number(port) + 11}`;
+  const sipTls = `127.0.0.1:${Number(port) + 12}`;
+  const sipUdp = `127.0.0.1:${Number(port) + 13}`;
   writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({ password, dataDir, tftp, capf, sipTls, sipUdp }));
   console.log(`ccmadmin started on port ${port} with data dir ${dataDir} (${env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'})`);
 

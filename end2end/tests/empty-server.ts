@@ -52,6 +52,7 @@ export async function startEmptyServer(reuse?: string, databaseUrl?: string): Pr
     CCMADMIN_SIP_BIND: '127.0.0.1:0',
     CCMADMIN_CTL_PROVIDER_BIND: '127.0.0.1:0',
     CCMADMIN_SIP_TLS_BIND: '127.0.0.1:0',
+    CCMADMIN_CAPF_BIND: '127.0.0.1:0',
     CCMADMIN_SITE_ROOT: process.env.CCMADMIN_SITE_ROOT ?? path.join(root, 'target/site'),
   };
   const server: ChildProcess = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
